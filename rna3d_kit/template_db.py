@@ -327,6 +327,7 @@ def search_templates(db: TemplateDB,
                      n_shuffles: int = 8,  # shuffled queries for the z-score
                      z_min: float = 0.0,  # drop hits below this significance
                      seed: int = 0,
+                     max_cells: float = 2e9,  # DP-cell budget for all alignments (bounds the time of huge queries)
                      **scoring,  # match / mismatch / gap_open / gap_extend for the aligner
                     ) -> list[TemplateHit]:
     """Aligned templates for `query`, best first (by usefulness, then z)."""
@@ -351,11 +352,13 @@ def search_templates(db: TemplateDB,
     rng = np.random.default_rng(seed)
     shuffles = [rng.permutation(qbytes).tobytes().decode() for _ in range(n_shuffles)]
     margin = max(50, len(query) // 2)
-    hits = []
+    hits, cells = [], 0.0
     for e in cand:
         start, stop = _window(db, e, qcodes, len(query), margin)
         tseq = db.sequence(e)[start:stop]
         if not tseq: continue
+        if cells > 0 and cells + len(query) * len(tseq) * (n_shuffles + 6) > max_cells: break  # best-first: cut the weakest
+        cells += len(query) * len(tseq) * (n_shuffles + 6)  # a traceback costs about six score-only passes
         aln = aligner.align(query, tseq)[0]
         score = float(aln.score)
         null = np.array([aligner.score(s, tseq) for s in shuffles])
