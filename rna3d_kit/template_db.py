@@ -330,7 +330,7 @@ def search_templates(db: TemplateDB,
                      max_cells: float = 2e9,  # DP-cell budget for all alignments (bounds the time of huge queries)
                      **scoring,  # match / mismatch / gap_open / gap_extend for the aligner
                     ) -> list[TemplateHit]:
-    """Aligned templates for `query`, best first (by usefulness, then z)."""
+    """Aligned templates for `query`, best first (by alignment score, then z)."""
     if len(db) == 0 or not query: return []
     qbytes = np.frombuffer(query.encode(), np.uint8)
     allowed = db.allowed(cutoff)
@@ -372,5 +372,5 @@ def search_templates(db: TemplateDB,
         tbytes = np.asarray(db.seq[db.offsets[e]:db.offsets[e + 1]])
         identity = float((qbytes[qi] == tbytes[ti]).mean())
         hits.append(TemplateHit(e, db.ids[e], qi, ti, score, float(z), identity, len(qi) / len(query), db.release_date(e)))
-    hits.sort(key=lambda h: (-round(h.usefulness, 3), -h.z))
+    hits.sort(key=lambda h: (-h.score, -h.z))
     return hits[:max_hits]
