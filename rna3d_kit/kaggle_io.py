@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import InputError, atomic_write, clean_sequence, warn
+from .core import InputError, atomic_write, clean_sequence, package_data_dir, warn
 from .structure import RNAStructure, Target
 
 # %% auto #0
@@ -322,16 +322,16 @@ def write_labels(path, labels) -> Path:
     """Write `{target_id: Labels}` (or a list) as a Kaggle labels CSV, atomically; absent coordinates as -1e18."""
     items = list(labels.values()) if isinstance(labels, dict) else list(labels)
     if not items: raise InputError('no labels to write')
-    k = max([1] + [l.n_conformations for l in items])
-    ends = np.cumsum([l.n for l in items])
+    k = max([1] + [lab.n_conformations for lab in items])
+    ends = np.cumsum([lab.n for lab in items])
     xyz = np.full((int(ends[-1]), k, 3), -1e18)
-    for l, e in zip(items, ends):
-        c = l.coords.transpose(1, 0, 2)  # [N, K_l, 3]
-        xyz[e - l.n:e, :c.shape[1]] = np.where(np.isfinite(c), c, -1e18)
+    for lab, e in zip(items, ends):
+        c = lab.coords.transpose(1, 0, 2)  # [N, K, 3]
+        xyz[e - lab.n:e, :c.shape[1]] = np.where(np.isfinite(c), c, -1e18)
     frame = pd.DataFrame(xyz.reshape(len(xyz), 3 * k), columns=[f'{a}_{j}' for j in range(1, k + 1) for a in 'xyz'])
-    frame.insert(0, 'resid', np.concatenate([l.resids for l in items]))
-    frame.insert(0, 'resname', list(''.join(l.resnames for l in items)))
-    frame.insert(0, 'ID', [f'{l.target_id}_{r}' for l in items for r in l.resids])
+    frame.insert(0, 'resid', np.concatenate([lab.resids for lab in items]))
+    frame.insert(0, 'resname', list(''.join(lab.resnames for lab in items)))
+    frame.insert(0, 'ID', [f'{lab.target_id}_{r}' for lab in items for r in lab.resids])
     path = Path(path)
     with atomic_write(path) as fh: frame.to_csv(fh, index=False, lineterminator='\n')
     return path
@@ -377,16 +377,18 @@ def _rna(seq: str) -> str:
 
 def read_msa(path,  # {target_id}.MSA.fasta
              query: str | None = None,  # target sequence the first record must match (T/U and case tolerant)
+             max_depth: int | None = None,  # keep only the first max_depth records (query included)
             ) -> MSA:
     """Read an A3M-style MSA FASTA: insertions removed, every record checked to have the query's length."""
     path = _existing_file(path, 'MSA')
+    if max_depth is not None and max_depth < 1: raise InputError(f'max_depth must be at least 1 (the query), got {max_depth}')
     try: text = path.read_text()
     except UnicodeDecodeError: raise InputError(f'MSA file {path} is not text') from None
     if not text.strip(): raise InputError(f'MSA file {path} is empty')
     try: records = parse_fasta(text)
     except InputError as e: raise InputError(f'MSA file {path}: {e}') from None
     names, seqs, chains, copies = [], [], [], []
-    for i, (header, raw) in enumerate(records, 1):
+    for i, (header, raw) in enumerate(records[:max_depth], 1):
         seq = raw.translate(_DROP_INSERTIONS)
         if not raw: raise InputError(f'MSA file {path} is truncated: record {i} ({header[:40]!r}) has no sequence')
         if seqs and len(seq) != len(seqs[0]):
@@ -413,7 +415,7 @@ def find_msa(msa_dir, target_id: str) -> Path | None:
     p = Path(msa_dir) / f'{target_id}.MSA.fasta'
     return p if p.is_file() else None
 
-# %% ../nbs/02_kaggle_io.ipynb #c038
+# %% ../nbs/02_kaggle_io.ipynb #c040
 SUBMISSION_COLUMNS = ['ID', 'resname', 'resid'] + [f'{a}_{k}' for k in range(1, 6) for a in 'xyz']
 N_PREDICTIONS = 5
 COORD_MIN, COORD_MAX = -999.999, 9999.999
@@ -491,7 +493,7 @@ def write_submission(path, frame: pd.DataFrame) -> Path:
         f.write('\n'.join([h + x for h, x in zip(heads, numbers)]) + '\n')
     return path
 
-# %% ../nbs/02_kaggle_io.ipynb #c041
+# %% ../nbs/02_kaggle_io.ipynb #c043
 def validate_submission(path_or_frame,  # submission CSV path or a frame from `submission_frame`
                         targets: list[Target],  # the targets it must cover, in order
                        ) -> pd.DataFrame:
@@ -534,9 +536,9 @@ def validate_submission(path_or_frame,  # submission CSV path or a frame from `s
         raise InputError(f'{name}: ID {got[i]} {SUBMISSION_COLUMNS[3 + j]} = {xyz[i, j]} is not a finite number in [{COORD_MIN}, {COORD_MAX}]')
     return df
 
-# %% ../nbs/02_kaggle_io.ipynb #c049
+# %% ../nbs/02_kaggle_io.ipynb #c051
 DEMO_TARGETS = ('R1107', 'R1117v2', 'R1149', 'R1156')
 
 def demo_dir() -> Path:
     """Folder of the bundled demo inputs (Kaggle layout: sequences, labels, MSA/)."""
-    return Path(__file__).resolve().parent / 'data' / 'demo'
+    return package_data_dir() / 'demo'
