@@ -352,19 +352,22 @@ def search_templates(db: TemplateDB,
     rng = np.random.default_rng(seed)
     shuffles = [rng.permutation(qbytes).tobytes().decode() for _ in range(n_shuffles)]
     margin = max(50, len(query) // 2)
-    hits, cells = [], 0.0
-    for e in cand:
+    scored, cells = [], 0.0
+    for e in cand:  # score-only passes first: cheap, and enough to rank and test significance
         start, stop = _window(db, e, qcodes, len(query), margin)
         tseq = db.sequence(e)[start:stop]
         if not tseq: continue
-        if cells > 0 and cells + len(query) * len(tseq) * (n_shuffles + 6) > max_cells: break  # best-first: cut the weakest
-        cells += len(query) * len(tseq) * (n_shuffles + 6)  # a traceback costs about six score-only passes
-        aln = aligner.align(query, tseq)[0]
-        score = float(aln.score)
+        if cells > 0 and cells + len(query) * len(tseq) * (n_shuffles + 1) > max_cells: break  # best-first: cut the weakest
+        cells += len(query) * len(tseq) * (n_shuffles + 1)
+        score = float(aligner.score(query, tseq))
         null = np.array([aligner.score(s, tseq) for s in shuffles])
         z = (score - null.mean()) / max(null.std(), 1.0)
-        if z < z_min: continue
-        qi, ti = _pairs(aln)
+        if z >= z_min: scored.append((score, z, e, start, tseq))
+    scored.sort(key=lambda x: (-x[0], -x[1]))
+    hits = []
+    for score, z, e, start, tseq in scored:  # tracebacks only for hits that will be returned
+        if len(hits) == max_hits: break
+        qi, ti = _pairs(aligner.align(query, tseq)[0])
         ti = ti + start
         has_xyz = np.isfinite(db.entry_c1(e)[ti]).all(1) if len(ti) else np.zeros(0, bool)
         qi, ti = qi[has_xyz], ti[has_xyz]
@@ -372,5 +375,4 @@ def search_templates(db: TemplateDB,
         tbytes = np.asarray(db.seq[db.offsets[e]:db.offsets[e + 1]])
         identity = float((qbytes[qi] == tbytes[ti]).mean())
         hits.append(TemplateHit(e, db.ids[e], qi, ti, score, float(z), identity, len(qi) / len(query), db.release_date(e)))
-    hits.sort(key=lambda h: (-h.score, -h.z))
-    return hits[:max_hits]
+    return hits
