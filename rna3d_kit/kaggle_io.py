@@ -211,15 +211,18 @@ def _coordinate_columns(columns, path: Path) -> list[str]:
     return [f'{a}_{k}' for k in range(1, ks[-1] + 1) for a in 'xyz']
 
 def _numeric(df: pd.DataFrame, columns, where: str) -> np.ndarray:
-    """`df[columns]` as float64, or `InputError` naming the first cell that is not a number."""
-    for c in columns:
-        if not pd.api.types.is_numeric_dtype(df[c]):
-            as_num = pd.to_numeric(df[c], errors='coerce')
-            bad = np.flatnonzero(as_num.isna().to_numpy() & df[c].notna().to_numpy())
+    """`df[columns]` as a float64 array `[R, len(columns)]`, or `InputError` naming the first cell that is not a number."""
+    out = np.empty((len(df), len(columns)), np.float64)
+    for j, c in enumerate(columns):
+        values = df[c]
+        if not pd.api.types.is_numeric_dtype(values):
+            as_num = pd.to_numeric(values, errors='coerce')
+            bad = np.flatnonzero(as_num.isna().to_numpy() & values.notna().to_numpy())
             if len(bad): raise InputError(f'{where}: column {c} row {bad[0] + 1} (ID {df["ID"].iloc[bad[0]]}) '
-                                          f'is not a number: {df[c].iloc[bad[0]]!r}')
-            df[c] = as_num
-    return df[list(columns)].to_numpy(np.float64)
+                                          f'is not a number: {values.iloc[bad[0]]!r}')
+            values = as_num
+        out[:, j] = values.to_numpy(np.float64, na_value=np.nan)
+    return out
 
 def _as_text(values) -> np.ndarray:
     """Array of strings, in numpy's variable-width string type when available (numpy >= 2)."""
@@ -529,7 +532,7 @@ def validate_submission(path_or_frame,  # submission CSV path or a frame from `s
     wrong = df['resname'].astype(str).to_numpy(dtype=object) != letters
     if wrong.any():
         i = int(np.flatnonzero(wrong)[0]); raise InputError(f'{name}: ID {got[i]} has resname {df["resname"].iloc[i]!r}, expected {letters[i]!r}')
-    xyz = _numeric(df.copy(), SUBMISSION_COLUMNS[3:], name)
+    xyz = _numeric(df, SUBMISSION_COLUMNS[3:], name)
     out = ~np.isfinite(xyz) | (xyz < COORD_MIN - 5e-4) | (xyz > COORD_MAX + 5e-4)
     if out.any():
         i, j = map(int, np.argwhere(out)[0])
