@@ -1,0 +1,259 @@
+#!/usr/bin/env python
+"""Benchmarks of template-based modelling (issue 4); results go to benchmarks/templates_*.
+
+Usage (from the repository root, one core):
+  .venv/bin/python scripts/bench_templates.py build      # DB build time/size: shared data + synthetic Part 2 size
+  .venv/bin/python scripts/bench_templates.py speed      # search + transfer seconds per ~200-nt target; long queries
+  .venv/bin/python scripts/bench_templates.py casp15     # CASP15 validation, date-filtered: templates vs baseline
+  .venv/bin/python scripts/bench_templates.py loo [--n 558]  # leave-one-out on the training labels
+"""
+import os
+for _v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS'): os.environ.setdefault(_v, '1')
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rna3d_kit.core import atomic_write, repo_dir, shared_dir
+from rna3d_kit.structure import C1_INDEX, MAX_ATOMS, Target
+
+OUT = repo_dir() / 'benchmarks'
+KAGGLE = shared_dir() / 'data' / 'kaggle_part1'
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def folder_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in Path(path).rglob('*') if p.is_file()) / 2 ** 20
+
+
+def write_text(path: Path, text: str):
+    with atomic_write(path) as f: f.write(text)
+    print(text)
+
+
+# ---------------------------------------------------------------- build (each measured in a child process)
+def child_build(kind: str, folder: str, cache: str):
+    """Run one build in this (fresh) process; print a JSON line with seconds, peak RSS and size."""
+    from rna3d_kit.template_db import build_template_db, open_template_db, save_template_db, load_template_db
+    t0 = time.perf_counter()
+    if kind == 'shared':
+        db = open_template_db(KAGGLE, cache_dir=cache, progress=False)
+    elif kind == 'kaggle':
+        db = open_template_db(folder, structure_dirs=[], cache_dir=cache, progress=False)
+    elif kind == 'atoms':  # 8,600 heavy-atom chains generated in memory (generation not timed)
+        entries = synthetic_atom_entries()
+        t0 = time.perf_counter()
+        save_template_db(build_template_db(entries), Path(cache) / 'atoms')
+        db = load_template_db(Path(cache) / 'atoms')
+    seconds = time.perf_counter() - t0
+    t1 = time.perf_counter(); from rna3d_kit.template_db import load_template_db as _l; _l(db.path); load = time.perf_counter() - t1
+    print(json.dumps(dict(kind=kind, seconds=seconds, load_seconds=load, peak_rss_mb=peak_rss_mb(), entries=len(db),
+                          residues=db.n_residues, disk_mb=folder_mb(db.path))))
+
+
+def part2_lengths(n: int, total: int, longest: int, seed: int) -> np.ndarray:
+    """`n` chain lengths: one of `longest`, the rest log-normal (RNA-like) scaled to sum to ~`total`."""
+    rng = np.random.default_rng(seed)
+    raw = rng.lognormal(np.log(80), 1.1, n - 1)
+    raw = np.clip(raw * (total - longest) / raw.sum(), 5, 20000).astype(int)
+    return np.r_[longest, raw]
+
+
+def random_walk(n: int, rng) -> np.ndarray:
+    steps = rng.normal(size=(n, 3)); steps *= 5.9 / np.linalg.norm(steps, axis=1, keepdims=True)
+    return np.cumsum(steps, 0).astype(np.float32)
+
+
+def synthetic_kaggle(folder: Path, n_targets=5716, total=1_500_000, longest=125_000, seed=0):
+    """A Kaggle-layout folder (train_sequences.csv + train_labels.csv) of Part 2's size with random chains."""
+    rng = np.random.default_rng(seed)
+    lengths = part2_lengths(n_targets, total, longest, seed)
+    ids = [f'SYN{i:05d}_A' for i in range(n_targets)]
+    seqs = [''.join(rng.choice(list('ACGU'), L)) for L in lengths]
+    dates = [str(dt.date(1990, 1, 1) + dt.timedelta(days=int(d))) for d in rng.integers(0, 12000, n_targets)]
+    pd.DataFrame(dict(target_id=ids, sequence=seqs, temporal_cutoff=dates)).to_csv(folder / 'train_sequences.csv', index=False)
+    tid = np.repeat(ids, lengths); resid = np.concatenate([np.arange(1, L + 1) for L in lengths])
+    xyz = np.concatenate([random_walk(L, rng) for L in lengths])
+    df = pd.DataFrame(dict(ID=[f'{t}_{r}' for t, r in zip(tid, resid)], resname=list(''.join(seqs)), resid=resid,
+                           x_1=xyz[:, 0], y_1=xyz[:, 1], z_1=xyz[:, 2]))
+    df.to_csv(folder / 'train_labels.csv', index=False, float_format='%.3f')
+    return int(lengths.sum())
+
+
+def synthetic_atom_entries(n=8600, total=1_500_000, longest=125_000, seed=1):
+    rng = np.random.default_rng(seed)
+    out = []
+    for i, L in enumerate(part2_lengths(n, total, longest, seed)):
+        c1 = random_walk(L, rng)
+        atoms = (c1[:, None, :] + rng.normal(scale=3.0, size=(L, MAX_ATOMS, 3))).astype(np.float32)
+        atoms[:, C1_INDEX] = c1
+        out.append(dict(id=f'S{i:05d}_A', sequence=''.join(rng.choice(list('ACGU'), L)), release_date=dt.date(2000, 1, 1),
+                        source='synthetic', c1=c1, atoms=atoms))
+    return out
+
+
+def run_child(*args) -> dict:
+    r = subprocess.run([sys.executable, __file__, '_child', *args], capture_output=True, text=True)
+    if r.returncode: raise RuntimeError(r.stderr[-2000:])
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def bench_build():
+    lines = [f'# template database build ({dt.datetime.now():%Y-%m-%d %H:%M}, one core; '
+             'command: .venv/bin/python scripts/bench_templates.py build)', '']
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        r = run_child('shared', '-', str(tmp / 'cache_shared'))
+        lines.append(f"shared data (kaggle_part1 train labels + allatom rnabind/rnasolo/casp15_era_cif): {r['entries']} entries, "
+                     f"{r['residues']:,} residues; build {r['seconds']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB, "
+                     f"on disk {r['disk_mb']:.1f} MB, load {r['load_seconds'] * 1000:.0f} ms")
+        from rna3d_kit.template_db import structure_entries
+        for name in ('rnabind', 'casp15_era_cif'):
+            t0 = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                ents = structure_entries(shared_dir() / 'data' / 'allatom' / name)
+            sec = time.perf_counter() - t0; res = sum(len(e['sequence']) for e in ents)
+            lines.append(f'  parsing {name}: {len(ents)} chains, {res:,} residues in {sec:.1f} s = {res / sec:,.0f} residues/s '
+                         f'-> 1.5M residues of mmCIF would parse in ~{1.5e6 / (res / sec) / 60:.0f} min (extrapolated)')
+        syn = tmp / 'synthetic'; syn.mkdir()
+        t0 = time.perf_counter(); total = synthetic_kaggle(syn); gen = time.perf_counter() - t0
+        r = run_child('kaggle', str(syn), str(tmp / 'cache_syn'))
+        lines.append(f"synthetic Part 2 size, Kaggle labels CSV (5,716 targets, {total:,} residues, longest 125,000 nt, "
+                     f"CSV {folder_mb(syn):.0f} MB, written in {gen:.0f} s): build {r['seconds']:.1f} s (CSV parse included), "
+                     f"peak RSS {r['peak_rss_mb']:.0f} MB, on disk {r['disk_mb']:.0f} MB, load {r['load_seconds'] * 1000:.0f} ms")
+        r = run_child('atoms', '-', str(tmp / 'cache_atoms'))
+        lines.append(f"synthetic Part 2 size, heavy atoms (8,600 chains, {r['residues']:,} residues x 23 atoms, built in memory, "
+                     f"file parsing not included): build+save {r['seconds']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB "
+                     f"(includes the generated input), on disk {r['disk_mb']:.0f} MB, load {r['load_seconds'] * 1000:.0f} ms")
+    write_text(OUT / 'templates_build.txt', '\n'.join(lines) + '\n')
+
+
+# ---------------------------------------------------------------- speed
+def bench_speed():
+    from rna3d_kit.kaggle_io import read_labels, read_sequences
+    from rna3d_kit.templates import TemplatePredictor
+    pred = TemplatePredictor(KAGGLE, leave_one_out=True)
+    db = pred.db
+    targets = {t.target_id: t for t in read_sequences(KAGGLE / 'train_sequences.csv', unknown='A')}
+    labels = read_labels(KAGGLE / 'train_labels.csv')
+    queries = [targets[t] for t, l in labels.items() if 150 <= l.n <= 250][:30]
+    rows = []
+    for t in queries:
+        t0 = time.perf_counter(); hits = pred.search(t); t1 = time.perf_counter()
+        picks = {s: (h[0] if h else None) for s, h in hits.items()}
+        if all(p is not None for p in picks.values()):
+            pred.build_model(t, picks); t2 = time.perf_counter()
+        else: t2 = float('nan')
+        t3 = time.perf_counter(); pred.predict(t, 5); t4 = time.perf_counter()
+        rows.append(dict(target_id=t.target_id, n=t.n, search_s=t1 - t0, search_transfer_s=t2 - t0, predict5_s=t4 - t3))
+    df = pd.DataFrame(rows)
+    lines = [f'# template search + transfer speed ({dt.datetime.now():%Y-%m-%d %H:%M}, one core, shared DB of {len(db)} entries / '
+             f'{db.n_residues:,} residues; command: .venv/bin/python scripts/bench_templates.py speed)', '',
+             f'{len(df)} training targets of 150-250 nt (mean {df.n.mean():.0f} nt), date filter + leave-one-out:',
+             f'  search: mean {df.search_s.mean():.3f} s, max {df.search_s.max():.3f} s',
+             f'  search + transfer + completion of the top model: mean {df.search_transfer_s.mean():.3f} s, '
+             f'max {df.search_transfer_s.max():.3f} s ({df.search_transfer_s.notna().sum()} targets with a significant hit)',
+             f'  full predict (5 models, baseline fill included): mean {df.predict5_s.mean():.2f} s, max {df.predict5_s.max():.2f} s']
+    rng = np.random.default_rng(0)
+    longest = max(targets.values(), key=lambda t: t.n)
+    for t in (longest, Target('random6000', ''.join(rng.choice(list('ACGU'), 6000)))):
+        t0 = time.perf_counter()
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter('always')
+            models = pred.predict(t, 5)
+        ok = len(models) == 5 and all(np.isfinite(m.c1).all() and m.n == t.n for m in models)
+        lines.append(f'  long query {t.target_id} ({t.n} nt): predict 5 in {time.perf_counter() - t0:.1f} s, complete={ok}, '
+                     f'template models={sum("_tpl" in m.name for m in models)}, warnings={len(w)}')
+    write_text(OUT / 'templates_speed.txt', '\n'.join(lines) + '\n')
+
+
+# ---------------------------------------------------------------- CASP15 and leave-one-out
+def evaluate(targets, labels, predictor, baseline, out_csv: Path, title: str):
+    from rna3d_kit.metric import score_target
+    from tqdm import tqdm
+    rows = []
+    for t in tqdm(targets, desc=title, unit='target'):
+        t0 = time.perf_counter()
+        hits = predictor.search(t)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            models = predictor.predict(t, 5)
+        sec = time.perf_counter() - t0
+        ref = labels[t.target_id].coords
+        tm = float(score_target(np.stack([m.c1 for m in models]), ref, mode='part2'))
+        top = max((h[0] for h in hits.values() if h), key=lambda h: h.usefulness, default=None)
+        row = dict(target_id=t.target_id, n=t.n, temporal_cutoff=t.temporal_cutoff, tm_templates=round(tm, 4),
+                   n_template_models=sum('_tpl' in m.name for m in models), significant=top is not None,
+                   top_template=top.template_id if top else '', top_release=top.release_date if top else '',
+                   top_z=round(top.z, 1) if top else np.nan, top_coverage=round(top.coverage, 3) if top else np.nan,
+                   top_identity=round(top.identity, 3) if top else np.nan, seconds=round(sec, 2))
+        if baseline is not None:
+            bm = baseline.predict(t, 5)
+            row['tm_baseline'] = round(float(score_target(np.stack([m.c1 for m in bm]), ref, mode='part2')), 4)
+        rows.append(row)
+        pd.DataFrame(rows).to_csv(out_csv.with_suffix('.partial'), index=False)
+    df = pd.DataFrame(rows)
+    with atomic_write(out_csv) as f: df.to_csv(f, index=False)
+    out_csv.with_suffix('.partial').unlink(missing_ok=True)
+    return df
+
+
+def bench_casp15():
+    from rna3d_kit.baseline import GeometricBaseline
+    from rna3d_kit.kaggle_io import read_labels, read_sequences
+    from rna3d_kit.templates import TemplatePredictor
+    targets = read_sequences(KAGGLE / 'validation_sequences.csv')
+    labels = read_labels(KAGGLE / 'validation_labels.csv')
+    df = evaluate(targets, labels, TemplatePredictor(KAGGLE), GeometricBaseline(), OUT / 'templates_casp15.csv', 'casp15')
+    lines = [f'# CASP15 validation (12 targets), templates from shared data released strictly before each target\'s cutoff '
+             f'({dt.datetime.now():%Y-%m-%d %H:%M}; command: .venv/bin/python scripts/bench_templates.py casp15)',
+             f'mean best-of-5 TM (Part 2 mode): templates {df.tm_templates.mean():.4f}, geometric baseline {df.tm_baseline.mean():.4f}; '
+             f'{int(df.significant.sum())}/{len(df)} targets had a significant template', '',
+             df.to_string(index=False)]
+    write_text(OUT / 'templates_casp15.txt', '\n'.join(lines) + '\n')
+
+
+def bench_loo(n: int):
+    from rna3d_kit.baseline import GeometricBaseline
+    from rna3d_kit.kaggle_io import read_labels, read_sequences
+    from rna3d_kit.templates import TemplatePredictor
+    all_t = {t.target_id: t for t in read_sequences(KAGGLE / 'train_sequences.csv', unknown='A')}
+    labels = read_labels(KAGGLE / 'train_labels.csv')
+    ids = [t for t in labels if np.isfinite(labels[t].coords[0]).sum() >= 3][:n]
+    df = evaluate([all_t[t] for t in ids], labels, TemplatePredictor(KAGGLE, leave_one_out=True), GeometricBaseline(),
+                  OUT / 'templates_loo.csv', 'leave-one-out')
+    sig = df[df.significant]
+    lines = [f'# leave-one-out on the training labels: each target from the others, its own id and identical sequences removed, '
+             f'templates released strictly before its cutoff ({dt.datetime.now():%Y-%m-%d %H:%M}; '
+             f'command: .venv/bin/python scripts/bench_templates.py loo --n {n})',
+             f'{len(df)} targets: mean best-of-5 TM (Part 2 mode) templates {df.tm_templates.mean():.4f}, '
+             f'geometric baseline {df.tm_baseline.mean():.4f}',
+             f'{len(sig)} with a significant template: templates {sig.tm_templates.mean():.4f} vs baseline {sig.tm_baseline.mean():.4f}',
+             f'{len(df) - len(sig)} without (baseline fallback): {df[~df.significant].tm_templates.mean():.4f}',
+             f'mean seconds per target (search + 5 models, incl. fallback): {df.seconds.mean():.2f}']
+    write_text(OUT / 'templates_loo.txt', '\n'.join(lines) + '\n')
+
+
+if __name__ == '__main__':
+    if len(sys.argv) > 1 and sys.argv[1] == '_child':
+        child_build(*sys.argv[2:5]); sys.exit(0)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('what', choices=['build', 'speed', 'casp15', 'loo'])
+    ap.add_argument('--n', type=int, default=600, help='leave-one-out: number of training targets (all labelled ones by default)')
+    a = ap.parse_args()
+    OUT.mkdir(exist_ok=True)
+    {'build': bench_build, 'speed': bench_speed, 'casp15': bench_casp15, 'loo': lambda: bench_loo(a.n)}[a.what]()
