@@ -175,7 +175,7 @@ def tm_search(x: np.ndarray,  # [L, 3] model coordinates of the aligned pairs, i
             selection = new
     return Superposition(best.tm, best.rot, best.trans + cy - best.rot @ cx)
 
-# %% ../nbs/03_metric.ipynb #c015
+# %% ../nbs/03_metric.ipynb #c017
 def _present(xyz: np.ndarray) -> np.ndarray:
     """Rows `[N]` with three finite coordinates above the Kaggle 'absent' sentinel (-1e18)."""
     return np.isfinite(xyz).all(-1) & (xyz > -1e17).all(-1)
@@ -193,7 +193,7 @@ def tm_score_part2(pred: np.ndarray,  # [N, 3] predicted C1', NaN = absent
     d0 = rna_d0(L)
     return tm_search(pred[both], ref[both], d0, search_radius(d0), L).tm
 
-# %% ../nbs/03_metric.ipynb #c019
+# %% ../nbs/03_metric.ipynb #c021
 @dataclass(frozen=True)
 class AlignParams:
     """TM-align's search-stage parameters for lengths (xlen, ylen)."""
@@ -210,7 +210,7 @@ class AlignParams:
         d0 = (0.168 if L <= 19 else 1.24 * (L - 15) ** (1 / 3) - 1.8) + 0.8
         return cls(float(L), d0, search_radius(d0), 1.5 * L ** 0.3 + 3.5)
 
-# %% ../nbs/03_metric.ipynb #c021
+# %% ../nbs/03_metric.ipynb #c023
 def nw_tm(score: np.ndarray,  # [B, n1, n2] score of aligning residue i of structure 1 with j of structure 2
           gap_open: float,  # penalty (<= 0) for opening a gap after an aligned pair
          ) -> np.ndarray:
@@ -247,7 +247,7 @@ def nw_tm(score: np.ndarray,  # [B, n1, n2] score of aligning residue i of struc
         i[ba], j[ba] = ia - (p | ~vh), ja - (p | vh)
     return j2i
 
-# %% ../nbs/03_metric.ipynb #c024
+# %% ../nbs/03_metric.ipynb #c026
 _BASE_INDEX = {c: k for k, c in enumerate('acgut')}
 _CAN_PAIR = np.zeros((6, 6), bool)  # canonical and G-U pairs among a c g u t (index 5 = anything else)
 for _a, _b in ('au', 'ua', 'at', 'ta', 'gc', 'cg', 'gu', 'ug'): _CAN_PAIR[_BASE_INDEX[_a], _BASE_INDEX[_b]] = True
@@ -278,7 +278,7 @@ def rna_secondary(seq: str,  # [L] one letter per residue
         for q in range(last_i - i + 1): sec[i + q], sec[last_j + q] = '<', '>'
     return ''.join(sec)
 
-# %% ../nbs/03_metric.ipynb #c027
+# %% ../nbs/03_metric.ipynb #c029
 def _aligned(x, y2x):
     """Model coordinates `[B, Ly, 3]` of an alignment batch `[B, Ly]` (zeros at gaps) and the aligned mask `[B, Ly]`."""
     m = y2x >= 0
@@ -447,7 +447,7 @@ def initial_fragment_threading(x, y, params):
         candidates = along_x(trimmed(np.arange(ys, ys + L_fr), min(xlen, ylen)))
     return _best_threading(x, y, candidates, params)
 
-# %% ../nbs/03_metric.ipynb #c029
+# %% ../nbs/03_metric.ipynb #c031
 def _search_alignment(x, y, y2x, params, step=40):
     """Superposition search (`detailed_search`) over the aligned pairs of `y2x` `[Ly]`."""
     m = y2x >= 0
@@ -519,7 +519,7 @@ def tm_align(x: np.ndarray,  # [Lx, 3] model C1' in chain order
     y2x = np.full(ylen, -1); y2x[np.nonzero(m)[0][close]] = best_aln[m][close]
     return Alignment(tm, y2x, int(close.sum()))
 
-# %% ../nbs/03_metric.ipynb #c033
+# %% ../nbs/03_metric.ipynb #c035
 MODES = ('part2', 'part1')
 
 def tm_score(pred: np.ndarray,  # [N, 3] predicted C1', NaN = absent
@@ -539,7 +539,7 @@ def tm_score(pred: np.ndarray,  # [N, 3] predicted C1', NaN = absent
     pick = lambda s, m: ''.join(c for c, keep in zip(s, m) if keep)
     return tm_align(pred[has_pred], ref[has_ref], pick(seq, has_pred), pick(seq, has_ref)).tm
 
-# %% ../nbs/03_metric.ipynb #c038
+# %% ../nbs/03_metric.ipynb #c040
 N_PREDICTIONS = 5
 PDB_RANGE = (-999.999, 9999.999)  # what an %8.3f PDB coordinate field can hold
 
@@ -588,8 +588,9 @@ def score_submission(submission: pd.DataFrame,  # Kaggle submission: ID, resname
     if missing: raise InputError(f"labels lack columns {', '.join(missing)}")
     n_conf = 1
     while all(c in labels.columns for c in _xyz_columns(n_conf + 1)): n_conf += 1
-    sub = submission.drop_duplicates('ID')
-    sub.index = sub['ID'].astype(str)
+    dup = submission['ID'].astype(str).duplicated()
+    if dup.any(): raise InputError(f"submission repeats {int(dup.sum())} IDs (first: {submission['ID'][dup].iloc[0]})")
+    sub = submission.set_axis(submission['ID'].astype(str), axis=0)
     lab_ids = labels['ID'].astype(str)
     absent = ~lab_ids.isin(sub.index)
     if absent.any():
