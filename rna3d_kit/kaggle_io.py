@@ -348,9 +348,9 @@ _DROP_INSERTIONS = str.maketrans('', '', 'abcdefghijklmnopqrstuvwxyz.')  # '.' m
 class MSA:
     """An alignment with one column per query residue: `sequences[0]` is the query."""
     names: tuple  # [M] record headers (without '>')
-    sequences: tuple  # [M] aligned strings of equal length L (insertions removed, '-' = gap)
-    chains: tuple = ()  # [M] Part 2 `chain=` of each record ('' when absent)
-    copies: tuple = ()  # [M] Part 2 `copies=` of each record (1 when absent)
+    sequences: tuple  # [M] aligned strings (insertions removed, '-' = gap), as wide as their chain's query
+    chains: tuple = ()  # [M] chain of each record (Part 2 `chain=`; '' for a single-chain file)
+    copies: tuple = ()  # [M] Part 2 `copies=` of each record's chain (1 when never stated)
 
     def __post_init__(self):
         m = len(self.sequences)
@@ -359,30 +359,48 @@ class MSA:
         if not (len(self.names) == m == len(self.chains) == len(self.copies)): raise InputError('MSA fields have different lengths')
 
     @property
-    def query(self) -> str: return self.sequences[0]
+    def query(self) -> str:
+        """The first record."""
+        return self.sequences[0]
     @property
-    def depth(self) -> int: return len(self.sequences)
+    def depth(self) -> int:
+        """Number of records M (query included)."""
+        return len(self.sequences)
     @property
-    def length(self) -> int: return len(self.sequences[0])
+    def length(self) -> int:
+        """Number of columns L (of the first chain)."""
+        return len(self.sequences[0])
+    @property
+    def chain_ids(self) -> tuple:
+        """Distinct chains in file order."""
+        return tuple(dict.fromkeys(self.chains))
 
-    def __repr__(self): return f'MSA(depth={self.depth}, length={self.length})'
+    def for_chain(self, chain: str) -> 'MSA':
+        """The records of one chain (its query first)."""
+        keep = [i for i, c in enumerate(self.chains) if c == chain]
+        if not keep: raise InputError(f'MSA has no chain {chain!r} (chains: {", ".join(map(repr, self.chain_ids))})')
+        pick = lambda t: tuple(t[i] for i in keep)
+        return MSA(pick(self.names), pick(self.sequences), pick(self.chains), pick(self.copies))
 
-def _header_fields(header: str, where: str) -> tuple[str, int]:
-    """Part 2 `chain=` and `copies=` of an MSA header ('' and 1 when absent)."""
-    fields = dict(f.split('=', 1) for f in header.split('|')[1:] if '=' in f)
-    copies = fields.get('copies', '1').strip()
-    if not copies.isdigit() or int(copies) < 1: raise InputError(f'{where}: copies={copies!r} is not a positive integer')
-    return fields.get('chain', '').strip(), int(copies)
+    def __repr__(self): return f'MSA(depth={self.depth}, length={self.length}, chains={self.chain_ids})'
+
+def _header_fields(header: str, where: str) -> tuple[str | None, int | None]:
+    """Part 2 `chain=` and `copies=` of an MSA header (None when absent)."""
+    fields = {k.strip(): v.strip() for k, _, v in (f.partition('=') for f in header.split('|')[1:] if '=' in f)}
+    copies = fields.get('copies')
+    if copies is not None and (not copies.isdigit() or int(copies) < 1):
+        raise InputError(f'{where}: copies={copies!r} is not a positive integer')
+    return fields.get('chain'), (int(copies) if copies is not None else None)
 
 def _rna(seq: str) -> str:
-    """Upper-case, T read as U (for comparing sequences)."""
-    return seq.upper().replace('T', 'U')
+    """Upper-case, T read as U, white space removed (for comparing sequences)."""
+    return ''.join(seq.split()).upper().replace('T', 'U')
 
 def read_msa(path,  # {target_id}.MSA.fasta
-             query: str | None = None,  # target sequence the first record must match (T/U and case tolerant)
+             query: str | None = None,  # target sequence the MSA must be for (T/U and case tolerant)
              max_depth: int | None = None,  # keep only the first max_depth records (query included)
             ) -> MSA:
-    """Read an A3M-style MSA FASTA: insertions removed, every record checked to have the query's length."""
+    """Read an A3M-style MSA FASTA: insertions removed, every record checked to be as wide as its chain's query."""
     path = _existing_file(path, 'MSA')
     if max_depth is not None and max_depth < 1: raise InputError(f'max_depth must be at least 1 (the query), got {max_depth}')
     try: text = path.read_text()
@@ -391,22 +409,35 @@ def read_msa(path,  # {target_id}.MSA.fasta
     try: records = parse_fasta(text)
     except InputError as e: raise InputError(f'MSA file {path}: {e}') from None
     names, seqs, chains, copies = [], [], [], []
+    first = {}  # chain -> index of its first record (its query)
     for i, (header, raw) in enumerate(records[:max_depth], 1):
-        seq = raw.translate(_DROP_INSERTIONS)
         if not raw: raise InputError(f'MSA file {path} is truncated: record {i} ({header[:40]!r}) has no sequence')
-        if seqs and len(seq) != len(seqs[0]):
+        seq = raw.translate(_DROP_INSERTIONS)
+        tag, n = _header_fields(header, f'MSA file {path} record {i}')
+        chain = tag if tag is not None else (chains[-1] if chains else '')
+        j = first.setdefault(chain, len(seqs))
+        n = n if n is not None else copies[j] if j < len(copies) else 1  # a chain's copies, stated on its query
+        if len(seq) != len(seqs[j] if j < len(seqs) else seq):
+            whose = 'the query' if j == 0 else f'chain {chain} (record {j + 1})'
             raise InputError(f'MSA file {path} is truncated or corrupt: record {i} ({header[:40]!r}) has {len(seq)} '
-                             f'aligned columns, the query has {len(seqs[0])}')
-        chain, n = _header_fields(header, f'MSA file {path} record {i}')
+                             f'aligned columns, {whose} has {len(seqs[j])}')
         names.append(header); seqs.append(seq); chains.append(chain); copies.append(n)
-    if query is not None and _rna(seqs[0]) != _rna(''.join(query.split())):
-        q, s = _rna(''.join(query.split())), _rna(seqs[0])
-        at = next((i for i, (a, b) in enumerate(zip(q, s)) if a != b), min(len(q), len(s)))
-        raise InputError(f'MSA file {path}: query ({len(s)} nt) differs from the target sequence ({len(q)} nt) at position {at + 1}')
-    return MSA(tuple(names), tuple(seqs), tuple(chains), tuple(copies))
+    msa = MSA(tuple(names), tuple(seqs), tuple(chains), tuple(copies))
+    if query is not None:
+        q, s = _rna(query), _rna(msa.query)
+        per_chain = [(_rna(seqs[j]), copies[j]) for j in first.values()]
+        joined = {''.join(c for c, _ in per_chain), ''.join(c * n for c, n in per_chain)}  # multi-chain: chains' queries
+        if q != s and not (len(per_chain) > 1 and q in joined):
+            at = next((i for i, (a, b) in enumerate(zip(q, s)) if a != b), min(len(q), len(s)))
+            raise InputError(f'MSA file {path}: query ({len(s)} nt) differs from the target sequence ({len(q)} nt) at position {at + 1}')
+    return msa
 
 def msa_to_array(msa: MSA) -> np.ndarray:
     """`[M, L]` int8 tokens: index in `MSA_ALPHABET` (`ACGU-`, T read as U), `MSA_UNKNOWN` for any other letter."""
+    widths = {c: len(s) for c, s in zip(msa.chains, msa.sequences)}
+    if len(set(widths.values())) > 1:
+        raise InputError(f'MSA chains have different widths ({", ".join(f"{c} {w}" for c, w in widths.items())}); '
+                         'tokenise one chain at a time with msa.for_chain(chain)')
     table = np.full(256, MSA_UNKNOWN, np.int8)
     for i, c in enumerate(MSA_ALPHABET): table[ord(c)] = table[ord(c.lower())] = i
     table[ord('T')] = table[ord('t')] = MSA_ALPHABET.index('U')
