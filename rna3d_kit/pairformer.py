@@ -13,17 +13,18 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
+from .adjacency import check_adjacency
 from .core import InputError
+from .kaggle_io import MSA, MSA_ALPHABET, MSA_UNKNOWN, msa_to_array
 from .primitives import GatedAttention, Linear, SharedDropout, chunk_apply, mask_bias, perturb_parameters_
 from .structure import Target
 
 # %% auto #0
-__all__ = ['RESTYPES', 'MSA_ALPHABET', 'MSA_UNKNOWN', 'N_MSA_CLASSES', 'C_INPUTS', 'TEMPLATE_BINS', 'LORA_TARGETS',
-           'PairformerConfig', 'PairformerRuntime', 'Transition', 'TriangleMultiplication',
-           'TriangleMultiplicationOutgoing', 'TriangleMultiplicationIncoming', 'TriangleAttention',
-           'TriangleAttentionStartingNode', 'TriangleAttentionEndingNode', 'AttentionPairBias', 'OuterProductMean',
-           'MSAPairWeightedAveraging', 'PairformerBlock', 'MSAModuleBlock', 'encode_sequence', 'encode_msa',
-           'template_distances', 'PairformerFeatures', 'featurize', 'collate_features', 'relative_position_features',
+__all__ = ['RESTYPES', 'N_MSA_CLASSES', 'C_INPUTS', 'TEMPLATE_BINS', 'LORA_TARGETS', 'PairformerConfig', 'PairformerRuntime',
+           'Transition', 'TriangleMultiplication', 'TriangleMultiplicationOutgoing', 'TriangleMultiplicationIncoming',
+           'TriangleAttention', 'TriangleAttentionStartingNode', 'TriangleAttentionEndingNode', 'AttentionPairBias',
+           'OuterProductMean', 'MSAPairWeightedAveraging', 'PairformerBlock', 'MSAModuleBlock', 'encode_sequence',
+           'query_msa', 'PairformerFeatures', 'featurize', 'collate_features', 'relative_position_features',
            'RelativePositionEncoding', 'template_pair_features', 'TemplateEmbedder', 'run_blocks', 'MSAModule',
            'PairformerOutput', 'distogram_bin_edges', 'PairformerTrunk', 'lora_target_modules']
 
@@ -316,9 +317,7 @@ class MSAModuleBlock(nn.Module):
 
 # %% ../nbs/13_pairformer.ipynb #c034
 RESTYPES = 'ACGUN'  # residue one-hot order; N = unknown
-MSA_ALPHABET = 'ACGU-'  # MSA letters 0..4; any other letter is 5 (unknown)
-MSA_UNKNOWN = len(MSA_ALPHABET)
-N_MSA_CLASSES = len(MSA_ALPHABET) + 1
+N_MSA_CLASSES = len(MSA_ALPHABET) + 1  # ACGU- and unknown (kaggle_io's MSA_UNKNOWN)
 C_INPUTS = len(RESTYPES) + N_MSA_CLASSES  # s_inputs channels: residue one-hot + MSA profile
 
 def encode_sequence(seq: str) -> Tensor:
@@ -326,22 +325,10 @@ def encode_sequence(seq: str) -> Tensor:
     table = {c: i for i, c in enumerate(RESTYPES[:4])}
     return torch.tensor([table.get(c, 4) for c in seq.upper().replace('T', 'U')], dtype=torch.long)
 
-def encode_msa(rows: list[str]) -> np.ndarray:
-    """int8 MSA `[M, N]` from aligned rows (query first); lowercase insertions (a3m) are dropped, T counts as U."""
-    table = {c: i for i, c in enumerate(MSA_ALPHABET)}
-    aligned = [''.join(c for c in r if not c.islower() and c != '.') for r in rows]
-    if not aligned or any(len(r) != len(aligned[0]) for r in aligned):
-        raise InputError(f'MSA rows must be aligned to one length, got lengths {sorted({len(r) for r in aligned})}')
-    return np.array([[table.get(c, MSA_UNKNOWN) for c in r.replace('T', 'U')] for r in aligned], dtype=np.int8).reshape(len(aligned), -1)
-
-def template_distances(coords: np.ndarray | Tensor,  # [K, N, 3] C1' coordinates aligned to the query, NaN = absent
-                       ) -> tuple[Tensor, Tensor]:
-    """Distance maps `[K, N, N]` (0 where absent) and residue mask `[K, N]` from aligned template coordinates."""
-    x = torch.as_tensor(np.asarray(coords, dtype=np.float32))
-    mask = torch.isfinite(x).all(-1)
-    x = torch.where(mask[..., None], x, torch.zeros_like(x))
-    d = torch.cdist(x, x) * (mask[..., :, None] & mask[..., None, :])
-    return d, mask.float()
+def query_msa(restype: Tensor,  # [*, N] residue types
+             ) -> Tensor:
+    """The query alone as an int8 MSA `[*, 1, N]` (single-sequence mode)."""
+    return torch.where(restype < 4, restype, MSA_UNKNOWN).to(torch.int8).unsqueeze(-2)
 
 # %% ../nbs/13_pairformer.ipynb #c037
 @dataclass(frozen=True)
@@ -353,8 +340,8 @@ class PairformerFeatures:
     adjacency: Tensor | None = None  # [*, N, N] base-pair probabilities from Stage A
     msa: Tensor | None = None  # [*, M, N] int8 over MSA_ALPHABET (+ unknown), query first
     msa_mask: Tensor | None = None  # [*, M, N]
-    template_distances: Tensor | None = None  # [*, K, N, N] Å
-    template_mask: Tensor | None = None  # [*, K, N]
+    template_distances: Tensor | None = None  # [*, K, N, N] Å C1'-C1' (0 where masked)
+    template_pair_mask: Tensor | None = None  # [*, K, N, N] 1 where the template defines the distance
 
     @property
     def n(self) -> int: return self.restype.shape[-1]
@@ -375,29 +362,28 @@ def _residue_ids(chains: tuple, sequence: str) -> Tensor:
     return torch.tensor([[i, order.index(c), entities.index(chain_seq[c]), sym[c]] for i, c in enumerate(chains)], dtype=torch.long)
 
 def featurize(target: Target,
-              adjacency: np.ndarray | Tensor | None = None,  # [N, N] base-pair probabilities
-              msa: np.ndarray | Tensor | None = None,  # [M, N] int8 (see encode_msa), query first
-              template_distances: np.ndarray | Tensor | None = None,  # [K, N, N] Å
-              template_mask: np.ndarray | Tensor | None = None,  # [K, N]
+              adjacency: np.ndarray | Tensor | None = None,  # [N, N] base-pair probabilities (Stage A)
+              msa: MSA | np.ndarray | Tensor | None = None,  # kaggle_io.MSA or its int8 array [M, N], query first
+              templates=None,  # templates.TemplateFeatures (uses .distances [K, N, N] and .pair_mask [K, N, N])
               ) -> PairformerFeatures:
     """Features of one target for `PairformerTrunk`; shapes are checked against the target's length."""
-    n = target.n
-    t = lambda x, dt: None if x is None else torch.as_tensor(np.asarray(x)).to(dt)
-    adj, msa_t = t(adjacency, torch.float32), t(msa, torch.int8)
-    td, tm = t(template_distances, torch.float32), t(template_mask, torch.float32)
-    if adj is not None and adj.shape != (n, n): raise InputError(f'{target.target_id}: adjacency {tuple(adj.shape)} is not {n}x{n}')
-    if msa_t is not None and (msa_t.dim() != 2 or msa_t.shape[1] != n):
-        raise InputError(f'{target.target_id}: MSA {tuple(msa_t.shape)} does not have {n} columns')
-    if (td is None) != (tm is None): raise InputError(f'{target.target_id}: template distances and mask must come together')
-    if td is not None and (td.dim() != 3 or td.shape[1:] != (n, n) or tm.shape != (td.shape[0], n)):
-        raise InputError(f'{target.target_id}: templates {tuple(td.shape)} / mask {tuple(tm.shape)} do not fit {n} residues')
+    n, tid = target.n, target.target_id
+    adj = None if adjacency is None else torch.from_numpy(check_adjacency(np.asarray(adjacency, dtype=np.float32), n))
+    if isinstance(msa, MSA): msa = msa_to_array(msa)
+    msa_t = None if msa is None else torch.as_tensor(np.asarray(msa)).to(torch.int8)
+    if msa_t is not None and (msa_t.dim() != 2 or msa_t.shape[1] != n or msa_t.shape[0] == 0):
+        raise InputError(f'{tid}: MSA of shape {tuple(msa_t.shape)} does not have {n} columns')
+    td = tp = None
+    if templates is not None:
+        td, tp = np.asarray(templates.distances, np.float32), np.asarray(templates.pair_mask, bool)
+        if td.ndim != 3 or td.shape[1:] != (n, n) or tp.shape != td.shape:
+            raise InputError(f'{tid}: template distances {td.shape} / pair mask {tp.shape} do not fit {n} residues')
+        tp = tp & np.isfinite(td)
+        td, tp = torch.from_numpy(np.where(tp, td, 0).astype(np.float32)), torch.from_numpy(tp.astype(np.float32))
     return PairformerFeatures(restype=encode_sequence(target.sequence), mask=torch.ones(n),
                               residue_ids=_residue_ids(target.chains, target.sequence), adjacency=adj, msa=msa_t,
-                              msa_mask=None if msa_t is None else torch.ones(msa_t.shape), template_distances=td, template_mask=tm)
-
-def _query_msa(f: PairformerFeatures) -> Tensor:
-    """The query sequence as a one-row int8 MSA `[1, N]`."""
-    return torch.where(f.restype < 4, f.restype, MSA_UNKNOWN).to(torch.int8)[None]
+                              msa_mask=None if msa_t is None else torch.ones(msa_t.shape),
+                              template_distances=td, template_pair_mask=tp)
 
 def collate_features(items: list[PairformerFeatures]) -> PairformerFeatures:
     """Pad single-target features to one batch `[B, ...]` (residues, MSA rows, templates padded and masked)."""
@@ -411,15 +397,15 @@ def collate_features(items: list[PairformerFeatures]) -> PairformerFeatures:
     if any(f.adjacency is not None for f in items):
         out['adjacency'] = torch.stack([pad(f.adjacency if f.adjacency is not None else torch.zeros(f.n, f.n), [(-2, n), (-1, n)]) for f in items])
     if any(f.msa is not None for f in items):
-        msas = [(f.msa, f.msa_mask) if f.msa is not None else (_query_msa(f), torch.ones(1, f.n)) for f in items]
+        msas = [(f.msa, f.msa_mask) if f.msa is not None else (query_msa(f.restype), torch.ones(1, f.n)) for f in items]
         m = max(a.shape[0] for a, _ in msas)
         out['msa'] = torch.stack([pad(a, [(-2, m), (-1, n)], MSA_UNKNOWN) for a, _ in msas])
         out['msa_mask'] = torch.stack([pad(mm, [(-2, m), (-1, n)]) for _, mm in msas])
     if any(f.template_distances is not None for f in items):
         k = max(f.template_distances.shape[0] for f in items if f.template_distances is not None)
-        tds = [(f.template_distances, f.template_mask) if f.template_distances is not None else (torch.zeros(0, f.n, f.n), torch.zeros(0, f.n)) for f in items]
+        tds = [(f.template_distances, f.template_pair_mask) if f.template_distances is not None else (torch.zeros(0, f.n, f.n),) * 2 for f in items]
         out['template_distances'] = torch.stack([pad(d, [(-3, k), (-2, n), (-1, n)]) for d, _ in tds])
-        out['template_mask'] = torch.stack([pad(mm, [(-2, k), (-1, n)]) for _, mm in tds])
+        out['template_pair_mask'] = torch.stack([pad(mm, [(-3, k), (-2, n), (-1, n)]) for _, mm in tds])
     return PairformerFeatures(**out)
 
 # %% ../nbs/13_pairformer.ipynb #c040
@@ -449,12 +435,12 @@ class RelativePositionEncoding(nn.Module):
 TEMPLATE_BINS = (3.25, 50.75, 39)  # Å: lower edges of the template distogram bins (AF3 Alg 16)
 
 def template_pair_features(distances: Tensor,  # [*, N, N] Å, one template
-                           template_mask: Tensor,  # [*, N]
+                           pair_mask: Tensor,  # [*, N, N] 1 where the distance is defined
                            restype: Tensor,  # [*, N] long
                            ) -> Tensor:
     """Template pair features `[*, N, N, 39 + 1 + 2·5]`: distogram one-hot, pair mask, residue types of i and j."""
     lo, hi, nb = TEMPLATE_BINS
-    pm = template_mask[..., :, None] * template_mask[..., None, :]
+    pm = pair_mask
     edges = torch.linspace(lo, hi, nb, device=distances.device, dtype=distances.dtype)
     idx = torch.bucketize(distances, edges, right=True) - 1  # -1 = shorter than the first edge: no bin
     dgram = F.one_hot(idx.clamp(min=0), nb) * ((idx >= 0) & (pm > 0))[..., None]
@@ -464,7 +450,7 @@ def template_pair_features(distances: Tensor,  # [*, N, N] Å, one template
                       rt[..., None, :, :].expand(*rt.shape[:-2], n, n, -1)], -1)
 
 class TemplateEmbedder(nn.Module):
-    """AF3 Alg 16: templates `[*, K, N, N]` distances + `[*, K, N]` mask -> pair update `[*, N, N, c_z]`."""
+    """AF3 Alg 16: template distances + pair masks `[*, K, N, N]` -> pair update `[*, N, N, c_z]`."""
     def __init__(self, config: PairformerConfig):
         super().__init__()
         cfg = config
@@ -477,16 +463,16 @@ class TemplateEmbedder(nn.Module):
 
     def forward(self, z: Tensor,  # [*, N, N, c_z]
                 distances: Tensor,  # [*, K, N, N]
-                template_mask: Tensor,  # [*, K, N]
+                pair_mask: Tensor,  # [*, K, N, N]
                 restype: Tensor,  # [*, N]
                 mask: Tensor,  # [*, N] residue mask
                 runtime: PairformerRuntime = PairformerRuntime()) -> Tensor:
         """Pair update `[*, N, N, c_z]` (zero where no template is present)."""
         zt = self.linear_z(self.layer_norm_z(z))
-        present = (template_mask.sum(-1) > 0).to(z)  # [*, K]
+        present = (pair_mask.sum((-1, -2)) > 0).to(z)  # [*, K]
         u = torch.zeros_like(zt)
         for t in range(distances.shape[-3]):
-            feats = template_pair_features(distances[..., t, :, :].contiguous().to(z), template_mask[..., t, :].to(z), restype)
+            feats = template_pair_features(distances[..., t, :, :].contiguous().to(z), pair_mask[..., t, :, :].to(z), restype)
             v = zt + self.linear_features(feats)
             v = run_blocks(self.blocks, None, v, mask, None, runtime)[1]
             u = u + present[..., t, None, None, None] * self.layer_norm_v(v)
@@ -566,7 +552,7 @@ class PairformerTrunk(nn.Module):
         """`(s_inputs [*, N, C_INPUTS], msa [*, M, N], msa_mask [*, M, N])`; the query row stands in for a missing MSA."""
         msa, msa_mask = f.msa, f.msa_mask
         if msa is None:
-            msa = _query_msa(f).expand(*f.restype.shape[:-1], 1, f.n) if f.restype.dim() > 1 else _query_msa(f)
+            msa = query_msa(f.restype)
             msa_mask = torch.ones(msa.shape, dtype=f.mask.dtype, device=f.mask.device)
         msa, msa_mask = msa[..., :self.config.max_msa_rows, :], msa_mask[..., :self.config.max_msa_rows, :]
         onehot = F.one_hot(msa.long(), N_MSA_CLASSES).to(f.mask) * msa_mask[..., None]
@@ -595,7 +581,7 @@ class PairformerTrunk(nn.Module):
             with torch.set_grad_enabled(grad and cycle == n_cycles - 1):  # stop-gradient between cycles
                 z = z_init + self.linear_z_prev(self.layer_norm_z_prev(z.detach()))
                 if self.template_embedder is not None and f.template_distances is not None:
-                    z = z + self.template_embedder(z, f.template_distances, f.template_mask, f.restype, mask, rt)
+                    z = z + self.template_embedder(z, f.template_distances, f.template_pair_mask, f.restype, mask, rt)
                 if self.msa_module is not None:
                     z = self.msa_module(msa, msa_mask, s_inputs, z, mask, adj, rt)
                 s = s_init + self.linear_s_prev(self.layer_norm_s_prev(s.detach()))
@@ -603,7 +589,7 @@ class PairformerTrunk(nn.Module):
         logits = self.linear_distogram(z + z.transpose(-2, -3))
         return PairformerOutput(s=s, z=z, s_inputs=s_inputs, distogram_logits=logits, mask=mask)
 
-# %% ../nbs/13_pairformer.ipynb #c058
+# %% ../nbs/13_pairformer.ipynb #c060
 LORA_TARGETS = {
     'attention': ('linear_q', 'linear_k', 'linear_v', 'linear_g', 'linear_o'),
     'transition': ('linear_a', 'linear_b', 'linear_out'),
