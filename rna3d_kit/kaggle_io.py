@@ -397,7 +397,7 @@ def _rna(seq: str) -> str:
     return ''.join(seq.split()).upper().replace('T', 'U')
 
 def read_msa(path,  # {target_id}.MSA.fasta
-             query: str | None = None,  # target sequence the MSA must be for (T/U and case tolerant)
+             query: str | None = None,  # target sequence the MSA must be for (T/U, case and stand-in tolerant)
              max_depth: int | None = None,  # keep only the first max_depth records (query included)
             ) -> MSA:
     """Read an A3M-style MSA FASTA: insertions removed, every record checked to be as wide as its chain's query."""
@@ -427,7 +427,8 @@ def read_msa(path,  # {target_id}.MSA.fasta
         q, s = _rna(query), _rna(msa.query)
         per_chain = [(_rna(seqs[j]), copies[j]) for j in first.values()]
         joined = {''.join(c for c, _ in per_chain), ''.join(c * n for c, n in per_chain)}  # multi-chain: chains' queries
-        if q != s and not (len(per_chain) > 1 and q in joined):
+        same = len(q) == len(s) and all(a == b or b not in 'ACGU' for a, b in zip(q, s))  # the MSA's X, N, - match a stand-in
+        if not same and not (len(per_chain) > 1 and q in joined):
             at = next((i for i, (a, b) in enumerate(zip(q, s)) if a != b), min(len(q), len(s)))
             raise InputError(f'MSA file {path}: query ({len(s)} nt) differs from the target sequence ({len(q)} nt) at position {at + 1}')
     return msa
