@@ -91,7 +91,8 @@ def stoichiometry_chain_ids(stoichiometry: str,  # e.g. 'A:1;B:2'
                            ) -> tuple[str, ...]:
     """`[N]` chain id per residue of the concatenation of the stoichiometry's chains, each copy with its own id."""
     parts = parse_stoichiometry(stoichiometry, where)
-    records = parse_fasta(all_sequences) if isinstance(all_sequences, str) and all_sequences.strip() else []
+    try: records = parse_fasta(all_sequences) if isinstance(all_sequences, str) and all_sequences.strip() else []
+    except InputError as e: raise InputError(f'{where}: all_sequences: {e}') from None
     letters = {c for c, _ in parts}
     used: set[str] = set()
     blocks = []  # (chain ids of the copies, length of one copy)
@@ -450,7 +451,7 @@ def find_msa(msa_dir, target_id: str) -> Path | None:
     p = Path(msa_dir) / f'{target_id}.MSA.fasta'
     return p if p.is_file() else None
 
-# %% ../nbs/02_kaggle_io.ipynb #c040
+# %% ../nbs/02_kaggle_io.ipynb #c041
 SUBMISSION_COLUMNS = ['ID', 'resname', 'resid'] + [f'{a}_{k}' for k in range(1, 6) for a in 'xyz']
 N_PREDICTIONS = 5
 COORD_MIN, COORD_MAX = -999.999, 9999.999
@@ -528,7 +529,7 @@ def write_submission(path, frame: pd.DataFrame) -> Path:
         f.write('\n'.join([h + x for h, x in zip(heads, numbers)]) + '\n')
     return path
 
-# %% ../nbs/02_kaggle_io.ipynb #c043
+# %% ../nbs/02_kaggle_io.ipynb #c044
 def validate_submission(path_or_frame,  # submission CSV path or a frame from `submission_frame`
                         targets: list[Target],  # the targets it must cover, in order
                        ) -> pd.DataFrame:
@@ -571,7 +572,7 @@ def validate_submission(path_or_frame,  # submission CSV path or a frame from `s
         raise InputError(f'{name}: ID {got[i]} {SUBMISSION_COLUMNS[3 + j]} = {xyz[i, j]} is not a finite number in [{COORD_MIN}, {COORD_MAX}]')
     return df
 
-# %% ../nbs/02_kaggle_io.ipynb #c051
+# %% ../nbs/02_kaggle_io.ipynb #c052
 DEMO_TARGETS = ('R1107', 'R1117v2', 'R1149', 'R1156')
 
 def demo_dir() -> Path:
