@@ -124,7 +124,7 @@ class TriangleMultiplication(nn.Module):
         a = torch.sigmoid(self.linear_a_gate(zn)) * self.linear_a_proj(zn)
         b = torch.sigmoid(self.linear_b_gate(zn)) * self.linear_b_proj(zn)
         if pair_mask is not None: a, b = a * pair_mask[..., None], b * pair_mask[..., None]
-        a, b = a.movedim(-1, -3), b.movedim(-1, -3)  # [*, C, N, N]
+        a, b = a.movedim(-1, -3).contiguous(), b.movedim(-1, -3).contiguous()  # [*, C, N, N], one copy for all chunks
         if not self.outgoing: a, b = a.transpose(-1, -2), b.transpose(-1, -2)  # Σ_k a_ki b_kj = outgoing on transposes
         return chunk_apply(self._rows, {'a_rows': (a, -2), 'z_rows': (zn, -3)}, out_dim=-3, chunk_size=chunk_size, b=b)
 
