@@ -153,7 +153,7 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' (all finite)
         x = res.x.reshape(n, 3)
     return x
 
-# %% ../nbs/11_templates.ipynb #c015
+# %% ../nbs/11_templates.ipynb #c017
 def chain_segments(target: Target) -> list[tuple[str, int, int]]:
     """`(chain_id, start, stop)` of each chain of `target`, in residue order."""
     starts = np.flatnonzero(target.chain_starts).tolist() + [target.n]
@@ -180,7 +180,7 @@ def _place_side_by_side(chains_xyz: list[np.ndarray]) -> list[np.ndarray]:
             out.append(xyz + shift); edge = edge + 2 * radius + CLASH_DISTANCE * 2
     return out
 
-# %% ../nbs/11_templates.ipynb #c017
+# %% ../nbs/11_templates.ipynb #c019
 @dataclass(frozen=True, eq=False)
 class TemplateFeatures:
     """Top-K template coordinates aligned to the query residue index, for the neural pipeline.
@@ -210,7 +210,7 @@ class TemplateFeatures:
         """`[K, N, N]` True where `distances` is defined."""
         return np.isfinite(self.distances)
 
-# %% ../nbs/11_templates.ipynb #c018
+# %% ../nbs/11_templates.ipynb #c020
 class TemplatePredictor:
     """Template-based models: search, transfer and complete; geometric baseline where no template is significant."""
     name = 'templates'
