@@ -14,7 +14,7 @@ from pathlib import Path
 from .core import InputError, RNA3DWarning, check_writable, package_data_dir
 
 # %% auto #0
-__all__ = ['DEMO_SEQUENCES', 'cmd_predict', 'cmd_score', 'cmd_evaluate', 'build_parser', 'main']
+__all__ = ['DEMO_SEQUENCES', 'read_csv_checked', 'cmd_predict', 'cmd_score', 'cmd_evaluate', 'build_parser', 'main']
 
 # %% ../nbs/92_cli.ipynb #c004
 DEMO_SEQUENCES = 'demo/demo_sequences.csv'
@@ -23,13 +23,21 @@ def _demo_sequences() -> Path:
     """Bundled demo input (a few real CASP15 sequences)."""
     return package_data_dir() / DEMO_SEQUENCES
 
+def read_csv_checked(path: Path, what: str):
+    """`pandas.read_csv` with unreadable or empty files reported as one-line `InputError`s."""
+    import pandas as pd
+    if not path.exists(): raise InputError(f'{what} file {path} does not exist')
+    try: return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise InputError(f'{what} file {path} is not a readable CSV ({str(e).splitlines()[0]})') from None
+
 def cmd_predict(args) -> int:
     """`rna3d predict`: sequences CSV -> submission CSV (+ PDB models)."""
     from rna3d_kit.kaggle_io import read_sequences, submission_frame, validate_submission, write_submission, find_msa
-    from rna3d_kit.predict import default_data_dir, load_predictor, predict_targets
+    from rna3d_kit.predict import check_msas, default_data_dir, load_predictor, predict_targets
     seq_path = Path(args.sequences) if args.sequences else _demo_sequences()
     out = check_writable(args.output)
-    targets = read_sequences(seq_path, unknown=args.unknown)
+    targets = check_msas(read_sequences(seq_path, unknown=args.unknown, msa_dir=args.msa_dir))
     data_dir = Path(args.data) if args.data else default_data_dir()
     if data_dir is not None and not data_dir.is_dir(): raise InputError(f'data folder {data_dir} does not exist')
     predictor = load_predictor(args.method, data_dir=data_dir)
@@ -45,13 +53,9 @@ def cmd_predict(args) -> int:
 
 def cmd_score(args) -> int:
     """`rna3d score`: submission CSV x labels CSV -> per-target and mean TM-score."""
-    import pandas as pd
     from rna3d_kit.metric import score_submission
-    sub, lab = Path(args.submission), Path(args.labels)
-    for p in (sub, lab):
-        if not p.exists(): raise InputError(f'{p} does not exist')
-    read = lambda p: pd.read_csv(p)
-    table = score_submission(read(sub), read(lab), mode=args.mode)
+    table = score_submission(read_csv_checked(Path(args.submission), 'submission'), read_csv_checked(Path(args.labels), 'labels'),
+                             mode=args.mode)
     mean = float(table.tm.mean())
     if args.json:
         print(json.dumps({'mode': args.mode, 'mean': mean, 'targets': {r.target_id: float(r.tm) for r in table.itertuples()}}))
@@ -89,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument('--data', default=None, help='Kaggle-layout folder used for templates (default: shared Part 1 data if present)')
     pr.add_argument('--n-samples', type=int, default=5, help='structures per target (>= 5)')
     pr.add_argument('--pdb-dir', default=None, help='also write every model as PDB/mmCIF here')
+    pr.add_argument('--msa-dir', default=None, help='folder of {target_id}.MSA.fasta files (default: MSA/ beside the sequences CSV)')
     pr.add_argument('--unknown', default=None, metavar='BASE', help='stand-in base for letters other than ACGU (default: error)')
     pr.add_argument('--seed', type=int, default=0)
     pr.add_argument('-q', '--quiet', action='store_true', help='no progress bar')

@@ -53,11 +53,20 @@ def check_writable(path: str | os.PathLike) -> Path:
         if probe_dir == probe_dir.parent: break
         probe_dir = probe_dir.parent
     if path.is_dir(): raise InputError(f'output path {path} is a folder, expected a file name')
-    if not probe_dir.is_dir() or not os.access(probe_dir, os.W_OK | os.X_OK):
-        raise InputError(f'output path {path} is not writable (no write permission in {probe_dir})')
+    if not probe_dir.is_dir(): raise InputError(f'output path {path} is not writable ({probe_dir} is not a folder)')
+    try:  # really create a file: permission bits say nothing for root or on a read-only file system
+        fd, probe = tempfile.mkstemp(prefix='.rna3d_probe_', dir=probe_dir)
+        os.close(fd); os.unlink(probe)
+    except OSError as e:
+        raise InputError(f'output path {path} is not writable ({e.strerror} in {probe_dir})') from None
     if path.exists() and not os.access(path, os.W_OK):
         raise InputError(f'output path {path} is not writable (file is read-only)')
     return path
+
+def _umask() -> int:
+    """The process's current umask (read without changing it for longer than a moment)."""
+    mask = os.umask(0o022); os.umask(mask)
+    return mask
 
 @contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = 'w', encoding: str | None = 'utf-8'):
@@ -70,6 +79,7 @@ def atomic_write(path: str | os.PathLike, mode: str = 'w', encoding: str | None 
             yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from .core import InputError
-from .kaggle_io import find_msa, read_labels, read_sequences
+from .kaggle_io import read_labels, read_sequences
 from .metric import score_target
-from .predict import load_predictor, predict_targets
+from .predict import check_msas, load_predictor, predict_targets
 
 # %% auto #0
 __all__ = ['split_files', 'evaluate', 'summary_line']
@@ -41,11 +41,8 @@ def evaluate(data_dir: str | Path,  # Kaggle-layout folder with {split}_sequence
     """Predict and score every target of `split`; one row per target with TM-score, method and seconds."""
     seq_path, label_path = split_files(data_dir, split)
     targets = read_sequences(seq_path)
-    msa_dir = Path(data_dir) / 'MSA'
-    targets = [t if t.msa_path is not None or find_msa(msa_dir, t.target_id) is None
-               else type(t)(t.target_id, t.sequence, t.temporal_cutoff, t.chain_ids, t.description, find_msa(msa_dir, t.target_id))
-               for t in targets]
     if limit is not None: targets = targets[:limit]
+    check_msas(targets)
     predictor = predictor or load_predictor(method, data_dir=data_dir)
     coords, records = predict_targets(targets, predictor, n_samples=max(n_samples, 5), seed=seed, progress=progress)
     labels = read_labels(label_path)
@@ -53,7 +50,7 @@ def evaluate(data_dir: str | Path,  # Kaggle-layout folder with {split}_sequence
     for t, rec in zip(targets, records):
         if t.target_id not in labels: raise InputError(f'{label_path.name} has no labels for target {t.target_id}')
         lab = labels[t.target_id]
-        tm = score_target(coords[t.target_id][:5], lab.coords, mode=mode)
+        tm = score_target(coords[t.target_id][:5], lab.coords, mode=mode, sequence=t.sequence)
         rows.append(dict(target_id=t.target_id, length=t.n, tm=float(tm), method=rec.method, seconds=round(rec.seconds, 2),
                          fallback_reason=rec.fallback_reason, temporal_cutoff=t.temporal_cutoff))
     return pd.DataFrame(rows)

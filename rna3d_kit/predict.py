@@ -18,7 +18,7 @@ from .core import InputError, check_writable, shared_dir, warn
 from .structure import RNAStructure, Target
 
 # %% auto #0
-__all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'default_data_dir', 'load_predictor', 'TargetRecord',
+__all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'default_data_dir', 'load_predictor', 'check_msas', 'TargetRecord',
            'predict_targets', 'write_models']
 
 # %% ../nbs/90_predict.ipynb #c004
@@ -45,6 +45,14 @@ def load_predictor(method: str = DEFAULT_METHOD,  # a name in PREDICTORS
     return cls(data_dir=None if data_dir is None else Path(data_dir), **options)
 
 # %% ../nbs/90_predict.ipynb #c006
+def check_msas(targets: list[Target]) -> list[Target]:
+    """Read every attached MSA once and check it against its target's sequence; returns `targets`."""
+    from rna3d_kit.kaggle_io import read_msa  # lazy: keeps `import rna3d_kit.predict` light
+    for t in targets:
+        if t.msa_path is not None: read_msa(t.msa_path, query=t.sequence)
+    return targets
+
+# %% ../nbs/90_predict.ipynb #c008
 @dataclass
 class TargetRecord:
     """What happened for one target: method used, seconds, and the fallback reason if any."""
