@@ -87,15 +87,15 @@ class Transition(nn.Module):
         self.linear_b = Linear(c, n * c, bias=False, init='relu')
         self.linear_out = Linear(n * c, c, bias=False, init='final')
 
-    def _apply(self, x: Tensor) -> Tensor:
+    def _update(self, x: Tensor) -> Tensor:
         x = self.layer_norm(x)
         return self.linear_out(F.silu(self.linear_a(x)) * self.linear_b(x))
 
     def forward(self, x: Tensor,  # [*, L, c] single or [*, N, N, c] pair
                 chunk_size: int | None = None) -> Tensor:
         """The update (not yet added to `x`), `[*, L, c]`."""
-        if x.dim() < 2: return self._apply(x)
-        return chunk_apply(self._apply, {'x': (x, -2)}, out_dim=-2, chunk_size=chunk_size)
+        if x.dim() < 2: return self._update(x)
+        return chunk_apply(self._update, {'x': (x, -2)}, out_dim=-2, chunk_size=chunk_size)
 
 # %% ../nbs/13_pairformer.ipynb #c011
 class TriangleMultiplication(nn.Module):
@@ -589,7 +589,7 @@ class PairformerTrunk(nn.Module):
         logits = self.linear_distogram(z + z.transpose(-2, -3))
         return PairformerOutput(s=s, z=z, s_inputs=s_inputs, distogram_logits=logits, mask=mask)
 
-# %% ../nbs/13_pairformer.ipynb #c060
+# %% ../nbs/13_pairformer.ipynb #c062
 LORA_TARGETS = {
     'attention': ('linear_q', 'linear_k', 'linear_v', 'linear_g', 'linear_o'),
     'transition': ('linear_a', 'linear_b', 'linear_out'),
