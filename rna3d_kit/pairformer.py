@@ -16,7 +16,7 @@ from torch.utils.checkpoint import checkpoint
 from .adjacency import check_adjacency
 from .core import InputError
 from .kaggle_io import MSA, MSA_ALPHABET, MSA_UNKNOWN, msa_to_array
-from .primitives import GatedAttention, Linear, SharedDropout, chunk_apply, mask_bias, perturb_parameters_
+from .primitives import GatedAttention, Linear, SharedDropout, chunk_apply, mask_bias
 from .structure import Target
 
 # %% auto #0
@@ -416,7 +416,7 @@ def relative_position_features(rows: Tensor,  # [*, I, 4] residue ids (residue i
     ri, rj = rows[..., :, None, :], cols[..., None, :, :]
     same_chain, same_entity = ri[..., 1] == rj[..., 1], ri[..., 2] == rj[..., 2]
     d_res = torch.where(same_chain, (ri[..., 0] - rj[..., 0] + r_max).clamp(0, 2 * r_max), 2 * r_max + 1)
-    d_chain = torch.where(same_entity & ~same_chain, (ri[..., 3] - rj[..., 3] + s_max).clamp(0, 2 * s_max), 2 * s_max + 1)
+    d_chain = torch.where(~same_chain, (ri[..., 3] - rj[..., 3] + s_max).clamp(0, 2 * s_max), 2 * s_max + 1)
     return torch.cat([F.one_hot(d_res, 2 * r_max + 2), same_entity[..., None], F.one_hot(d_chain, 2 * s_max + 2)], -1).float()
 
 class RelativePositionEncoding(nn.Module):
