@@ -211,15 +211,14 @@ class AlignParams:
         return cls(float(L), d0, search_radius(d0), 1.5 * L ** 0.3 + 3.5)
 
 # %% ../nbs/03_metric.ipynb #c023
-def nw_tm(score: np.ndarray,  # [B, n1, n2] score of aligning residue i of structure 1 with j of structure 2
+def nw_tm(score: np.ndarray,  # [n1, n2, B] score of aligning residue i of structure 1 with j of structure 2, batch last
           gap_open: float,  # penalty (<= 0) for opening a gap after an aligned pair
          ) -> np.ndarray:
     """TM-align's global alignment for each of B score matrices: `[B, n2]` index into structure 1 per residue of structure 2, -1 = gap."""
-    score = np.asarray(score, float)
-    B, n1, n2 = score.shape
+    score = np.ascontiguousarray(score, dtype=float)
+    n1, n2, B = score.shape
     n_diag = n1 + n2 + 1
-    flat = np.ascontiguousarray(np.moveaxis(score, 0, -1)).reshape(n1 * n2, B)  # an anti-diagonal = strided view
-    stride = max(n2 - 1, 1)
+    flat, stride = score.reshape(n1 * n2, B), max(n2 - 1, 1)  # an anti-diagonal of all B = a strided [len, B] view
     diag = np.zeros((n_diag, n1 + 1, B), bool)  # cell (i, j) came from the diagonal; stored at [i + j, i]
     vert = np.zeros((n_diag, n1 + 1, B), bool)  # otherwise: vertical (j - 1) preferred over horizontal (i - 1)
     vals = [np.zeros((n1 + 1, B)) for _ in range(3)]  # rolling anti-diagonals; boundary cells stay 0
@@ -228,7 +227,7 @@ def nw_tm(score: np.ndarray,  # [B, n1, n2] score of aligning residue i of struc
         lo, hi = max(1, s - n2), min(n1, s - 1)
         prev2, prev1, cur = vals[(s - 2) % 3], vals[(s - 1) % 3], vals[s % 3]
         d = cur[lo:hi + 1]
-        start = (lo - 1) * n2 + (s - lo - 1)
+        start = (lo - 1) * n2 + (s - lo - 1)  # cell (lo, s - lo); the next cells step by n2 - 1
         np.add(prev2[lo - 1:hi], flat[start:start + (hi - lo) * stride + 1:stride], out=d)
         h, v = prev1[lo - 1:hi], prev1[lo:hi + 1]
         if g != 0: h, v = h + g * diag[s - 1, lo - 1:hi], v + g * diag[s - 1, lo:hi + 1]
@@ -237,14 +236,12 @@ def nw_tm(score: np.ndarray,  # [B, n1, n2] score of aligning residue i of struc
         np.greater_equal(v, h, out=vert[s, lo:hi + 1])
         np.maximum(d, h, out=d); np.maximum(d, v, out=d)
     j2i = np.full((B, n2), -1)
-    i, j, b = np.full(B, n1), np.full(B, n2), np.arange(B)
-    while True:  # trace back all B alignments in lock step
-        act = (i > 0) & (j > 0)
-        if not act.any(): break
-        ba, ia, ja = b[act], i[act], j[act]
-        p, vh = diag[ia + ja, ia, ba], vert[ia + ja, ia, ba]
-        j2i[ba[p], ja[p] - 1] = ia[p] - 1
-        i[ba], j[ba] = ia - (p | ~vh), ja - (p | vh)
+    for b in range(B):  # trace back (scalar steps are cheaper than vector ops on tiny arrays)
+        i, j = n1, n2
+        while i > 0 and j > 0:
+            if diag[i + j, i, b]: j2i[b, j - 1] = i - 1; i -= 1; j -= 1
+            elif vert[i + j, i, b]: j -= 1
+            else: i -= 1
     return j2i
 
 # %% ../nbs/03_metric.ipynb #c026
@@ -350,20 +347,22 @@ def initial_threading(x, y, params):
 
 def tm_matrix(x: np.ndarray,  # [Lx, 3]
               y: np.ndarray,  # [Ly, 3]
-              R: np.ndarray,  # [..., 3, 3]
-              t: np.ndarray,  # [..., 3]
+              R: np.ndarray,  # [3, 3] or [B, 3, 3]
+              t: np.ndarray,  # [3] or [B, 3]
               d02: float,  # squared distance scale
              ) -> np.ndarray:
-    """Score matrices `[..., Lx, Ly]` of 1/(1 + d^2/d02) after moving x by (R, t)."""
-    xr = np.ascontiguousarray(np.einsum('...ij,lj->...li', R, x) + t[..., None, :])
-    flat = xr.reshape(-1, 3)
-    d2 = flat @ (-2 * y.T)
-    d2 += np.einsum('ij,ij->i', flat, flat)[:, None]
-    d2 += np.einsum('ij,ij->i', y, y)[None] + d02
+    """Score matrices of 1/(1 + d^2/d02) after moving x by (R, t): `[Lx, Ly]`, or `[Lx, Ly, B]` (batch last) for B motions."""
+    single = R.ndim == 2
+    R, t = R.reshape(-1, 3, 3), t.reshape(-1, 3)
+    xr = np.ascontiguousarray(np.einsum('bij,lj->lib', R, x) + t.T[None])  # [Lx, 3, B]
+    d2 = np.matmul(y, xr)  # [Lx, Ly, B]
+    d2 *= -2
+    d2 += (xr * xr).sum(1)[:, None, :]
+    d2 += ((y * y).sum(1) + d02)[None, :, None]
     np.divide(d02, d2, out=d2)
-    return d2.reshape(xr.shape[:-1] + (len(y),))
+    return d2[..., 0] if single else d2
 
-def initial_local(x, y, params, max_cells=4_000_000):
+def initial_local(x, y, params, max_cells=12_000_000):
     """Best alignment `[Ly]` from superposed fragment pairs (`get_initial5`), or None if there are none."""
     xlen, ylen = len(x), len(y)
     d02 = (params.d0 + 1.5) ** 2
@@ -393,7 +392,7 @@ def initial_ss_plus(x, y, sec_x, sec_y, y2x, params):
     m = y2x >= 0
     R, t = kabsch(x[y2x[m]], y[m], np.ones((1, int(m.sum()))))
     same = np.array(list(sec_x))[:, None] == np.array(list(sec_y))[None]
-    return nw_tm((tm_matrix(x, y, R[0], t[0], (params.d0 + 1.5) ** 2) + 0.5 * same)[None], -1.0)[0]
+    return nw_tm((tm_matrix(x, y, R[0], t[0], (params.d0 + 1.5) ** 2) + 0.5 * same)[..., None], -1.0)[0]
 
 def longest_fragment(x: np.ndarray,  # [L, 3]
                      dcu0: float,  # initial neighbour cutoff (Å), relaxed by 10 % steps
@@ -462,7 +461,7 @@ def dp_iter(x, y, start: Superposition, params: AlignParams,
     R, t = start.rot, start.trans
     for gap in gaps:
         for rnd in range(max_rounds):
-            aln = nw_tm(tm_matrix(x, y, R, t, params.d0 ** 2)[None], gap)[0]
+            aln = nw_tm(tm_matrix(x, y, R, t, params.d0 ** 2)[..., None], gap)[0]
             tm, R, t = _search_alignment(x, y, aln, params)
             if tm > best: best, best_aln = tm, aln
             if rnd > 0 and abs(old - tm) < 1e-6: break
@@ -498,7 +497,7 @@ def tm_align(x: np.ndarray,  # [Lx, 3] model C1' in chain order
     for kind, ratio, gaps, rounds in seeds:
         if kind == 'ss':
             same = np.array(list(sec_x))[:, None] == np.array(list(sec_y))[None]
-            aln = nw_tm(same[None].astype(float), -1.0)[0]
+            aln = nw_tm(same[..., None].astype(float), -1.0)[0]
         elif kind == 'local':
             aln = initial_local(x, y, params)
             if aln is None: continue
