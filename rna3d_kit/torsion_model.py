@@ -19,20 +19,19 @@ from transformers import BertConfig, BertModel, PreTrainedModel
 from transformers.utils import ModelOutput
 
 from .core import InputError, clean_sequence, package_data_dir
+from .geometry import PSEUDO_NAMES as PSEUDO_TORSION_NAMES, TORSION_NAMES  # one angle order for Stages B and C
 
 # %% auto #0
-__all__ = ['TORSION_NAMES', 'PSEUDO_TORSION_NAMES', 'ANGLE_NAMES', 'PUCKER_CLASSES', 'PUCKER_DELTA_SPLIT', 'SPECIAL_TOKENS',
-           'PAD_ID', 'UNK_ID', 'CLS_ID', 'SEP_ID', 'MASK_ID', 'BASE_INDEX', 'PAIR_THRESHOLD', 'N_OFFSET_BUCKETS',
-           'WEIGHT_FILES', 'LORA_ATTENTION_TARGETS', 'LORA_FFN_TARGETS', 'HEAD_MODULES', 'pucker_class_from_delta',
-           'kmer_vocab', 'KmerTokenizer', 'read_vocab', 'check_adjacency', 'partner_features', 'TorsionBertConfig',
-           'small_torsion_config', 'TorsionOutput', 'AdjacencyEncoder', 'TorsionBertModel', 'decode_angles',
-           'predict_torsions_batch', 'predict_torsions', 'check_checkpoint_folder', 'save_torsion_model',
-           'load_torsion_model', 'default_torsion_model_dir', 'load_default_torsion_model', 'load_dnabert_base',
-           'add_lora', 'parameter_report', 'save_lora', 'load_lora', 'qlora_support', 'load_torsion_model_4bit']
+__all__ = ['ANGLE_NAMES', 'PUCKER_CLASSES', 'PUCKER_DELTA_SPLIT', 'SPECIAL_TOKENS', 'PAD_ID', 'UNK_ID', 'CLS_ID', 'SEP_ID',
+           'MASK_ID', 'BASE_INDEX', 'PAIR_THRESHOLD', 'N_OFFSET_BUCKETS', 'WEIGHT_FILES', 'LORA_ATTENTION_TARGETS',
+           'LORA_FFN_TARGETS', 'HEAD_MODULES', 'pucker_class_from_delta', 'kmer_vocab', 'KmerTokenizer', 'read_vocab',
+           'check_adjacency', 'partner_features', 'TorsionBertConfig', 'small_torsion_config', 'TorsionOutput',
+           'AdjacencyEncoder', 'TorsionBertModel', 'decode_angles', 'predict_torsions_batch', 'predict_torsions',
+           'check_checkpoint_folder', 'save_torsion_model', 'load_torsion_model', 'default_torsion_model_dir',
+           'load_default_torsion_model', 'load_dnabert_base', 'add_lora', 'parameter_report', 'save_lora', 'load_lora',
+           'qlora_support', 'load_torsion_model_4bit']
 
 # %% ../nbs/07_torsion_model.ipynb #c004
-TORSION_NAMES = ('alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'chi')  # backbone + glycosidic, Stage C order
-PSEUDO_TORSION_NAMES = ('eta', 'theta')  # C4'/P pseudo-torsions (Wadley et al. 2007)
 ANGLE_NAMES = TORSION_NAMES + PSEUDO_TORSION_NAMES  # column order of every angle array of this module
 PUCKER_CLASSES = ("C3'-endo", "C2'-endo")  # class 0, class 1
 PUCKER_DELTA_SPLIT = 115.0  # degrees: δ below -> C3'-endo, above -> C2'-endo (modes at ~80° and ~145°)
