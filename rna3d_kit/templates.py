@@ -225,7 +225,8 @@ class TemplatePredictor:
                  similar_tm: float = 0.9,  # a model this similar (fast TM) to a chosen one is skipped
                  leave_one_out: bool = False,  # drop the target's own id and identical sequences
                  relax: bool = True,  # run the restraint relaxation after filling gaps
-                 progress: bool = False, **search_options):
+                 progress: bool = True,  # progress bars while the database is first built
+                 **search_options):
         if data_dir is None and db is None:
             default = shared_dir(must_exist=False) / 'data' / 'kaggle_part1'
             data_dir = default if default.is_dir() else None
