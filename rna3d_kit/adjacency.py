@@ -15,10 +15,10 @@ import numpy as np
 from .core import InputError, clean_sequence
 
 # %% auto #0
-__all__ = ['BRACKET_PAIRS', 'LOCAL_FOLD_ABOVE', 'PLFOLD_WINDOW', 'PLFOLD_SPAN', 'PLFOLD_CUTOFF', 'parse_dot_bracket',
-           'check_partner', 'pairs_from_partner', 'partner_from_pairs', 'adjacency_from_partner', 'check_adjacency',
-           'partner_from_adjacency', 'to_dot_bracket', 'read_secondary_structure', 'SecondaryStructure', 'local_bpp',
-           'fold', 'sample_structures', 'helices']
+__all__ = ['BRACKET_PAIRS', 'LOCAL_FOLD_ABOVE', 'PLFOLD_WINDOW', 'PLFOLD_SPAN', 'PLFOLD_CUTOFF', 'SAMPLE_LINKER',
+           'parse_dot_bracket', 'check_partner', 'pairs_from_partner', 'partner_from_pairs', 'adjacency_from_partner',
+           'check_adjacency', 'partner_from_adjacency', 'to_dot_bracket', 'read_secondary_structure',
+           'SecondaryStructure', 'local_bpp', 'fold', 'sample_structures', 'helices']
 
 # %% ../nbs/04_adjacency.ipynb #c004
 BRACKET_PAIRS = ('()', '[]', '{}', '<>') + tuple(u + l for u, l in zip(string.ascii_uppercase, string.ascii_lowercase))
@@ -258,6 +258,8 @@ def fold(sequence: str,  # ACGU sequence (all chains concatenated in input order
     return SecondaryStructure(sequence, parse_dot_bracket(structure, n), probs, float(energy), 'mfe')
 
 # %% ../nbs/04_adjacency.ipynb #c020
+SAMPLE_LINKER = 5  # unpairable N residues joining chains for stochastic backtracking
+
 def sample_structures(sequence: str,  # ACGU sequence
                       n_samples: int,  # how many structures
                       seed: int = 0,  # random seed (ViennaRNA's generator and numpy)
@@ -281,13 +283,22 @@ def sample_structures(sequence: str,  # ACGU sequence
                 if rng.random() > p_mean: partner[[i for i, j in stem] + [j for i, j in stem]] = -1
             out.append(SecondaryStructure(sequence, partner, source='sample'))
         return out
+    segments = _chain_segments(n, chain_ids)
+    # ViennaRNA 2.8 cannot backtrack multi-strand ensembles, so chains are joined by an unpairable N linker
+    linked = (SAMPLE_LINKER * 'N').join(sequence[a:b] for a, b in segments)
+    keep = np.concatenate([np.arange(a, b) + k * SAMPLE_LINKER for k, (a, b) in enumerate(segments)])  # residue -> linked position
     md = RNA.md(); md.uniq_ML = 1  # stochastic backtracking needs the unique multiloop decomposition
-    fc = RNA.fold_compound(_vienna_input(sequence, _chain_segments(n, chain_ids)), md)
+    fc = RNA.fold_compound(linked, md)
     _, energy = fc.mfe()
     fc.exp_params_rescale(energy)
     fc.pf()
     RNA.init_rand(int(seed) & 0x7FFFFFFF)
-    return [SecondaryStructure(sequence, parse_dot_bracket(s, n), source='sample') for s in fc.pbacktrack(n_samples)]
+    out = []
+    for s in fc.pbacktrack(n_samples):
+        p = parse_dot_bracket(s, len(linked))[keep]
+        back = np.full(len(linked), -1, np.int64); back[keep] = np.arange(n)
+        out.append(SecondaryStructure(sequence, np.where(p >= 0, back[np.maximum(p, 0)], -1), source='sample'))
+    return out
 
 def helices(partner) -> list[list[tuple[int, int]]]:
     """Maximal runs of stacked pairs `(i, j), (i+1, j-1), ...` (each run listed from its outer pair inwards)."""
