@@ -153,10 +153,11 @@ RESIDUE_TEMPLATES['N'] = RESIDUE_TEMPLATES['A'][:len(BACKBONE_ATOMS)]  # unknown
 
 # %% ../nbs/17_fullatom.ipynb #c016
 def linked_to_previous(structure: RNAStructure) -> np.ndarray:
-    """`[N]` True where residue i is covalently linked to residue i-1 (same chain, residue number +0/+1)."""
+    """`[N]` True where residue i is covalently linked to residue i-1 (same chain, residue number +1, or +0 with an insertion code)."""
     num = np.asarray(structure.res_nums)
     same = np.array([i > 0 and structure.chain_ids[i] == structure.chain_ids[i - 1] for i in range(structure.n)])
-    return same & (np.diff(num, prepend=num[:1] - 10) <= 1)
+    step = np.diff(num, prepend=num[:1] - 10)
+    return same & (step >= 0) & (step <= 1)  # 0: insertion code (27, 27A)
 
 def geometry_terms(structure: RNAStructure) -> dict:
     """`{'bond': (keys, [T, 2] flat atom indices), 'angle': (keys, [T, 3])}`; flat index = residue * MAX_ATOMS + slot."""
@@ -263,9 +264,9 @@ IDEAL_GEOMETRY = {  # {kind: {(base or *, atom names): (median, sigma)}}, Å / d
         ('U', ('N3', 'C4')): (1.38, 0.01)},
     'angle': {
         ('*', ("-C3'", "-O3'", 'P')): (120.172, 1.5),
-        ('*', ("-O3'", 'P', "O5'")): (103.819, 1.5),
-        ('*', ("-O3'", 'P', 'OP1')): (107.432, 1.5),
-        ('*', ("-O3'", 'P', 'OP2')): (108.495, 1.518),
+        ('*', ("-O3'", 'P', "O5'")): (103.818, 1.5),
+        ('*', ("-O3'", 'P', 'OP1')): (107.433, 1.5),
+        ('*', ("-O3'", 'P', 'OP2')): (108.489, 1.518),
         ('*', ("C1'", "C2'", "C3'")): (101.2, 1.5),
         ('*', ("C1'", "C2'", "O2'")): (108.499, 1.5),
         ('*', ("C1'", "O4'", "C4'")): (109.765, 1.5),

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .core import InputError, warn
-from .fullatom import RESIDUE_BONDS, geometry_report, kabsch, rebuild_full_atom
+from .fullatom import RESIDUE_BONDS, geometry_report, kabsch, linked_to_previous, rebuild_full_atom
 from .structure import ATOM_SLOT, C1_INDEX, MAX_ATOMS, RESIDUE_ATOMS, RNAStructure
 
 # %% auto #0
@@ -48,10 +48,7 @@ PHOSPHATE_5P = ('P', 'OP1', 'OP2')
 
 def chain_starts(structure: RNAStructure) -> np.ndarray:
     """`[N]` True where a residue begins a covalent chain (new chain id or a gap in the numbering)."""
-    num = np.asarray(structure.res_nums)
-    starts = np.ones(structure.n, bool)
-    starts[1:] = (np.asarray(structure.chain_ids[1:]) != np.asarray(structure.chain_ids[:-1])) | (np.diff(num) > 1)
-    return starts
+    return ~linked_to_previous(structure)
 
 def openmm_model(structure: RNAStructure):
     """OpenMM `(topology, positions [A, 3] nm, flat_index [A])` of the heavy atoms, 5′ phosphates stripped."""
