@@ -538,7 +538,7 @@ def tm_score(pred: np.ndarray,  # [N, 3] predicted C1', NaN = absent
     pick = lambda s, m: ''.join(c for c, keep in zip(s, m) if keep)
     return tm_align(pred[has_pred], ref[has_ref], pick(seq, has_pred), pick(seq, has_ref)).tm
 
-# %% ../nbs/03_metric.ipynb #c040
+# %% ../nbs/03_metric.ipynb #c041
 N_PREDICTIONS = 5
 PDB_RANGE = (-999.999, 9999.999)  # what an %8.3f PDB coordinate field can hold
 
