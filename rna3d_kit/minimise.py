@@ -16,7 +16,8 @@ from .fullatom import RESIDUE_BONDS, geometry_report, kabsch, linked_to_previous
 from .structure import ATOM_SLOT, C1_INDEX, MAX_ATOMS, RESIDUE_ATOMS, RNAStructure
 
 # %% auto #0
-__all__ = ['PHOSPHATE_5P', 'FORCE_FIELD_FILES', 'MinimiseReport', 'chain_starts', 'openmm_model', 'select_platform', 'minimise']
+__all__ = ['PHOSPHATE_5P', 'FORCE_FIELD_FILES', 'MinimiseReport', 'chain_starts', 'openmm_model', 'select_platform',
+           'native_obc2', 'minimise']
 
 # %% ../nbs/18_minimise.ipynb #c005
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class MinimiseReport:
     n_atoms: int = 0  # atoms in the OpenMM system (with hydrogens)
     energy_before: float = float('nan')
     energy_after: float = float('nan')
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall clock
+    cpu_seconds: float = 0.0  # CPU time of this process (what a busy machine does not inflate)
     c1_rmsd_moved: float = 0.0  # Å between input and output C1'
     clashscore_before: float = float('nan')
     clashscore_after: float = float('nan')
@@ -90,9 +92,25 @@ def select_platform(platform: str = 'auto',  # 'CPU' | 'CUDA' | 'OpenCL' | 'auto
     return mm.Platform.getPlatformByName(platform), props
 
 # %% ../nbs/18_minimise.ipynb #c013
-FORCE_FIELD_FILES = {'vacuum': ('amber14/RNA.OL3.xml',),
+FORCE_FIELD_FILES = {'vacuum': ('amber14/RNA.OL3.xml',),  # reaction-field electrostatics beyond the cutoff
                      'obc2': ('amber14/RNA.OL3.xml', 'implicit/obc2.xml'),
                      'gbn2': ('amber14/RNA.OL3.xml', 'implicit/gbn2.xml')}
+
+def native_obc2(system) -> None:
+    """Swap the `CustomGBForce` of `implicit/obc2.xml` for the built-in `GBSAOBCForce` (same OBC2 model, ~5× faster on CPU)."""
+    import openmm as mm
+    custom = [k for k, f in enumerate(system.getForces()) if isinstance(f, mm.CustomGBForce)]
+    if len(custom) != 1: raise ValueError(f'expected one CustomGBForce from obc2.xml, found {len(custom)}')
+    old = system.getForce(custom[0])
+    gb = mm.GBSAOBCForce()  # solvent 78.5 / solute 1 and the ACE surface term, as in obc2.xml
+    offset = 0.009  # nm: obc2.xml's parameters are radius - offset ('or') and scale * (radius - offset) ('sr')
+    for i in range(old.getNumParticles()):
+        charge, offset_radius, scaled_radius = old.getParticleParameters(i)
+        gb.addParticle(charge, offset_radius + offset, scaled_radius / offset_radius)
+    if old.getNonbondedMethod() == mm.CustomGBForce.NoCutoff: gb.setNonbondedMethod(mm.GBSAOBCForce.NoCutoff)
+    else:
+        gb.setNonbondedMethod(mm.GBSAOBCForce.CutoffNonPeriodic); gb.setCutoffDistance(old.getCutoffDistance())
+    system.removeForce(custom[0]); system.addForce(gb)
 
 def _restore_phosphates(before: np.ndarray, after: np.ndarray, structure: RNAStructure, starts: np.ndarray) -> np.ndarray:
     """Move the stripped 5′ phosphates `[N, MAX_ATOMS, 3]` rigidly with O5′, C5′, C4′, C3′ of their residue."""
@@ -121,12 +139,13 @@ def minimise(structure: RNAStructure,
     from openmm import app, unit
     if solvent not in FORCE_FIELD_FILES: raise InputError(f'solvent must be one of {", ".join(FORCE_FIELD_FILES)}, got {solvent!r}')
     if max_iterations < 0 or restraint_k < 0: raise InputError('max_iterations and restraint_k must be >= 0')
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     base = dict(solvent=solvent, platform=platform, n_residues=structure.n)
 
     def fail(reason: str, **extra) -> tuple[RNAStructure, MinimiseReport]:
         warn(f'minimise {structure.name or "structure"}: kept the unminimised model ({reason})')
-        return structure, MinimiseReport(False, reason, **{**base, **extra, 'seconds': time.perf_counter() - t0})
+        return structure, MinimiseReport(False, reason, **{**base, **extra, 'seconds': time.perf_counter() - t0,
+                                                           'cpu_seconds': time.process_time() - c0})
 
     plat, props = select_platform(platform, threads)  # a platform that cannot exist is a configuration error: raise
     base['platform'] = plat.getName()
@@ -140,6 +159,7 @@ def minimise(structure: RNAStructure,
         system = ff.createSystem(modeller.topology, constraints=None,
                                  nonbondedMethod=app.NoCutoff if cutoff_nm is None else app.CutoffNonPeriodic,
                                  nonbondedCutoff=(cutoff_nm or 1.0) * unit.nanometer)
+        if solvent == 'obc2': native_obc2(system)
         heavy_index = _heavy_atom_order(modeller.topology, top)
         restraint = mm.CustomExternalForce('0.5*k_c1*((x-x0)^2+(y-y0)^2+(z-z0)^2)')
         restraint.addGlobalParameter('k_c1', restraint_k * 100.0)  # kJ/mol/Å² -> kJ/mol/nm²
@@ -173,7 +193,7 @@ def minimise(structure: RNAStructure,
                    bond_outliers_before=g0['bond_outliers'], bond_outliers_after=g1['bond_outliers'],
                    angle_outliers_before=g0['angle_outliers'], angle_outliers_after=g1['angle_outliers'])
     return out, MinimiseReport(True, '', energy_before=e_before, energy_after=e_after, c1_rmsd_moved=moved,
-                               seconds=time.perf_counter() - t0, **base, **geo)
+                               seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0, **base, **geo)
 
 def _is_complete(structure: RNAStructure) -> bool:
     """True if every residue has all its heavy atoms (the 5′ phosphate of a chain start may be absent)."""
