@@ -17,9 +17,9 @@ from .structure import BACKBONE_ATOMS, BASE_ATOMS, RESIDUE_ATOMS, ATOM_SLOT, MAX
 # %% auto #0
 __all__ = ['TORSION_NAMES', 'PUCKER_NAMES', 'PSEUDO_NAMES', 'ANGLE_NAMES', 'SUGAR_NAMES', 'GLYCOSIDIC_ATOMS', 'TORSION_ATOMS',
            'BACKBONE_TEMPLATE', 'BASE_TEMPLATES', 'LITERATURE_BOND_LENGTHS', 'DELTA_MINUS_NU3',
-           'TYPICAL_PUCKER_AMPLITUDE', 'TYPICAL_TORSIONS', 'dihedral', 'bond_angle', 'check_coords', 'backbone_links',
-           'pseudorotation', 'ring_torsions', 'named_torsions', 'torsions_from_coords', 'residue_template',
-           'template_bond_lengths', 'internal_coords_from_coords', 'load_clean_chains']
+           'TYPICAL_PUCKER_AMPLITUDE', 'TYPICAL_TORSIONS', 'dihedral', 'bond_angle', 'check_coords', 'chain_start_mask',
+           'backbone_links', 'pseudorotation', 'ring_torsions', 'named_torsions', 'torsions_from_coords',
+           'residue_template', 'template_bond_lengths', 'internal_coords_from_coords', 'load_clean_chains']
 
 # %% ../nbs/05_geometry.ipynb #c004
 TORSION_NAMES = ('alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'chi')  # the builder's torsion order
@@ -78,7 +78,7 @@ def check_coords(coords, sequence: str) -> torch.Tensor:
     if bad: raise InputError(f'sequence letters {bad} are not A, C, G, U or N')
     return x
 
-def _chain_starts(chain_starts, n: int) -> torch.Tensor:
+def chain_start_mask(chain_starts, n: int) -> torch.Tensor:
     """`[N]` bool, True where a residue starts a chain (residue 0 always does)."""
     starts = torch.zeros(n, dtype=torch.bool) if chain_starts is None else torch.as_tensor(np.asarray(chain_starts, dtype=bool))
     if starts.shape != (n,): raise InputError(f'chain_starts has shape {tuple(starts.shape)}, expected ({n},)')
@@ -111,7 +111,7 @@ def backbone_links(coords, sequence: str, chain_starts=None,  # [N] bool, True w
     x = check_coords(coords, sequence)
     gap = (_atom_xyz(x, sequence, "O3'") - _atom_xyz(x, sequence, 'P', 1)).norm(dim=-1)
     linked = gap <= max_link  # NaN distances (missing atoms) compare False
-    starts = _chain_starts(chain_starts, len(sequence))
+    starts = chain_start_mask(chain_starts, len(sequence))
     return linked & ~torch.cat([starts[1:], torch.ones(1, dtype=torch.bool)])
 
 def _offset_ok(links: torch.Tensor, offsets) -> torch.Tensor:
@@ -276,7 +276,7 @@ def internal_coords_from_coords(coords,  # [*, N, 23, 3] heavy atoms in `RESIDUE
             out[..., idx, step, :] = torch.where(ok[..., None], v, torch.full_like(v, float('nan')))
     return out
 
-# %% ../nbs/05_geometry.ipynb #c030
+# %% ../nbs/05_geometry.ipynb #c029
 def _is_clean(s) -> bool:
     """No missing heavy atom (the 5' phosphate of the first residue may be absent) and no O3'-P break above 2 A."""
     expected = np.array([[slot < len(RESIDUE_ATOMS[b]) for slot in range(MAX_ATOMS)] for b in s.sequence])
