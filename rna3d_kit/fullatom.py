@@ -16,11 +16,11 @@ from .structure import ATOM_SLOT, BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, RESIDUE_A
 __all__ = ['BACKBONE_BONDS', 'BASE_BONDS', 'GLYCOSIDIC_N', 'LINK_BONDS', 'RESIDUE_BONDS', 'RESIDUE_ANGLES',
            'SUGAR_CHIRAL_CENTRES', 'AFORM_TORSIONS', 'TEMPLATE_SOURCE', 'RESIDUE_TEMPLATES', 'IDEAL_GEOMETRY',
            'VDW_RADII', 'CLASH_OVERLAP', 'POLAR_CLASH_DISTANCE', 'FRAME_KINDS', 'MAX_C1_STEP', 'REGULAR_C1_STEP',
-           'FRAME_POINTS', 'TRACE_POSES', 'PAIR_C1_RANGE', 'PAIR_POSES', 'geometry_key', 'kabsch', 'frame_from_vectors',
-           'dihedral', 'signed_volume', 'quat_to_matrix', 'backbone_torsions', 'select_aform_residues',
-           'derive_residue_templates', 'linked_to_previous', 'geometry_terms', 'measure_terms', 'derive_ideal_geometry',
-           'clashscore', 'chirality_errors', 'geometry_report', 'frame_at', 'trace_frames', 'derive_trace_poses',
-           'canonical_partners', 'pair_frame_at', 'derive_pair_poses', 'rebuild_full_atom']
+           'FRAME_POINTS', 'TRACE_POSES', 'PAIR_C1_RANGE', 'PAIR_POSES', 'linked_to_previous', 'geometry_key', 'kabsch',
+           'frame_from_vectors', 'signed_volume', 'quat_to_matrix', 'select_aform_residues', 'derive_residue_templates',
+           'geometry_terms', 'measure_terms', 'derive_ideal_geometry', 'clashscore', 'chirality_errors',
+           'geometry_report', 'frame_at', 'trace_frames', 'derive_trace_poses', 'canonical_partners', 'pair_frame_at',
+           'derive_pair_poses', 'rebuild_full_atom']
 
 # %% ../nbs/17_fullatom.ipynb #c005
 BACKBONE_BONDS = (("P", "OP1"), ("P", "OP2"), ("P", "O5'"), ("O5'", "C5'"), ("C5'", "C4'"), ("C4'", "O4'"),
@@ -54,6 +54,13 @@ RESIDUE_ANGLES = {b: _angles(RESIDUE_BONDS[b]) for b in BASE_BONDS}
 SUGAR_CHIRAL_CENTRES = {"C1'": ("O4'", "C2'", "N*"), "C2'": ("C1'", "C3'", "O2'"),  # centre: three neighbours;
                         "C3'": ("C2'", "C4'", "O3'"), "C4'": ("C3'", "O4'", "C5'")}   # N* = glycosidic N
 
+def linked_to_previous(structure: RNAStructure) -> np.ndarray:
+    """`[N]` True where residue i is covalently linked to residue i-1 (same chain, residue number +1, or +0 with an insertion code)."""
+    num = np.asarray(structure.res_nums)
+    same = np.array([i > 0 and structure.chain_ids[i] == structure.chain_ids[i - 1] for i in range(structure.n)])
+    step = np.diff(num, prepend=num[:1] - 10)
+    return same & (step >= 0) & (step <= 1)  # 0: insertion code (27, 27A)
+
 def geometry_key(base: str, names: tuple) -> tuple:
     """Table key of a bond/angle: `('*', names)` for backbone-only terms (same in all bases), else `(base, names)`."""
     shared = all(n.lstrip('-') in BACKBONE_ATOMS for n in names)
@@ -79,13 +86,6 @@ def frame_from_vectors(v1: np.ndarray,  # [*, 3] first axis direction
     e2 = u / np.linalg.norm(u, axis=-1, keepdims=True)
     return np.stack([e1, e2, np.cross(e1, e2)], -1)
 
-def dihedral(a, b, c, d) -> np.ndarray:
-    """Dihedral angle a-b-c-d in degrees `[*]` (IUPAC sign) of `[*, 3]` points."""
-    b1 = (c - b) / np.linalg.norm(c - b, axis=-1, keepdims=True)
-    v = (a - b) - ((a - b) * b1).sum(-1, keepdims=True) * b1
-    w = (d - c) - ((d - c) * b1).sum(-1, keepdims=True) * b1
-    return np.degrees(np.arctan2((np.cross(b1, v) * w).sum(-1), (v * w).sum(-1)))
-
 def signed_volume(centre, a, b, c) -> np.ndarray:
     """Chiral volume `(a-centre)·((b-centre)×(c-centre))` in Å³ `[*]`; its sign is the handedness."""
     return ((a - centre) * np.cross(b - centre, c - centre)).sum(-1)
@@ -99,32 +99,20 @@ def quat_to_matrix(q: np.ndarray,  # [*, 4] unit quaternion (w, x, y, z)
                      np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1)], -2)
 
 # %% ../nbs/17_fullatom.ipynb #c011
-def backbone_torsions(structure: RNAStructure, i: int) -> dict:
-    """alpha, beta, gamma, delta, chi (degrees) of residue `i` (alpha needs O3' of residue i-1)."""
-    x, s = structure.coords.astype(float), structure.sequence
-    at = lambda k, a: x[k, ATOM_SLOT[s[k]][a]] if 0 <= k < structure.n else np.full(3, np.nan)
-    b = s[i]
-    n, c = (('N9', 'C4') if b in 'AG' else ('N1', 'C2'))
-    return dict(alpha=float(dihedral(at(i - 1, "O3'"), at(i, 'P'), at(i, "O5'"), at(i, "C5'"))),
-                beta=float(dihedral(at(i, 'P'), at(i, "O5'"), at(i, "C5'"), at(i, "C4'"))),
-                gamma=float(dihedral(at(i, "O5'"), at(i, "C5'"), at(i, "C4'"), at(i, "C3'"))),
-                delta=float(dihedral(at(i, "C5'"), at(i, "C4'"), at(i, "C3'"), at(i, "O3'"))),
-                chi=float(dihedral(at(i, "O4'"), at(i, "C1'"), at(i, n), at(i, c))) if b in 'ACGU' else float('nan'))
-
 AFORM_TORSIONS = dict(alpha=(-68, 20), beta=(178, 20), gamma=(54, 20), delta=(81, 10), chi=(-161, 20))  # centre, half-width (deg)
 
 def select_aform_residues(structures: list[RNAStructure]) -> dict:
     """`{base: [(structure name, residue number, [n_atoms, 3] coords), ...]}` of complete A-form residues."""
+    from rna3d_kit.geometry import ANGLE_NAMES, torsions_from_coords  # torch; only needed to derive the tables
     out = defaultdict(list)
     for st in structures:
+        tors = np.degrees(torsions_from_coords(st.coords, st.sequence, chain_starts=~linked_to_previous(st)))
         for i in range(1, st.n):
             b = st.sequence[i]
-            if b not in 'ACGU' or st.chain_ids[i] != st.chain_ids[i - 1]: continue
-            na = len(RESIDUE_ATOMS[b])
-            if not np.isfinite(st.coords[i, :na]).all(): continue
-            tors = backbone_torsions(st, i)
-            if all(abs((tors[k] - c + 180) % 360 - 180) < w for k, (c, w) in AFORM_TORSIONS.items()):
-                out[b].append((st.name, st.res_nums[i], st.coords[i, :na].astype(float)))
+            if b not in 'ACGU' or not np.isfinite(st.coords[i, :len(RESIDUE_ATOMS[b])]).all(): continue
+            angle = dict(zip(ANGLE_NAMES, tors[i]))
+            if all(abs((angle[k] - c + 180) % 360 - 180) < w for k, (c, w) in AFORM_TORSIONS.items()):
+                out[b].append((st.name, st.res_nums[i], st.coords[i, :len(RESIDUE_ATOMS[b])].astype(float)))
     return dict(out)
 
 def derive_residue_templates(aform: dict,  # output of `select_aform_residues`
@@ -142,23 +130,16 @@ def derive_residue_templates(aform: dict,  # output of `select_aform_residues`
     return out
 
 # %% ../nbs/17_fullatom.ipynb #c012
-TEMPLATE_SOURCE = {'A': '5ob3_rna_A:38 (medoid of 288)', 'C': '3sd3_rna_A:88 (medoid of 440)', 'G': '3gog_rna_A:72 (medoid of 454)', 'U': '5d5l_rna_A:44 (medoid of 303)'}  # PDB entry_chain:residue
+TEMPLATE_SOURCE = {'A': '5ob3_rna_A:38 (medoid of 283)', 'C': '3sd3_rna_A:88 (medoid of 436)', 'G': '3gog_rna_A:72 (medoid of 454)', 'U': '5d5l_rna_A:44 (medoid of 303)'}  # PDB entry_chain:residue
 
 RESIDUE_TEMPLATES = {  # [n_atoms, 3] Å, slot order RESIDUE_ATOMS[base], C1' at the origin
-    'A': np.array([[-0.803, 5.248, 0.096], [-1.797, 5.922, 0.967], [0.593, 5.726, 0.074], [-0.756, 3.703, 0.485], [-1.949, 2.939, 0.568], [-1.657, 1.472, 0.760], [-0.955, 0.956, -0.399], [-0.753, 1.115, 1.932], [-1.463, 1.052, 3.156], [-0.166, -0.221, 1.500], [-1.111, -1.266, 1.679], [0.000, 0.000, 0.000], [1.341, 0.505, -0.356], [1.730, 1.800, -0.627], [2.999, 1.903, -0.932], [3.477, 0.603, -0.855], [4.748, 0.035, -1.058], [5.829, 0.732, -1.405], [4.876, -1.303, -0.901], [3.796, -2.010, -0.561], [2.552, -1.592, -0.339], [2.462, -0.265, -0.503]]),
-    'C': np.array([[-3.710, -3.425, 1.855], [-3.523, -4.214, 3.095], [-4.986, -2.696, 1.660], [-2.483, -2.429, 1.656], [-1.146, -2.872, 1.836], [-0.152, -1.781, 1.517], [-0.286, -1.378, 0.130], [-0.313, -0.481, 2.288], [0.229, -0.538, 3.595], [0.385, 0.524, 1.384], [1.795, 0.427, 1.523], [0.000, 0.000, 0.000], [-1.197, 0.686, -0.540], [-1.044, 1.958, -1.104], [0.085, 2.471, -1.133], [-2.126, 2.601, -1.598], [-3.329, 2.027, -1.550], [-4.366, 2.706, -2.055], [-3.516, 0.732, -0.984], [-2.435, 0.105, -0.496]]),
+    'A': np.array([[-0.802, 5.248, 0.094], [-1.796, 5.923, 0.965], [0.595, 5.726, 0.072], [-0.756, 3.703, 0.484], [-1.948, 2.940, 0.567], [-1.656, 1.472, 0.759], [-0.955, 0.957, -0.400], [-0.753, 1.116, 1.932], [-1.463, 1.053, 3.155], [-0.166, -0.220, 1.500], [-1.112, -1.265, 1.680], [0.000, 0.000, 0.000], [1.342, 0.505, -0.356], [1.731, 1.799, -0.628], [3.000, 1.902, -0.933], [3.477, 0.602, -0.855], [4.748, 0.034, -1.058], [5.829, 0.731, -1.405], [4.875, -1.304, -0.900], [3.796, -2.011, -0.560], [2.551, -1.593, -0.338], [2.462, -0.265, -0.503]]),
+    'C': np.array([[-3.710, -3.425, 1.855], [-3.523, -4.214, 3.095], [-4.986, -2.696, 1.660], [-2.483, -2.429, 1.656], [-1.146, -2.872, 1.836], [-0.152, -1.781, 1.517], [-0.286, -1.378, 0.130], [-0.313, -0.481, 2.288], [0.229, -0.539, 3.595], [0.385, 0.524, 1.384], [1.795, 0.427, 1.523], [0.000, 0.000, 0.000], [-1.197, 0.686, -0.540], [-1.044, 1.958, -1.104], [0.085, 2.471, -1.133], [-2.126, 2.601, -1.598], [-3.329, 2.027, -1.550], [-4.366, 2.706, -2.055], [-3.516, 0.732, -0.984], [-2.435, 0.105, -0.496]]),
     'G': np.array([[0.166, 3.478, -4.056], [-1.047, 4.082, -4.651], [1.257, 4.355, -3.547], [-0.275, 2.594, -2.806], [-1.307, 1.621, -2.932], [-1.437, 0.836, -1.652], [-0.199, 0.110, -1.399], [-1.627, 1.659, -0.389], [-2.991, 2.032, -0.266], [-1.209, 0.654, 0.674], [-2.194, -0.333, 0.930], [0.000, 0.000, 0.000], [1.247, 0.672, 0.352], [1.955, 1.585, -0.395], [3.021, 2.026, 0.216], [3.018, 1.355, 1.437], [3.925, 1.430, 2.539], [4.958, 2.128, 2.652], [3.527, 0.589, 3.580], [2.405, -0.220, 3.561], [2.166, -0.973, 4.656], [1.567, -0.291, 2.541], [1.932, 0.516, 1.527]]),
     'U': np.array([[1.233, -4.468, 2.700], [2.082, -4.489, 3.919], [-0.075, -5.173, 2.701], [0.950, -2.952, 2.303], [2.015, -2.021, 2.196], [1.559, -0.713, 1.599], [1.045, -0.918, 0.255], [0.421, -0.015, 2.316], [0.844, 0.677, 3.471], [-0.136, 0.891, 1.233], [0.687, 2.036, 1.068], [0.000, 0.000, 0.000], [-1.240, -0.761, -0.282], [-2.256, -0.118, -0.958], [-2.182, 1.035, -1.323], [-3.376, -0.869, -1.199], [-3.583, -2.181, -0.838], [-4.653, -2.719, -1.129], [-2.488, -2.790, -0.143], [-1.384, -2.073, 0.103]])}
 RESIDUE_TEMPLATES['N'] = RESIDUE_TEMPLATES['A'][:len(BACKBONE_ATOMS)]  # unknown base: backbone only
 
 # %% ../nbs/17_fullatom.ipynb #c016
-def linked_to_previous(structure: RNAStructure) -> np.ndarray:
-    """`[N]` True where residue i is covalently linked to residue i-1 (same chain, residue number +1, or +0 with an insertion code)."""
-    num = np.asarray(structure.res_nums)
-    same = np.array([i > 0 and structure.chain_ids[i] == structure.chain_ids[i - 1] for i in range(structure.n)])
-    step = np.diff(num, prepend=num[:1] - 10)
-    return same & (step >= 0) & (step <= 1)  # 0: insertion code (27, 27A)
-
 def geometry_terms(structure: RNAStructure) -> dict:
     """`{'bond': (keys, [T, 2] flat atom indices), 'angle': (keys, [T, 3])}`; flat index = residue * MAX_ATOMS + slot."""
     linked = linked_to_previous(structure)
@@ -475,15 +456,15 @@ def derive_trace_poses(structures: list[RNAStructure],
 
 # %% ../nbs/17_fullatom.ipynb #c021
 TRACE_POSES = {  # (frame kind, base): (residues averaged, quaternion w, x, y, z)
-    ('first', 'A'): (695, np.array([0.2338, -0.9012, 0.2003, -0.3051])),
+    ('first', 'A'): (695, np.array([0.2340, -0.9011, 0.2004, -0.3052])),
     ('first', 'C'): (616, np.array([-0.0960, -0.6478, -0.7352, -0.1752])),
     ('first', 'G'): (790, np.array([0.3979, -0.5725, 0.0984, -0.7100])),
     ('first', 'U'): (511, np.array([-0.1513, -0.2451, -0.9552, -0.0676])),
-    ('last', 'A'): (699, np.array([0.3178, -0.5386, 0.7236, -0.2920])),
+    ('last', 'A'): (699, np.array([0.3179, -0.5385, 0.7237, -0.2921])),
     ('last', 'C'): (660, np.array([0.0448, -0.9079, -0.2147, -0.3573])),
     ('last', 'G'): (763, np.array([0.1830, -0.2538, 0.5896, -0.7446])),
     ('last', 'U'): (513, np.array([-0.1023, -0.7097, -0.6626, -0.2165])),
-    ('mid', 'A'): (698, np.array([0.2777, -0.7595, 0.4813, -0.3381])),
+    ('mid', 'A'): (698, np.array([0.2779, -0.7594, 0.4814, -0.3382])),
     ('mid', 'C'): (639, np.array([-0.0294, -0.8134, -0.5089, -0.2802])),
     ('mid', 'G'): (780, np.array([0.3203, -0.4415, 0.3586, -0.7576])),
     ('mid', 'U'): (518, np.array([-0.1465, -0.4883, -0.8523, -0.1166]))}
@@ -549,7 +530,7 @@ def derive_pair_poses(structures: list[RNAStructure], templates: dict | None = N
 
 # %% ../nbs/17_fullatom.ipynb #c024
 PAIR_POSES = {  # base: (residues averaged, quaternion w, x, y, z)
-    'A': (232, np.array([0.5466, -0.7746, 0.2396, 0.2094])),
+    'A': (232, np.array([0.5467, -0.7745, 0.2398, 0.2094])),
     'C': (475, np.array([0.4961, -0.5078, -0.6550, -0.2587])),
     'G': (473, np.array([0.6755, -0.5364, 0.4354, -0.2577])),
     'U': (238, np.array([0.2960, -0.0978, -0.8706, -0.3805]))}
