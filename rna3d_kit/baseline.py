@@ -16,7 +16,7 @@ from .adjacency import (LOCAL_FOLD_ABOVE, SecondaryStructure, fold, helices, par
                                  sample_structures, to_dot_bracket)
 
 # %% auto #0
-__all__ = ['AFORM_C1', 'C1_GEOMETRY', 'helix_c1', 'loop_radius', 'circle_points', 'nested_partner', 'layout_c1',
+__all__ = ['AFORM_C1', 'C1_GEOMETRY', 'RG_COMPACT', 'helix_c1', 'loop_radius', 'circle_points', 'nested_partner', 'layout_c1',
            'stem_restraints', 'relax_c1', 'c1_violations', 'GeometricBaseline']
 
 # %% ../nbs/09_baseline.ipynb #c004
@@ -202,6 +202,7 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
              steps: int = 300,  # Adam steps
              c: dict = C1_GEOMETRY, g: dict = AFORM_C1,
              lr: tuple = (0.2, 0.01),  # Adam step size, cosine-annealed from the first to the second value
+             rg_max: float | None = None,  # Å, pull the model in when its radius of gyration exceeds this; None = off
             ) -> np.ndarray:
     """C1' coordinates `[N, 3]` after minimising bond, stem and clash restraints (Adam with analytic gradients)."""
     from scipy.spatial import cKDTree
@@ -226,6 +227,10 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
         if len(pairs):
             d_c = np.linalg.norm(x[pairs[:, 0]] - x[pairs[:, 1]], axis=1)
             grad += _distance_grad(x, pairs[:, 0], pairs[:, 1], -6 * np.maximum(c['clash'] - d_c, 0))
+        if rg_max is not None:
+            centred = x - x.mean(0)
+            rg = np.sqrt((centred ** 2).sum(1).mean())
+            if rg > rg_max: grad += 2 * (rg - rg_max) * centred / rg  # gradient of N (Rg - rg_max)^2
         m = b1 * m + (1 - b1) * grad; v = b2 * v + (1 - b2) * grad ** 2
         rate = lr[1] + 0.5 * (lr[0] - lr[1]) * (1 + np.cos(np.pi * step / steps))
         x -= rate * (m / (1 - b1 ** (step + 1))) / (np.sqrt(v / (1 - b2 ** (step + 1))) + 1e-8)
@@ -243,6 +248,8 @@ def c1_violations(x: np.ndarray, chain_start=None, c: dict = C1_GEOMETRY, clash:
     return dict(bad_bonds=int(((d < lo - 0.05) | (d > hi + 0.05)).sum()), clashes=int(len(pairs)))
 
 # %% ../nbs/09_baseline.ipynb #c016
+RG_COMPACT = 5.5  # Å; compact folded RNAs have Rg ≈ 5.5 N^(1/3) (Hyeon, Dima & Thirumalai 2006)
+
 class GeometricBaseline:
     """Secondary structure (ViennaRNA) → A-form stems + circular loops → relaxed C1' models."""
     name = 'baseline'
@@ -252,9 +259,11 @@ class GeometricBaseline:
                  loop_turn: float = 0.6,  # rad, s.d. of the random loop-plane turn in samples 1..
                  stem_tilt: float = 0.3,  # rad, s.d. of the random stem tilt in samples 1..
                  local_above: int = LOCAL_FOLD_ABOVE,  # residues above which Stage A uses the local fold
+                 compact: float | None = 1.25,  # pull models to at most compact x 5.5 N^(1/3) Å radius of gyration; None = off
                  **options):
         if options: raise InputError(f"baseline: unknown option(s) {', '.join(sorted(options))}")
         self.data_dir, self.relax_steps, self.loop_turn, self.stem_tilt, self.local_above = data_dir, relax_steps, loop_turn, stem_tilt, local_above
+        self.compact = compact
 
     def secondary_structures(self, target: Target, n_samples: int, seed: int = 0) -> list[SecondaryStructure]:
         """The MFE structure followed by `n_samples - 1` Boltzmann samples."""
@@ -267,7 +276,8 @@ class GeometricBaseline:
         """One relaxed C1' model `[N, 3]` of one secondary structure (`rng` None = default layout)."""
         turn, tilt = (0.0, 0.0) if rng is None else (self.loop_turn, self.stem_tilt)
         x = layout_c1(partner, chain_start, rng, turn, tilt)
-        return relax_c1(x, partner, chain_start, self.relax_steps)
+        rg_max = None if self.compact is None else self.compact * RG_COMPACT * len(x) ** (1 / 3)
+        return relax_c1(x, partner, chain_start, self.relax_steps, rg_max=rg_max)
 
     def predict(self, target: Target, n_samples: int = 5, seed: int = 0) -> list[RNAStructure]:
         """`n_samples` C1' models of `target`, residue i = target residue i."""
