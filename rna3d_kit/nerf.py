@@ -91,33 +91,34 @@ def _prepare(sequence: str, torsions, pucker, chain_starts, internal) -> tuple:
     if t.dim() < 2 or tuple(t.shape[-2:]) != (n, len(TORSION_NAMES)):
         raise InputError(f'torsions have shape {tuple(t.shape)}, expected [*, {n}, {len(TORSION_NAMES)}] ({", ".join(TORSION_NAMES)})')
     if not t.is_floating_point(): t = t.double()
-    starts = chain_start_mask(chain_starts, n)
-    ends = torch.cat([starts[1:], torch.ones(1, dtype=torch.bool)])
-    undefined = torch.zeros(n, len(TORSION_NAMES), dtype=torch.bool)  # alpha, beta at 5' ends (the 5' phosphate is often absent), epsilon, zeta at 3' ends, chi of N
-    undefined[:, 0] = starts; undefined[:, 1] = starts; undefined[:, 4] = ends; undefined[:, 5] = ends; undefined[:, 6] = types == _RESIDUE_TYPES.index('N')
+    starts = chain_start_mask(chain_starts, n).to(t.device)
+    ends = torch.cat([starts[1:], torch.ones(1, dtype=torch.bool, device=t.device)])
+    # angles no atoms define: alpha, beta at 5' ends (the 5' phosphate is often absent), epsilon, zeta at 3' ends, chi of N
+    undefined = torch.stack([starts, starts, torch.zeros_like(starts), torch.zeros_like(starts), ends, ends,
+                             (types == _RESIDUE_TYPES.index('N')).to(t.device)], -1)
     bad = ~torch.isfinite(t) & ~undefined
     if bad.any():
         i, k = [int(v) for v in bad.nonzero()[0, -2:]]
         raise InputError(f'torsion {TORSION_NAMES[k]} of residue {i} is not finite ({int(bad.sum())} non-finite angles in all)')
-    typical = torch.tensor([math.radians(TYPICAL_TORSIONS[k]) for k in TORSION_NAMES], dtype=t.dtype)
+    typical = torch.tensor([math.radians(TYPICAL_TORSIONS[k]) for k in TORSION_NAMES], dtype=t.dtype, device=t.device)
     t = torch.where(undefined & ~torch.isfinite(t), typical, t)  # given values are kept even where no atoms define them
     if pucker is None: pucker = pucker_from_delta(t[..., 3])
     else:
         pucker = pucker if isinstance(pucker, torch.Tensor) else torch.as_tensor(np.asarray(pucker), dtype=t.dtype)
         if tuple(pucker.shape[-2:]) != (n, 2): raise InputError(f'pucker has shape {tuple(pucker.shape)}, expected [*, {n}, 2] (phase, amplitude)')
         if not torch.isfinite(pucker).all(): raise InputError('pucker (phase, amplitude) has non-finite values')
-    ideal = step_tables()['ideal'].to(t.dtype)[types]
+    ideal = step_tables()['ideal'].to(t)[types.to(t.device)]
     if internal is None: internal = ideal
     else:
         internal = internal if isinstance(internal, torch.Tensor) else torch.as_tensor(np.asarray(internal), dtype=t.dtype)
         if tuple(internal.shape[-3:]) != (n, MAX_ATOMS, 3): raise InputError(f'internal coordinates have shape {tuple(internal.shape)}, expected [*, {n}, {MAX_ATOMS}, 3]')
-        internal = torch.where(torch.isfinite(internal), internal.to(t.dtype), ideal)
-    return types, t, pucker.to(t.dtype), starts, internal
+        internal = torch.where(torch.isfinite(internal), internal.to(t), ideal)
+    return types, t, pucker.to(t), starts, internal
 
 def _step_dihedrals(torsions: torch.Tensor, pucker: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
     """`[*, N, 9]` dihedral of every driver in `_DRIVERS` order (the previous residue's epsilon, zeta; typical at chain starts)."""
     prev = torch.cat([torsions[..., :1, 4:6], torsions[..., :-1, 4:6]], -2)  # epsilon, zeta of residue i-1
-    typical = torch.tensor([math.radians(TYPICAL_TORSIONS[k]) for k in ('epsilon', 'zeta')], dtype=torsions.dtype)
+    typical = torch.tensor([math.radians(TYPICAL_TORSIONS[k]) for k in ('epsilon', 'zeta')], dtype=torsions.dtype, device=torsions.device)
     prev = torch.where(starts[:, None], typical, prev)
     nu = ring_torsions(pucker)
     return torch.cat([prev, torsions[..., 0:4], nu[..., 4:5], nu[..., 0:1], torsions[..., 6:7]], -1)
@@ -138,7 +139,7 @@ def build_local(types: torch.Tensor,  # [N] residue type indices
     """All residues at once, each in the frame of its predecessor's (C4', C3', O3'): atoms `[*, N, 23, 3]` (step order), frames (R, t)."""
     tables = step_tables()
     batch = dihedrals.shape[:-1]
-    anchors = torch.tensor(_CANONICAL_ANCHORS, dtype=dihedrals.dtype)
+    anchors = torch.tensor(_CANONICAL_ANCHORS, dtype=dihedrals.dtype, device=dihedrals.device)
     placed = [anchors[k].expand(*batch, 3) for k in range(3)]
     for step, ((ia, ib, ic), drv) in enumerate(zip(tables['ref_index'].tolist(), tables['driver'].tolist())):
         torsion = internal[..., step, 2] if drv < 0 else dihedrals[..., drv]
@@ -168,7 +169,7 @@ def compose_frames(R: torch.Tensor,  # [*, N, 3, 3] frame of residue i in the fr
 # %% ../nbs/06_nerf.ipynb #c018
 def _to_slots(types: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
     """Atoms in build-step order `[*, N, 23, 3]` -> `RESIDUE_ATOMS` slot order, NaN in empty slots."""
-    slot_step = step_tables()['slot_step'][types]  # [N, 23]
+    slot_step = step_tables()['slot_step'][types].to(steps.device)  # [N, 23]
     out = torch.gather(steps, -2, slot_step.clamp(min=0)[..., None].expand(*steps.shape[:-1], 3))
     return torch.where((slot_step >= 0)[..., None], out, torch.full_like(out, float('nan')))
 
@@ -183,7 +184,7 @@ def build_atoms(sequence: str,  # one letter (ACGUN) per residue
     types, t, pucker, starts, internal = _prepare(sequence, torsions, pucker, chain_starts, internal)
     local, (R, origin) = build_local(types, _step_dihedrals(t, pucker, starts), internal)
     R_glob, t_glob = compose_frames(R, origin, starts)
-    eye = torch.eye(3, dtype=t.dtype).expand_as(R_glob[..., :1, :, :])
+    eye = torch.eye(3, dtype=t.dtype, device=t.device).expand_as(R_glob[..., :1, :, :])
     R_prev = torch.where(starts[:, None, None], eye, torch.cat([eye, R_glob[..., :-1, :, :]], -3))  # frame of residue i-1
     t_prev = torch.where(starts[:, None], 0.0, torch.cat([torch.zeros_like(t_glob[..., :1, :]), t_glob[..., :-1, :]], -2))
     atoms = torch.einsum('...ij,...aj->...ai', R_prev, local) + t_prev[..., None, :]
@@ -196,7 +197,7 @@ def build_atoms_sequential(sequence: str, torsions, pucker=None, chain_starts=No
     dihedrals = _step_dihedrals(t, pucker, starts)
     tables = step_tables()
     refs, drivers = tables['ref_index'].tolist(), tables['driver'].tolist()
-    canonical = torch.tensor(_CANONICAL_ANCHORS, dtype=t.dtype)
+    canonical = torch.tensor(_CANONICAL_ANCHORS, dtype=t.dtype, device=t.device)
     residues = []
     for i in range(len(sequence)):
         if starts[i]: placed = [canonical[k].expand(*t.shape[:-2], 3) for k in range(3)]
