@@ -26,7 +26,7 @@ __all__ = ['RESTYPES', 'N_MSA_CLASSES', 'C_INPUTS', 'TEMPLATE_BINS', 'LORA_TARGE
            'OuterProductMean', 'MSAPairWeightedAveraging', 'PairformerBlock', 'MSAModuleBlock', 'encode_sequence',
            'query_msa', 'PairformerFeatures', 'featurize', 'collate_features', 'relative_position_features',
            'RelativePositionEncoding', 'template_pair_features', 'TemplateEmbedder', 'run_blocks', 'MSAModule',
-           'PairformerOutput', 'distogram_bin_edges', 'PairformerTrunk', 'lora_target_modules']
+           'PairformerOutput', 'distogram_bin_edges', 'distogram_bin_index', 'PairformerTrunk', 'lora_target_modules']
 
 # %% ../nbs/13_pairformer.ipynb #c005
 @dataclass(frozen=True)
@@ -530,6 +530,11 @@ class PairformerOutput:
 def distogram_bin_edges(config: PairformerConfig) -> Tensor:
     """Inner bin edges `[n_bins - 1]` in Å: bin 0 is below `distogram_min`, the last is above `distogram_max`."""
     return torch.linspace(config.distogram_min, config.distogram_max, config.n_distogram_bins - 1)
+
+def distogram_bin_index(distances: Tensor,  # [*, N, N] Å (e.g. C1'-C1' of the true structure)
+                        config: PairformerConfig) -> Tensor:
+    """Target bin `[*, N, N]` (long) of each distance for the distogram head's logits."""
+    return torch.bucketize(distances.contiguous(), distogram_bin_edges(config).to(distances))
 
 class PairformerTrunk(nn.Module):
     """AF3-style trunk for RNA: embeddings, templates, MSA module, Pairformer stack, recycling, distogram head."""
