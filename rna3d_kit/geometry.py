@@ -100,8 +100,8 @@ def _shift(x: torch.Tensor, offset: int) -> torch.Tensor:
 def _atom_xyz(coords: torch.Tensor, sequence: str, name: str, offset: int = 0) -> torch.Tensor:
     """`[*, N, 3]` position of atom `name` of residue i + offset (NaN where absent)."""
     slots = _atom_slots(sequence, name)
-    x = coords[..., torch.arange(len(sequence)), torch.as_tensor(slots.clip(0)), :]
-    x = torch.where(torch.as_tensor(slots >= 0)[:, None], x, torch.full_like(x, float('nan')))
+    x = coords[..., torch.arange(len(sequence), device=coords.device), torch.as_tensor(slots.clip(0), device=coords.device), :]
+    x = torch.where(torch.as_tensor(slots >= 0, device=coords.device)[:, None], x, torch.full_like(x, float('nan')))
     return _shift(x, offset)
 
 def backbone_links(coords, sequence: str, chain_starts=None,  # [N] bool, True where a new chain starts
@@ -111,8 +111,8 @@ def backbone_links(coords, sequence: str, chain_starts=None,  # [N] bool, True w
     x = check_coords(coords, sequence)
     gap = (_atom_xyz(x, sequence, "O3'") - _atom_xyz(x, sequence, 'P', 1)).norm(dim=-1)
     linked = gap <= max_link  # NaN distances (missing atoms) compare False
-    starts = chain_start_mask(chain_starts, len(sequence))
-    return linked & ~torch.cat([starts[1:], torch.ones(1, dtype=torch.bool)])
+    starts = chain_start_mask(chain_starts, len(sequence)).to(x.device)
+    return linked & ~torch.cat([starts[1:], torch.ones(1, dtype=torch.bool, device=x.device)])
 
 def _offset_ok(links: torch.Tensor, offsets) -> torch.Tensor:
     """`[*, N]` True where every residue offset in `offsets` (-1, 0, +1) is reachable through backbone links."""
