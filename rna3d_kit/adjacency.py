@@ -257,7 +257,7 @@ def fold(sequence: str,  # ACGU sequence (all chains concatenated in input order
         probs = _bpp_dense(fc, n)
     return SecondaryStructure(sequence, parse_dot_bracket(structure, n), probs, float(energy), 'mfe')
 
-# %% ../nbs/04_adjacency.ipynb #c020
+# %% ../nbs/04_adjacency.ipynb #c022
 SAMPLE_LINKER = 5  # unpairable N residues joining chains for stochastic backtracking
 
 def sample_structures(sequence: str,  # ACGU sequence
