@@ -13,6 +13,7 @@ from torch import Tensor
 
 from .core import InputError
 from .diffusion import DIFFUSION_C1, SIGMA_DATA, DiffusionTrainingOutput, edm_loss_weight
+from .pairformer import PairformerConfig, distogram_bin_index
 from .templates import BOND_RANGE, CLASH_DISTANCE
 
 # %% auto #0
@@ -96,15 +97,15 @@ def smooth_lddt_loss(x_denoised: Tensor,  # [*, S, N, A, 3]
 def distogram_loss(logits: Tensor,  # [*, N, N, n_bins] trunk distogram logits
                    c1_true: Tensor,  # [*, N, 3] true C1' (NaN = unknown)
                    c1_mask: Tensor,  # [*, N] known C1' (and real residue)
-                   bin_edges: Tensor,  # [n_bins - 1] inner edges, Å
+                   config: PairformerConfig,  # the trunk's config (distogram bins)
                   ) -> Tensor:
     """Mean cross-entropy over residue pairs with known distance (scalar)."""
-    if logits.shape[-1] != bin_edges.numel() + 1:
-        raise InputError(f'{logits.shape[-1]} distogram bins but {bin_edges.numel()} inner edges')
+    if logits.shape[-1] != config.n_distogram_bins:
+        raise InputError(f'{logits.shape[-1]} distogram logits but the trunk config has {config.n_distogram_bins} bins')
     m = c1_mask.bool() & torch.isfinite(c1_true).all(-1)
     c1 = torch.where(m[..., None], c1_true, torch.zeros_like(c1_true))
     d = (c1[..., :, None, :] - c1[..., None, :, :]).norm(dim=-1)
-    target = torch.bucketize(d, bin_edges.to(d), right=True)
+    target = distogram_bin_index(d, config)
     pair = (m[..., :, None] & m[..., None, :]).to(logits.dtype)
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), reduction='none').view(target.shape)
     return (ce * pair).sum() / pair.sum().clamp(min=1)
@@ -198,7 +199,7 @@ def total_loss(weights: LossWeights,
                residue_mask: Tensor,  # [*, N]
                chain_starts: Tensor | None = None,  # [*, N] or [N] bool
                distogram_logits: Tensor | None = None,  # [*, N, N, n_bins]
-               bin_edges: Tensor | None = None,  # [n_bins - 1]
+               trunk_config: PairformerConfig | None = None,  # its distogram bins
                angle_sincos: Tensor | None = None,  # [*, N, n, 2] Stage B in residue order
                angles_true: Tensor | None = None,  # [*, N, n] radians, NaN = unknown
                pucker_logits: Tensor | None = None,  # [*, N, n_classes]
@@ -213,9 +214,9 @@ def total_loss(weights: LossWeights,
     three_d = mse + weights.lambda_lddt * sl
     pair = zero
     if distogram_logits is not None:
-        if bin_edges is None: raise InputError('the distogram loss needs the bin edges (pairformer.distogram_bin_edges)')
+        if trunk_config is None: raise InputError('the distogram loss needs the trunk config (its distogram bins)')
         c1_true = xt[..., 0, :, DIFFUSION_C1, :]  # any sample: distances do not change under augmentation
-        pair = distogram_loss(distogram_logits, c1_true, atom_mask[..., DIFFUSION_C1] & residue_mask.bool(), bin_edges)
+        pair = distogram_loss(distogram_logits, c1_true, atom_mask[..., DIFFUSION_C1] & residue_mask.bool(), trunk_config)
     angle = zero
     if angle_sincos is not None and angles_true is not None:
         angle = torsion_loss(angle_sincos, angles_true, residue_mask.bool()[..., None].expand(angles_true.shape))
