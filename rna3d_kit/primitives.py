@@ -63,10 +63,14 @@ def attention(q: Tensor,  # [*, H, Q, C] queries
               biases: list[Tensor] = (),  # each broadcastable to [*, H, Q, K]
              ) -> Tensor:
     """Scaled dot-product attention with additive logit biases: `[*, H, Q, C]`."""
+    if torch.is_grad_enabled():  # with autograd the plain form is ~15% faster on CPU than the fused kernel's fallback
+        logits = torch.matmul(q * q.shape[-1] ** -0.5, k.transpose(-1, -2))
+        for b in biases: logits = logits + b
+        return torch.matmul(torch.softmax(logits, dim=-1), v)
     bias = None
     for b in biases: bias = b if bias is None else bias + b
     if bias is not None and bias.dim() < 2: bias = bias.reshape(1, -1)  # the fused kernel wants a [Q, K]-shaped mask
-    # PyTorch's fused kernel: same result as softmax(q kᵀ/√c + bias) v, ~2x faster without autograd on CPU
+    # inference: PyTorch's fused kernel, ~2x faster on CPU
     return F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.to(q.dtype))
 
 # %% ../nbs/12_primitives.ipynb #c014
