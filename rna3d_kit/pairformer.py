@@ -594,7 +594,7 @@ class PairformerTrunk(nn.Module):
         logits = self.linear_distogram(z + z.transpose(-2, -3))
         return PairformerOutput(s=s, z=z, s_inputs=s_inputs, distogram_logits=logits, mask=mask)
 
-# %% ../nbs/13_pairformer.ipynb #c062
+# %% ../nbs/13_pairformer.ipynb #c064
 LORA_TARGETS = {
     'attention': ('linear_q', 'linear_k', 'linear_v', 'linear_g', 'linear_o'),
     'transition': ('linear_a', 'linear_b', 'linear_out'),
