@@ -23,10 +23,11 @@ from .structure import Target
 __all__ = ['RESTYPES', 'N_MSA_CLASSES', 'C_INPUTS', 'TEMPLATE_BINS', 'LORA_TARGETS', 'PairformerConfig', 'PairformerRuntime',
            'Transition', 'TriangleMultiplication', 'TriangleMultiplicationOutgoing', 'TriangleMultiplicationIncoming',
            'TriangleAttention', 'TriangleAttentionStartingNode', 'TriangleAttentionEndingNode', 'AttentionPairBias',
-           'OuterProductMean', 'MSAPairWeightedAveraging', 'PairformerBlock', 'MSAModuleBlock', 'encode_sequence',
-           'query_msa', 'PairformerFeatures', 'featurize', 'collate_features', 'relative_position_features',
-           'RelativePositionEncoding', 'template_pair_features', 'TemplateEmbedder', 'run_blocks', 'MSAModule',
-           'PairformerOutput', 'distogram_bin_edges', 'distogram_bin_index', 'PairformerTrunk', 'lora_target_modules']
+           'OuterProductMean', 'MSAPairWeightedAveraging', 'PairformerBlock', 'MSAModuleBlock', 'run_blocks',
+           'encode_sequence', 'query_msa', 'PairformerFeatures', 'featurize', 'collate_features',
+           'relative_position_features', 'RelativePositionEncoding', 'template_pair_features', 'TemplateEmbedder',
+           'MSAModule', 'PairformerOutput', 'distogram_bin_edges', 'distogram_bin_index', 'PairformerTrunk',
+           'lora_target_modules']
 
 # %% ../nbs/13_pairformer.ipynb #c005
 @dataclass(frozen=True)
@@ -316,6 +317,21 @@ class MSAModuleBlock(nn.Module):
         return m, z
 
 # %% ../nbs/13_pairformer.ipynb #c034
+def run_blocks(blocks: nn.ModuleList,  # PairformerBlocks
+               s: Tensor | None,  # [*, N, c_s]; None for pair-only blocks
+               z: Tensor,  # [*, N, N, c_z]
+               mask: Tensor,  # [*, N] residue mask
+               adjacency: Tensor | None,  # [*, N, N]
+               runtime: PairformerRuntime) -> tuple[Tensor | None, Tensor]:
+    """Apply Pairformer blocks in turn, each under non-reentrant gradient checkpointing if the runtime asks for it."""
+    for blk in blocks:
+        if runtime.checkpoint_blocks and torch.is_grad_enabled():
+            s, z = checkpoint(blk, s, z, mask, adjacency, runtime.chunk_size, use_reentrant=False)
+        else:
+            s, z = blk(s, z, mask, adjacency, runtime.chunk_size)
+    return s, z
+
+# %% ../nbs/13_pairformer.ipynb #c036
 RESTYPES = 'ACGUN'  # residue one-hot order; N = unknown
 N_MSA_CLASSES = len(MSA_ALPHABET) + 1  # ACGU- and unknown (kaggle_io's MSA_UNKNOWN)
 C_INPUTS = len(RESTYPES) + N_MSA_CLASSES  # s_inputs channels: residue one-hot + MSA profile
@@ -330,7 +346,7 @@ def query_msa(restype: Tensor,  # [*, N] residue types
     """The query alone as an int8 MSA `[*, 1, N]` (single-sequence mode)."""
     return torch.where(restype < 4, restype, MSA_UNKNOWN).to(torch.int8).unsqueeze(-2)
 
-# %% ../nbs/13_pairformer.ipynb #c037
+# %% ../nbs/13_pairformer.ipynb #c039
 @dataclass(frozen=True)
 class PairformerFeatures:
     """Inputs of `PairformerTrunk` for one target (`[N]`-shaped) or a padded batch (`[B, N]`-shaped)."""
@@ -408,7 +424,7 @@ def collate_features(items: list[PairformerFeatures]) -> PairformerFeatures:
         out['template_pair_mask'] = torch.stack([pad(mm, [(-3, k), (-2, n), (-1, n)]) for _, mm in tds])
     return PairformerFeatures(**out)
 
-# %% ../nbs/13_pairformer.ipynb #c040
+# %% ../nbs/13_pairformer.ipynb #c042
 def relative_position_features(rows: Tensor,  # [*, I, 4] residue ids (residue index, asym, entity, sym)
                                cols: Tensor,  # [*, J, 4]
                                r_max: int = 32, s_max: int = 2) -> Tensor:
@@ -431,7 +447,7 @@ class RelativePositionEncoding(nn.Module):
         fn = lambda rows: self.linear_relpos(relative_position_features(rows, residue_ids, self.r_max, self.s_max).to(self.linear_relpos.weight))
         return chunk_apply(fn, {'rows': (residue_ids, -2)}, out_dim=-3, chunk_size=chunk_size)
 
-# %% ../nbs/13_pairformer.ipynb #c043
+# %% ../nbs/13_pairformer.ipynb #c045
 TEMPLATE_BINS = (3.25, 50.75, 39)  # Å: lower edges of the template distogram bins (AF3 Alg 16)
 
 def template_pair_features(distances: Tensor,  # [*, N, N] Å, one template
@@ -479,17 +495,7 @@ class TemplateEmbedder(nn.Module):
         u = u / present.sum(-1).clamp(min=1)[..., None, None, None]
         return self.linear_template_out(F.relu(u))
 
-def run_blocks(blocks: nn.ModuleList, s: Tensor | None, z: Tensor, mask: Tensor, adjacency: Tensor | None,
-               runtime: PairformerRuntime) -> tuple[Tensor | None, Tensor]:
-    """Apply Pairformer blocks in turn, each under non-reentrant gradient checkpointing if the runtime asks for it."""
-    for blk in blocks:
-        if runtime.checkpoint_blocks and torch.is_grad_enabled():
-            s, z = checkpoint(blk, s, z, mask, adjacency, runtime.chunk_size, use_reentrant=False)
-        else:
-            s, z = blk(s, z, mask, adjacency, runtime.chunk_size)
-    return s, z
-
-# %% ../nbs/13_pairformer.ipynb #c046
+# %% ../nbs/13_pairformer.ipynb #c048
 class MSAModule(nn.Module):
     """AF3 Alg 8: int8 MSA `[*, M, N]` + `s_inputs` + `z` -> refined pair representation `[*, N, N, c_z]`."""
     def __init__(self, config: PairformerConfig):
@@ -517,7 +523,7 @@ class MSAModule(nn.Module):
                 m, z = blk(m, z, mask, msa_mask, adjacency, runtime.chunk_size)
         return z
 
-# %% ../nbs/13_pairformer.ipynb #c048
+# %% ../nbs/13_pairformer.ipynb #c050
 @dataclass(frozen=True)
 class PairformerOutput:
     """Outputs of `PairformerTrunk` for the merger, diffusion conditioning and the distogram loss."""
@@ -594,7 +600,7 @@ class PairformerTrunk(nn.Module):
         logits = self.linear_distogram(z + z.transpose(-2, -3))
         return PairformerOutput(s=s, z=z, s_inputs=s_inputs, distogram_logits=logits, mask=mask)
 
-# %% ../nbs/13_pairformer.ipynb #c064
+# %% ../nbs/13_pairformer.ipynb #c066
 LORA_TARGETS = {
     'attention': ('linear_q', 'linear_k', 'linear_v', 'linear_g', 'linear_o'),
     'transition': ('linear_a', 'linear_b', 'linear_out'),
