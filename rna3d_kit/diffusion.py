@@ -14,19 +14,19 @@ from torch import Tensor, nn
 
 from .core import InputError
 from .geometry import GLYCOSIDIC_ATOMS
-from .merger import DiffusionConditioning, MergerConfig
+from .merger import DiffusionConditioning, MergerConfig, radial_basis
 from .pairformer import Transition
 from .primitives import GatedAttention, Linear, mask_bias
 from .structure import ATOM_SLOT, C1_INDEX, MAX_ATOMS
 
 # %% auto #0
 __all__ = ['DIFFUSION_ATOMS', 'N_DIFFUSION_ATOMS', 'DIFFUSION_C1', 'FRAME_ATOMS', 'SIGMA_DATA', 'diffusion_atom_slots',
-           'fill_missing_atoms', 'select_diffusion_atoms', 'to_residue_slots', 'edm_c_skip', 'edm_c_out', 'edm_c_in',
-           'edm_c_noise', 'edm_loss_weight', 'sample_training_sigma', 'inference_noise_schedule', 'random_rotation',
-           'masked_centre', 'centre_random_augmentation', 'fourier_embedding', 'AdaptiveLayerNorm',
-           'ConditionedAttention', 'ConditionedTransition', 'DiffusionTransformerBlock', 'residue_frames',
-           'geometry_features', 'DiffusionConfig', 'ConditioningCache', 'DiffusionTrainingOutput', 'SamplerConfig',
-           'DiffusionModule']
+           'fill_missing_atoms', 'select_diffusion_atoms', 'to_residue_slots', 'warm_start_from_c1', 'edm_c_skip',
+           'edm_c_out', 'edm_c_in', 'edm_c_noise', 'edm_loss_weight', 'sample_training_sigma',
+           'inference_noise_schedule', 'random_rotation', 'masked_centre', 'centre_random_augmentation',
+           'fourier_embedding', 'AdaptiveLayerNorm', 'ConditionedAttention', 'ConditionedTransition',
+           'DiffusionTransformerBlock', 'residue_frames', 'geometry_features', 'DiffusionConfig', 'ConditioningCache',
+           'DiffusionTrainingOutput', 'SamplerConfig', 'DiffusionModule']
 
 # %% ../nbs/15_diffusion.ipynb #c005
 DIFFUSION_ATOMS = ("P", "C4'", "C1'", "N*", "C*")  # N*, C*: glycosidic N and chi's 4th atom (GLYCOSIDIC_ATOMS)
@@ -77,6 +77,13 @@ def to_residue_slots(xyz: Tensor,  # [*, N, 5, 3] diffused atoms
     n_idx, a_idx = ok.nonzero(as_tuple=True)
     out[..., n_idx, slots[n_idx, a_idx], :] = xyz[..., n_idx, a_idx, :]
     return out
+
+def warm_start_from_c1(c1: Tensor,  # [*, N, 3] C1' only (e.g. `TemplateFeatures.coords[k]`, completed)
+                      ) -> Tensor:
+    """A warm start `[*, N, 5, 3]` from a C1' trace: every atom on its C1' (start from σ ≳ 4 Å, the atoms' spread)."""
+    bad = ~torch.isfinite(c1).all(-1)
+    if bad.any(): raise InputError(f'{int(bad.sum())} residues have no C1\' in the warm start; complete the trace first (templates.fill_chain)')
+    return c1.unsqueeze(-2).expand(*c1.shape[:-1], N_DIFFUSION_ATOMS, 3)
 
 # %% ../nbs/15_diffusion.ipynb #c008
 SIGMA_DATA = 16.0  # Å, AF3's coordinate scale σ_data
@@ -228,7 +235,6 @@ def geometry_features(r: Tensor,  # [*, N, 5, 3] scaled, centred noisy atoms
                       n_rbf: int, rbf_max: float,
                      ) -> tuple[Tensor, Tensor]:
     """Invariant features: own atoms in own frame `[*, N, 15]`; per pair C1' distance RBF ⊕ direction in frame i `[*, N, N, n_rbf + 3]`."""
-    from rna3d_kit.merger import radial_basis
     origin = r[..., DIFFUSION_C1, :]
     local = torch.einsum('...ji,...aj->...ai', frames, r - origin[..., None, :]) * scale  # Rᵀ (r_a − r_C1')
     diff = origin[..., None, :, :] - origin[..., :, None, :]  # r_j − r_i
