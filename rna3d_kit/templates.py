@@ -107,6 +107,7 @@ def fill_chain(c1: np.ndarray,  # [n, 3] C1' of one chain, NaN where missing (at
 def relax_c1(x: np.ndarray,  # [N, 3] initial C1' (all finite)
              anchored: np.ndarray,  # [N] True where the position was copied from a template
              chain_starts: np.ndarray,  # [N] True where a residue starts a chain (no bond to i-1)
+             soft: np.ndarray | None = None,  # [N] True for new residues weakly held (from a baseline scaffold)
              rounds: int = 3, maxiter: int = 150) -> np.ndarray:
     """`[N, 3]` C1' relaxed for connectivity and clashes, template residues held within ~1 Å."""
     from scipy.optimize import minimize
@@ -118,6 +119,7 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' (all finite)
     skip = np.flatnonzero(~chain_starts[1:-1] & ~chain_starts[2:]) if n > 2 else np.zeros(0, int)
     skip = skip[~(anchored[skip] & anchored[skip + 1] & anchored[skip + 2])]  # i -- i+2 spacing for new residues
     free = ~anchored
+    soft = np.zeros(n, bool) if soft is None else soft & free
     both = anchored[bonded] & anchored[bonded + 1]  # template bonds keep their own length unless broken
 
     def energy(flat, pairs):
@@ -141,6 +143,10 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' (all finite)
             dv = y[anchored] - target[anchored]; dist = np.linalg.norm(dv, axis=1) + 1e-9
             r = np.maximum(dist - 1.0, 0); e += (r ** 2).sum()
             g[anchored] += (2 * r / dist)[:, None] * dv
+        if soft.any():
+            dv = y[soft] - target[soft]; dist = np.linalg.norm(dv, axis=1) + 1e-9
+            r = np.maximum(dist - 2.0, 0); e += 0.1 * (r ** 2).sum()
+            g[soft] += (0.2 * r / dist)[:, None] * dv
         return e, g.ravel()
 
     bond_set = set(zip(bonded.tolist(), (bonded + 1).tolist()))
@@ -158,6 +164,14 @@ def chain_segments(target: Target) -> list[tuple[str, int, int]]:
     """`(chain_id, start, stop)` of each chain of `target`, in residue order."""
     starts = np.flatnonzero(target.chain_starts).tolist() + [target.n]
     return [(target.chains[s], s, e) for s, e in zip(starts[:-1], starts[1:])]
+
+def _superposition(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rotation `[3, 3]` and shift `[3]` that best map points `a` onto `b` (`[M, 3]`, Kabsch): `a @ R.T + t`."""
+    ca, cb = a.mean(0), b.mean(0)
+    u, _, vt = np.linalg.svd((a - ca).T @ (b - cb))
+    d = np.sign(np.linalg.det(u @ vt))
+    rot = (u @ np.diag([1, 1, d]) @ vt).T
+    return rot, cb - ca @ rot.T
 
 def _kabsch_tm(a: np.ndarray, b: np.ndarray) -> float:
     """TM-score of `a` on `b` (`[N, 3]`, same residues) after one least-squares superposition (a fast similarity)."""
@@ -225,15 +239,17 @@ class TemplatePredictor:
                  similar_tm: float = 0.9,  # a model this similar (fast TM) to a chosen one is skipped
                  leave_one_out: bool = False,  # drop the target's own id and identical sequences
                  relax: bool = True,  # run the restraint relaxation after filling gaps
+                 fallback=None,  # predictor for slots without a template (default: `GeometricBaseline()`)
+                 hybrid_below: float = 0.6,  # a hit covering less of its chain is grafted onto a baseline model
                  progress: bool = True,  # progress bars while the database is first built
                  **search_options):
         if data_dir is None and db is None:
             default = shared_dir(must_exist=False) / 'data' / 'kaggle_part1'
             data_dir = default if default.is_dir() else None
         self.data_dir, self.structure_dirs, self.cache_dir, self.splits = data_dir, structure_dirs, cache_dir, tuple(splits)
-        self._db, self.z_min, self.max_hits, self.similar_tm = db, z_min, max_hits, similar_tm
+        self._db, self.z_min, self.max_hits, self.similar_tm, self.hybrid_below = db, z_min, max_hits, similar_tm, hybrid_below
         self.leave_one_out, self.relax, self.progress, self.search_options = leave_one_out, relax, progress, search_options
-        self._baseline = None
+        self._baseline = fallback
 
     @property
     def db(self) -> TemplateDB:
@@ -244,7 +260,7 @@ class TemplatePredictor:
 
     @property
     def baseline(self):
-        """The geometric baseline used where no template is significant."""
+        """The predictor used where no template is significant (the geometric baseline unless given)."""
         if self._baseline is None:
             from rna3d_kit.baseline import GeometricBaseline
             self._baseline = GeometricBaseline()
@@ -262,31 +278,48 @@ class TemplatePredictor:
             out[seq] = hits
         return out
 
-    def _chain_model(self, seq: str, hit: TemplateHit | None, rng) -> tuple[np.ndarray, np.ndarray]:
-        """`[n, 23, 3]` coordinates and `[n]` anchored mask for one chain (baseline when `hit` is None)."""
+    def _chain_model(self, seq: str, hit: TemplateHit | None, rng,
+                     scaffold: np.ndarray | None = None,  # [n, 3] baseline C1' of this chain, if at hand
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`[n, 23, 3]` coordinates, `[n]` template-anchored and `[n]` scaffold masks for one chain (baseline when `hit` is None)."""
         if hit is None:
-            sample = self.baseline.predict(Target('chain', seq), n_samples=1, seed=int(rng.integers(1 << 30)))[0]
-            return sample.coords.copy(), np.ones(len(seq), bool)
+            if scaffold is None:
+                scaffold = self.baseline.predict(Target('chain', seq), n_samples=1, seed=int(rng.integers(1 << 30)))[0].c1
+            xyz = np.full((len(seq), MAX_ATOMS, 3), np.nan, np.float32); xyz[:, C1_INDEX] = scaffold
+            return xyz, np.ones(len(seq), bool), np.zeros(len(seq), bool)
         xyz = transfer_coords(self.db, hit, seq)
         anchored = np.isfinite(xyz[:, C1_INDEX]).all(1)
+        if scaffold is not None and hit.coverage < self.hybrid_below and anchored.sum() >= 3:
+            # partial template: superpose it onto the baseline's positions of the same residues and let the
+            # baseline place everything the template does not cover
+            rot, shift = _superposition(xyz[anchored, C1_INDEX], scaffold[anchored])
+            xyz = (xyz @ rot.T + shift).astype(np.float32)
+            xyz[~anchored, C1_INDEX] = scaffold[~anchored]
+            return xyz, anchored, ~anchored
         xyz[:, C1_INDEX] = fill_chain(xyz[:, C1_INDEX], rng)
-        return xyz, anchored
+        return xyz, anchored, np.zeros(len(seq), bool)
 
     def build_model(self, target: Target, picks: dict,  # chain sequence -> TemplateHit or None (baseline)
-                    seed: int = 0, name: str = '') -> RNAStructure:
+                    seed: int = 0, name: str = '',
+                    scaffold: np.ndarray | None = None,  # [N, 3] a baseline model of the whole target (hybrids)
+                   ) -> RNAStructure:
         """One model of `target` from one chosen hit per distinct chain sequence."""
         rng = np.random.default_rng(seed)
         segs = chain_segments(target)
-        per_seq = {seq: self._chain_model(seq, hit, rng) for seq, hit in picks.items()}
+        per_seq = {}
+        for seq, hit in picks.items():
+            s, e = next((s, e) for _, s, e in segs if target.sequence[s:e] == seq)
+            per_seq[seq] = self._chain_model(seq, hit, rng, None if scaffold is None else scaffold[s:e])
         parts = [per_seq[target.sequence[s:e]] for _, s, e in segs]
         c1s = _place_side_by_side([p[0][:, C1_INDEX].astype(np.float64) for p in parts])
         coords = np.concatenate([p[0] for p in parts]).astype(np.float32)
         anchored = np.concatenate([p[1] for p in parts])
+        soft = np.concatenate([p[2] for p in parts])
         c1 = np.concatenate(c1s)
         shift = c1 - coords[:, C1_INDEX]  # chain placement moves whole residues
         coords += shift[:, None, :].astype(np.float32)
         if self.relax and target.n > 1:
-            new = relax_c1(c1, anchored, target.chain_starts)
+            new = relax_c1(c1, anchored, target.chain_starts, soft)
             coords += (new - c1)[:, None, :].astype(np.float32)  # move each residue rigidly with its C1'
             coords[:, C1_INDEX] = new
         return RNAStructure(target.sequence, coords, target.chains, name=name or target.target_id)
@@ -295,19 +328,23 @@ class TemplatePredictor:
         """`n_samples` models: distinct template models first, geometric baseline samples for the rest."""
         if n_samples < 1: raise InputError(f'n_samples must be at least 1, got {n_samples}')
         hits = self.search(target)
+        base = []  # baseline samples, computed only if needed (fill slots, hybrids, chains without template)
+        def baseline_sample(r):
+            if not base: base.extend(self.baseline.predict(target, n_samples=n_samples, seed=seed))
+            return base[r % len(base)]
         models = []
         depth = max([len(h) for h in hits.values()] + [0])
         for r in range(depth):
             if len(models) == n_samples: break
-            if all(len(h) <= r for h in hits.values()): break
             picks = {seq: (h[r] if r < len(h) else (h[0] if h else None)) for seq, h in hits.items()}
-            if all(p is None for p in picks.values()): break
-            model = self.build_model(target, picks, seed=seed + r, name=f'{target.target_id}_tpl{r}')
+            partial = any(p is None or p.coverage < self.hybrid_below for p in picks.values())
+            scaffold = baseline_sample(r).c1 if partial else None
+            model = self.build_model(target, picks, seed=seed + r, name=f'{target.target_id}_tpl{r}', scaffold=scaffold)
             if any(_kabsch_tm(model.c1, m.c1) >= self.similar_tm for m in models): continue
             models.append(model)
         if len(models) < n_samples:
             if not models: warn(f'{target.target_id}: no significant template; using the geometric baseline')
-            models += self.baseline.predict(target, n_samples=n_samples - len(models), seed=seed)
+            models += [baseline_sample(r) for r in range(n_samples - len(models))]
         return models[:n_samples]
 
     def template_features(self, target: Target, k: int = 4) -> TemplateFeatures:
