@@ -6,6 +6,7 @@ Usage (from the repository root, one core):
   .venv/bin/python scripts/bench_templates.py speed      # search + transfer seconds per ~200-nt target; long queries
   .venv/bin/python scripts/bench_templates.py casp15     # CASP15 validation, date-filtered: templates vs baseline
   .venv/bin/python scripts/bench_templates.py loo [--n 558]  # leave-one-out on the training labels
+  .venv/bin/python scripts/bench_templates.py ranking    # which hit statistic predicts the transferred model's TM
 """
 import os
 for _v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS'): os.environ.setdefault(_v, '1')
@@ -271,12 +272,46 @@ def bench_loo(n: int):
     write_text(OUT / 'templates_loo.txt', '\n'.join(lines) + '\n')
 
 
+def bench_ranking():
+    """Which hit statistic predicts the TM of the transferred model? (calibrates the ranking and z_min)."""
+    from rna3d_kit.kaggle_io import read_labels, read_sequences
+    from rna3d_kit.metric import score_target
+    from rna3d_kit.templates import TemplatePredictor
+    from tqdm import tqdm
+    targets = {t.target_id: t for t in read_sequences(KAGGLE / 'train_sequences.csv', unknown='A')}
+    labels = read_labels(KAGGLE / 'train_labels.csv')
+    pred = TemplatePredictor(KAGGLE, leave_one_out=True, z_min=-1e9, max_hits=8)
+    rows = []
+    for tid in tqdm(list(labels)[::2], desc='ranking', unit='target'):
+        t, ref = targets[tid], labels[tid].coords
+        if np.isfinite(ref[0]).all(1).sum() < 5: continue
+        for rank, h in enumerate(pred.search(t)[t.sequence]):
+            m = pred.build_model(t, {t.sequence: h}, seed=rank)
+            rows.append(dict(target_id=tid, n=t.n, rank=rank, z=h.z, score=h.score, coverage=h.coverage, identity=h.identity,
+                             usefulness=h.usefulness, tm=float(score_target(m.c1[None], ref, mode='part2'))))
+    df = pd.DataFrame(rows)
+    with atomic_write(OUT / 'templates_ranking.csv') as f: df.to_csv(f, index=False)
+    corr = df[['score', 'z', 'usefulness', 'coverage', 'identity', 'tm']].corr(method='spearman')['tm'].drop('tm')
+    lines = [f'# which hit statistic predicts the transferred model\'s TM (leave-one-out, date-filtered, every other training '
+             f'target; one model per hit, completed and relaxed, no hybrid; command: .venv/bin/python scripts/bench_templates.py ranking)',
+             f'{df.target_id.nunique()} targets with hits, {len(df)} hits (up to 8 per target, no significance cut)',
+             'Spearman correlation with TM: ' + ', '.join(f'{k} {v:.2f}' for k, v in corr.items()),
+             'mean TM by z: ' + ', '.join(f'{iv}: {m:.3f} (n={c})' for iv, (m, c) in
+                                         df.groupby(pd.cut(df.z, [-1e9, 3, 4, 5, 6, 8, 10, 15, 25, 1e9]), observed=True).tm.agg(['mean', 'count']).iterrows())]
+    for zmin in (4, 5, 6, 7, 8):
+        sig = df[df.z >= zmin]; g = sig.groupby('target_id')
+        picks = {c: sig.loc[g[c].idxmax()].tm.mean() for c in ('score', 'z', 'usefulness')}
+        lines.append(f'z >= {zmin}: {sig.target_id.nunique()} targets; mean TM of the top hit ranked by ' +
+                     ', '.join(f'{c} {v:.3f}' for c, v in picks.items()) + f'; oracle {g.tm.max().mean():.3f}')
+    write_text(OUT / 'templates_ranking.txt', '\n'.join(lines) + '\n')
+
+
 if __name__ == '__main__':
     if len(sys.argv) > 1 and sys.argv[1] == '_child':
         child_build(*sys.argv[2:5]); sys.exit(0)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('what', choices=['build', 'speed', 'casp15', 'loo'])
+    ap.add_argument('what', choices=['build', 'speed', 'casp15', 'loo', 'ranking'])
     ap.add_argument('--n', type=int, default=600, help='leave-one-out: number of training targets (all labelled ones by default)')
     a = ap.parse_args()
     OUT.mkdir(exist_ok=True)
-    {'build': bench_build, 'speed': bench_speed, 'casp15': bench_casp15, 'loo': lambda: bench_loo(a.n)}[a.what]()
+    {'build': bench_build, 'speed': bench_speed, 'casp15': bench_casp15, 'loo': lambda: bench_loo(a.n), 'ranking': bench_ranking}[a.what]()
