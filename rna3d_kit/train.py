@@ -29,10 +29,10 @@ from .torsion_model import ANGLE_NAMES, pucker_class_from_delta
 
 # %% auto #0
 __all__ = ['CASP15_CUTOFF', 'TRAIN_PRESETS', 'released_before', 'TrainingChain', 'load_allatom_chains', 'load_kaggle_chains',
-           'load_training_chains', 'contiguous_crop', 'spatial_crop', 'crop_chain', 'FeatureCache', 'TrainingBatch',
-           'make_example', 'collate_examples', 'fold_loss', 'TrainConfig', 'DataOrder', 'step_rng', 'TrainProgress',
-           'build_model', 'lr_factor', 'latest_checkpoint', 'train_model', 'model_config_kmer', 'save_checkpoint',
-           'plot_losses']
+           'load_training_chains', 'cached_training_chains', 'contiguous_crop', 'spatial_crop', 'crop_chain',
+           'FeatureCache', 'TrainingBatch', 'make_example', 'collate_examples', 'fold_loss', 'TrainConfig', 'DataOrder',
+           'step_rng', 'TrainProgress', 'stage_b_folder', 'build_model', 'lr_factor', 'latest_checkpoint',
+           'train_model', 'model_config_kmer', 'save_checkpoint', 'plot_losses']
 
 # %% ../nbs/20_train.ipynb #c005
 CASP15_CUTOFF = dt.date(2022, 5, 27)  # CASP15 targets' temporal cutoff: train only on structures released before it
@@ -135,6 +135,19 @@ def load_training_chains(cutoff: dt.date | None = CASP15_CUTOFF,
         seen.add(c.sequence)
         out.append(replace(c, msa_path=c.msa_path or msa_of.get(c.sequence)))
     return out
+
+def cached_training_chains(cutoff: dt.date | None, sources, max_len: int | None, cache_dir: Path | None,
+                           progress: bool = True) -> list[TrainingChain]:
+    """`load_training_chains`, kept in `cache_dir` as a pickle keyed by its arguments (read once per machine)."""
+    import pickle
+    if cache_dir is None: return load_training_chains(cutoff, sources, max_len, progress=progress)
+    key = hashlib.sha1(json.dumps([str(cutoff), list(sources), max_len, 'chains/1']).encode()).hexdigest()[:16]
+    path = Path(cache_dir) / f'chains_{key}.pkl'
+    if path.is_file():
+        with open(path, 'rb') as f: return pickle.load(f)
+    chains = load_training_chains(cutoff, sources, max_len, progress=progress)
+    with atomic_write(path, 'wb') as f: pickle.dump(chains, f)
+    return chains
 
 # %% ../nbs/20_train.ipynb #c011
 def contiguous_crop(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -344,19 +357,27 @@ def _mixed_precision(choice: str) -> str:
     if choice == 'auto': return 'bf16' if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else 'no'
     return choice
 
+def stage_b_folder(config: TrainConfig) -> Path | None:
+    """The Stage B weights a run starts from: the named folder, the shipped one for 'default' (None if not shipped)."""
+    if config.stage_b_init is None: return None
+    if config.stage_b_init == 'default':
+        from rna3d_kit.torsion_model import default_torsion_model_dir
+        return default_torsion_model_dir() if default_torsion_model_dir().is_dir() else None
+    folder = Path(config.stage_b_init)
+    if not folder.is_dir(): raise InputError(f'Stage B folder {folder} does not exist')
+    return folder
+
 def build_model(config: TrainConfig) -> RNAFoldModel:
     """The model of a run: preset sizes, Stage B initial weights, LoRA (or QLoRA on Stage B)."""
     model = RNAFoldModel(config.fold_config(), FoldRuntime.training(config.checkpoint_blocks))
-    if config.stage_b_init is not None:
-        from rna3d_kit.torsion_model import default_torsion_model_dir, load_torsion_model, load_torsion_model_4bit
-        folder = default_torsion_model_dir() if config.stage_b_init == 'default' else Path(config.stage_b_init)
-        if folder.is_dir():
-            loaded = (load_torsion_model_4bit if config.qlora else load_torsion_model)(folder)
-            want = model.stage_b.state_dict()
-            if any(k not in want or want[k].shape != v.shape for k, v in loaded.state_dict().items() if not config.qlora):
-                raise InputError(f'Stage B weights in {folder} do not match the {config.model} preset sizes')
-            model.stage_b = loaded.train()
-        elif config.stage_b_init != 'default': raise InputError(f'Stage B folder {folder} does not exist')
+    folder = stage_b_folder(config)
+    if folder is not None:
+        from rna3d_kit.torsion_model import load_torsion_model, load_torsion_model_4bit
+        loaded = (load_torsion_model_4bit if config.qlora else load_torsion_model)(folder)
+        want = model.stage_b.state_dict()
+        if not config.qlora and any(k not in want or want[k].shape != v.shape for k, v in loaded.state_dict().items()):
+            raise InputError(f'Stage B weights in {folder} do not match the {config.model} preset sizes')
+        model.stage_b = loaded.train()
     elif config.qlora: raise InputError('QLoRA needs Stage B weights to quantise (stage_b_init)')
     stages = tuple(config.lora_stages) + (('stage_b',) if config.qlora and 'stage_b' not in config.lora_stages else ())
     return add_fold_lora(model, stages, config.lora_r, config.lora_alpha) if stages else model
@@ -378,24 +399,27 @@ def train_model(config: TrainConfig, out_dir: str | Path,
                 max_steps: int | None = None,  # stop after this step (the LR schedule still uses config.max_steps)
                 max_minutes: float | None = None,  # stop (with a checkpoint) after this wall time
                 resume: bool = True,  # continue from the latest checkpoint in out_dir if there is one
-                cache_dir: Path | None = None,  # adjacency cache (default out_dir/cache)
+                cache_dir: Path | None = None,  # chain list and adjacency cache (default out_dir/cache)
                 progress: bool = True) -> list[dict]:
     """Train with one `accelerate` loop (1 or many processes); returns the metrics rows of this call."""
     from accelerate import Accelerator
     from accelerate.utils import DistributedDataParallelKwargs, set_seed
     out_dir = Path(out_dir)
     if config.threads: torch.set_num_threads(config.threads)
+    cache_dir = Path(cache_dir) if cache_dir is not None else out_dir / 'cache'
+    has_templates = config.fold_config().trunk.n_template_blocks > 0  # template embedder idle on template-less batches
     acc = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=_mixed_precision(config.mixed_precision),
-                      kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)])
+                      kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=has_templates)])
     rank, world = acc.process_index, acc.num_processes
     set_seed(config.seed)  # identical initial weights on every process
     cutoff = None if config.cutoff is None else dt.date.fromisoformat(config.cutoff)
     if chains is None:
-        with acc.main_process_first(): chains = load_training_chains(cutoff, config.sources, config.max_len, progress=progress and acc.is_main_process)
+        with acc.main_process_first():
+            chains = cached_training_chains(cutoff, config.sources, config.max_len, cache_dir, progress and acc.is_main_process)
     if not chains: raise InputError('no training chains (check the cutoff and sources)')
     too_new = [c.target_id for c in chains if not released_before(c.release, cutoff)]
     if too_new: raise InputError(f'{len(too_new)} chains released on or after the cutoff {cutoff}: {too_new[:3]}')
-    cache = FeatureCache(cache_dir or out_dir / 'cache')
+    cache = FeatureCache(cache_dir)
     model = build_model(config)
     counts = parameter_counts(model)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -410,6 +434,7 @@ def train_model(config: TrainConfig, out_dir: str | Path,
         out_dir.mkdir(parents=True, exist_ok=True)
         with atomic_write(out_dir / 'train_config.json') as f:
             json.dump({'config': config.to_dict(), 'n_chains': len(chains), 'world_size': world, 'parameters': counts,
+                       'stage_b_start': str(stage_b_folder(config) or 'random initialisation'),
                        'sources': {s: sum(c.source == s for c in chains) for s in config.sources}}, f, indent=1)
     acc.wait_for_everyone()
     order = DataOrder(len(chains), config.batch_size, world, config.seed)
