@@ -16,8 +16,8 @@ from .adjacency import (LOCAL_FOLD_ABOVE, SecondaryStructure, fold, helices, par
                                  sample_structures, to_dot_bracket)
 
 # %% auto #0
-__all__ = ['AFORM_C1', 'C1_GEOMETRY', 'RG_COMPACT', 'helix_c1', 'loop_radius', 'circle_points', 'nested_partner', 'layout_c1',
-           'stem_restraints', 'relax_c1', 'c1_violations', 'GeometricBaseline']
+__all__ = ['AFORM_C1', 'C1_GEOMETRY', 'RG_PULL_CAP', 'BOND_WEIGHT', 'RG_COMPACT', 'helix_c1', 'loop_radius', 'circle_points',
+           'nested_partner', 'layout_c1', 'stem_restraints', 'relax_c1', 'c1_violations', 'GeometricBaseline']
 
 # %% ../nbs/09_baseline.ipynb #c004
 AFORM_C1 = dict(  # C1' A-form helix fitted to 203 four-bp windows of the RNAsolo natives (fit cell below)
@@ -189,6 +189,9 @@ def stem_restraints(partner, g: dict = AFORM_C1, reach: int = 3) -> tuple[np.nda
     if not idx: return np.zeros((0, 2), np.int64), np.zeros(0)
     return np.concatenate(idx).astype(np.int64), np.concatenate(dist)
 
+RG_PULL_CAP = 2.0  # Å, largest radius-of-gyration excess the compaction force grows with
+BOND_WEIGHT = 10.0  # backbone steps are stiffer than the other restraints so compaction cannot stretch them
+
 def _distance_grad(x: np.ndarray, i: np.ndarray, j: np.ndarray, g: np.ndarray) -> np.ndarray:
     """Gradient `[N, 3]` of an energy whose derivative with respect to |x_i - x_j| is `g`, summed over pairs."""
     diff = x[i] - x[j]
@@ -203,6 +206,7 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
              c: dict = C1_GEOMETRY, g: dict = AFORM_C1,
              lr: tuple = (0.2, 0.01),  # Adam step size, cosine-annealed from the first to the second value
              rg_max: float | None = None,  # Å, pull the model in when its radius of gyration exceeds this; None = off
+             polish_rounds: int = 3,  # extra 100-step rounds (no compaction) while `c1_violations` finds any
             ) -> np.ndarray:
     """C1' coordinates `[N, 3]` after minimising bond, stem and clash restraints (Adam with analytic gradients)."""
     from scipy.spatial import cKDTree
@@ -212,28 +216,37 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
     chain_start = np.zeros(n, bool) if chain_start is None else np.asarray(chain_start, bool)
     bond_i = np.flatnonzero(~chain_start[1:]); bond_j = bond_i + 1
     st_idx, st_d = stem_restraints(partner, g)
-    lo, hi = c['bond_range']
-    m, v = np.zeros_like(x), np.zeros_like(x)
-    b1, b2 = 0.9, 0.999
-    for step in range(steps):
-        if step % 10 == 0:  # neighbour list with a margin so pairs that close in between refreshes are seen
-            pairs = cKDTree(x).query_pairs(c['clash'] + 2.0, output_type='ndarray')
-            pairs = pairs[pairs[:, 1] - pairs[:, 0] > 1] if len(pairs) else np.zeros((0, 2), np.int64)
-        d_b = np.linalg.norm(x[bond_i] - x[bond_j], axis=1)
-        grad = _distance_grad(x, bond_i, bond_j, 2 * (np.minimum(d_b - lo, 0) + np.maximum(d_b - hi, 0)))
-        if len(st_idx):
-            d_s = np.linalg.norm(x[st_idx[:, 0]] - x[st_idx[:, 1]], axis=1)
-            grad += _distance_grad(x, st_idx[:, 0], st_idx[:, 1], 2 * (d_s - st_d))
-        if len(pairs):
-            d_c = np.linalg.norm(x[pairs[:, 0]] - x[pairs[:, 1]], axis=1)
-            grad += _distance_grad(x, pairs[:, 0], pairs[:, 1], -6 * np.maximum(c['clash'] - d_c, 0))
-        if rg_max is not None:
-            centred = x - x.mean(0)
-            rg = np.sqrt((centred ** 2).sum(1).mean())
-            if rg > rg_max: grad += 2 * (rg - rg_max) * centred / rg  # gradient of N (Rg - rg_max)^2
-        m = b1 * m + (1 - b1) * grad; v = b2 * v + (1 - b2) * grad ** 2
-        rate = lr[1] + 0.5 * (lr[0] - lr[1]) * (1 + np.cos(np.pi * step / steps))
-        x -= rate * (m / (1 - b1 ** (step + 1))) / (np.sqrt(v / (1 - b2 ** (step + 1))) + 1e-8)
+    lo, hi = c['bond_range'][0] + 0.1, c['bond_range'][1] - 0.1  # aim 0.1 Å inside the accepted range
+
+    def descend(x, steps, lr, rg_max):
+        m, v = np.zeros_like(x), np.zeros_like(x)
+        b1, b2 = 0.9, 0.999
+        for step in range(steps):
+            if step % 10 == 0:  # neighbour list with a margin so pairs that close in between refreshes are seen
+                pairs = cKDTree(x).query_pairs(c['clash'] + 2.0, output_type='ndarray')
+                pairs = pairs[(pairs[:, 1] - pairs[:, 0] > 1) | chain_start[pairs[:, 1]]] if len(pairs) else np.zeros((0, 2), np.int64)
+            d_b = np.linalg.norm(x[bond_i] - x[bond_j], axis=1)
+            grad = _distance_grad(x, bond_i, bond_j, 2 * BOND_WEIGHT * (np.minimum(d_b - lo, 0) + np.maximum(d_b - hi, 0)))
+            if len(st_idx):
+                d_s = np.linalg.norm(x[st_idx[:, 0]] - x[st_idx[:, 1]], axis=1)
+                grad += _distance_grad(x, st_idx[:, 0], st_idx[:, 1], 2 * (d_s - st_d))
+            if len(pairs):
+                d_c = np.linalg.norm(x[pairs[:, 0]] - x[pairs[:, 1]], axis=1)
+                grad += _distance_grad(x, pairs[:, 0], pairs[:, 1], -6 * np.maximum(c['clash'] - d_c, 0))
+            if rg_max is not None and step < 0.7 * steps:  # compaction first, then the last 30 % polish bonds and clashes
+                centred = x - x.mean(0)
+                rg = np.sqrt((centred ** 2).sum(1).mean())
+                # gradient of N (Rg - rg_max)^2 with the excess capped, so a far too open model is pulled in gently
+                if rg > rg_max: grad += 2 * min(rg - rg_max, RG_PULL_CAP) * centred / rg
+            m = b1 * m + (1 - b1) * grad; v = b2 * v + (1 - b2) * grad ** 2
+            rate = lr[1] + 0.5 * (lr[0] - lr[1]) * (1 + np.cos(np.pi * step / steps))
+            x = x - rate * (m / (1 - b1 ** (step + 1))) / (np.sqrt(v / (1 - b2 ** (step + 1))) + 1e-8)
+        return x
+
+    x = descend(x, steps, lr, rg_max)
+    for _ in range(polish_rounds):
+        if not any(c1_violations(x, chain_start, c).values()): break
+        x = descend(x, 100, (0.05, 0.005), None)
     return x
 
 def c1_violations(x: np.ndarray, chain_start=None, c: dict = C1_GEOMETRY, clash: float = 3.5) -> dict:
@@ -244,7 +257,7 @@ def c1_violations(x: np.ndarray, chain_start=None, c: dict = C1_GEOMETRY, clash:
     d = np.linalg.norm(np.diff(x, axis=0), axis=1)[~chain_start[1:]]
     lo, hi = c['bond_range']
     pairs = cKDTree(x).query_pairs(clash, output_type='ndarray') if n > 1 else np.zeros((0, 2), int)
-    pairs = pairs[pairs[:, 1] - pairs[:, 0] > 1] if len(pairs) else pairs
+    pairs = pairs[(pairs[:, 1] - pairs[:, 0] > 1) | chain_start[pairs[:, 1]]] if len(pairs) else pairs  # bonded pairs exempt
     return dict(bad_bonds=int(((d < lo - 0.05) | (d > hi + 0.05)).sum()), clashes=int(len(pairs)))
 
 # %% ../nbs/09_baseline.ipynb #c016
