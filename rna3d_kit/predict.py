@@ -6,25 +6,32 @@
 from __future__ import annotations
 
 import importlib
+import inspect
+import signal
+import threading
 import time
-import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from .core import InputError, check_writable, shared_dir, warn
+from .core import InputError, atomic_write, check_writable, shared_dir, warn
 from .structure import RNAStructure, Target
 
 # %% auto #0
-__all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'default_data_dir', 'load_predictor', 'check_msas', 'TargetRecord',
-           'predict_targets', 'write_models']
+__all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
+           'MIN_ATTEMPT_SECONDS', 'SPIRAL_STEP', 'LAST_RESORT', 'PREDICTOR_ERRORS', 'REPORT_COLUMNS',
+           'default_data_dir', 'load_predictor', 'check_msas', 'OutOfTime', 'time_limit', 'fallback_seconds',
+           'TimeBudget', 'spiral_c1', 'spiral_models', 'TargetRecord', 'predict_targets', 'write_models', 'run_report',
+           'write_run_report']
 
 # %% ../nbs/90_predict.ipynb #c004
 PREDICTORS = {
     'baseline': 'rna3d_kit.baseline:GeometricBaseline',    # ViennaRNA 2D -> A-form helices and closed loops
     'templates': 'rna3d_kit.templates:TemplatePredictor',  # template search + transfer, baseline where none
+    'ensemble': 'rna3d_kit.ensemble:EnsemblePredictor',  # candidates from several predictors, ranked, five distinct chosen
 }
 DEFAULT_METHOD = 'templates'
 FALLBACK_METHOD = 'baseline'
@@ -53,14 +60,80 @@ def check_msas(targets: list[Target]) -> list[Target]:
     return targets
 
 # %% ../nbs/90_predict.ipynb #c008
+class OutOfTime(BaseException):
+    """A predictor ran past its time allowance (raised by `time_limit`)."""
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise `OutOfTime` in the main thread once `seconds` have passed (no limit for None or outside the main thread)."""
+    if seconds is None or not hasattr(signal, 'setitimer') or threading.current_thread() is not threading.main_thread():
+        yield; return
+    def alarm(signum, frame): raise OutOfTime(f'out of time after {seconds:.1f} s')
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(float(seconds), 1e-3))
+    try: yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+# %% ../nbs/90_predict.ipynb #c012
+DEFAULT_TIME_BUDGET = 7.5 * 3600  # s for a whole run: a Kaggle kernel's 8 h less 30 min for setup and writing
+FALLBACK_COST = (3.0, 0.02)  # s ≈ a + b·N for 5 baseline samples (measured on 2 busy shared cores: 3 s at 69 nt, 29 s at 720, ~80 s at 4,000)
+TARGET_OVERHEAD_NT = 100  # per-target fixed costs (template search, ranking) counted as this many residues
+MIN_ATTEMPT_SECONDS = 0.05  # a predictor is not started with less time than this
+
+def fallback_seconds(n: int) -> float:
+    """Expected seconds of the fallback (geometric baseline, 5 samples) for an `n`-residue target."""
+    return FALLBACK_COST[0] + FALLBACK_COST[1] * n
+
+@dataclass
+class TimeBudget:
+    """Seconds for a whole run, shared among the targets still to predict."""
+    seconds: float  # the whole run's budget
+    start: float = field(default_factory=time.perf_counter)
+
+    def left(self) -> float:
+        """Seconds of the budget not yet spent."""
+        return self.seconds - (time.perf_counter() - self.start)
+
+    def shares(self, lengths: list[int]) -> tuple[float, float]:
+        """`(allowance, held fallback time)` in seconds for the first of `lengths` (the targets still to do)."""
+        left = max(self.left(), 0.0)
+        reserve = np.array([fallback_seconds(n) for n in lengths])
+        held = min(reserve.sum(), 0.5 * left)
+        weight = np.asarray(lengths, float) + TARGET_OVERHEAD_NT
+        return (left - held) * weight[0] / weight.sum(), held * reserve[0] / reserve.sum()
+
+# %% ../nbs/90_predict.ipynb #c016
+SPIRAL_STEP = 5.9  # Å, C1'–C1' distance along the last-resort spiral
+LAST_RESORT = 'spiral'  # method name recorded for the last-resort model
+
+def spiral_c1(n: int, step: float = SPIRAL_STEP) -> np.ndarray:
+    """`[n, 3]` C1' along a spherical spiral (Saff & Kuijlaars), consecutive points about `step` Å apart."""
+    if n < 1: raise InputError(f'spiral needs at least one residue, got {n}')
+    h = -1 + 2 * (np.arange(n) + 0.5) / n  # heights spread evenly over the sphere
+    phi = np.concatenate([[0.0], np.cumsum(3.6 / np.sqrt(n * (1 - h[1:] ** 2)))])
+    radius = step * np.sqrt(n) / 3.6
+    return radius * np.stack([np.sqrt(1 - h ** 2) * np.cos(phi), np.sqrt(1 - h ** 2) * np.sin(phi), h], 1)
+
+def spiral_models(target: Target, n_samples: int = 5) -> list[RNAStructure]:
+    """`n_samples` copies of the last-resort spiral model of `target`."""
+    s = RNAStructure.from_c1(target.sequence, spiral_c1(target.n), chain_ids=target.chains, name=f'{target.target_id}_{LAST_RESORT}')
+    return [s] * n_samples
+
+# %% ../nbs/90_predict.ipynb #c019
 @dataclass
 class TargetRecord:
-    """What happened for one target: method used, seconds, and the fallback reason if any."""
+    """What happened for one target: method used, seconds spent and allowed, confidence, and the fallback reason if any."""
     target_id: str
     n_residues: int
     method: str
     seconds: float
     fallback_reason: str = ''
+    confidence: float = float('nan')  # mean per-residue confidence of the first structure (NaN = not given)
+    allowance: float = float('nan')  # seconds the predictor was allowed (NaN = no budget)
+
+PREDICTOR_ERRORS = (Exception,)  # what a predictor may raise for one target without stopping the run
 
 def _check_samples(target: Target, samples: list[RNAStructure], n_samples: int) -> np.ndarray:
     """C1' coordinates `[n_samples, N, 3]` of the samples, or a ValueError saying what is wrong."""
@@ -71,36 +144,77 @@ def _check_samples(target: Target, samples: list[RNAStructure], n_samples: int) 
     if not np.isfinite(xyz).all(): raise ValueError("predictor returned missing or non-finite C1' coordinates")
     return xyz
 
+def _takes_seconds(predictor) -> bool:
+    """True if `predictor.predict` accepts a `seconds` allowance (and so plans its own time)."""
+    try: return 'seconds' in inspect.signature(predictor.predict).parameters
+    except (TypeError, ValueError): return False
+
+def _attempt(predictor, target: Target, n_samples: int, seed: int, seconds: float | None):
+    """`(samples, [n_samples, N, 3])` of one predictor on one target, stopped after `seconds`."""
+    pace = dict(seconds=seconds) if seconds is not None and _takes_seconds(predictor) else {}
+    with time_limit(seconds):
+        samples = predictor.predict(target, n_samples=n_samples, seed=seed, **pace)
+    return samples, _check_samples(target, samples, n_samples)
+
+def _sample_confidence(samples: list[RNAStructure]) -> float:
+    """Mean per-residue confidence of the first structure, NaN when it has none."""
+    c = samples[0].confidence if samples else None
+    return float(np.nanmean(c)) if c is not None and np.isfinite(c).any() else float('nan')
+
+def _prepare(predictor, seconds: float | None):
+    """Call `predictor.prepare()` if it has one; a failure is warned about (each target then falls back on its own)."""
+    if not hasattr(predictor, 'prepare'): return
+    try:
+        with time_limit(seconds): predictor.prepare()
+    except (OutOfTime, *PREDICTOR_ERRORS) as e:
+        warn(f'{predictor.name}: preparation failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}); targets may fall back')
+
 def predict_targets(targets: list[Target],
-                    predictor,  # an object with .name and .predict(target, n_samples, seed)
+                    predictor,  # an object with .name and .predict(target, n_samples, seed[, seconds])
                     n_samples: int = 5,  # structures per target (the submission takes 5)
                     seed: int = 0,
                     pdb_dir: str | Path | None = None,  # write each sample as {target_id}_{k}.pdb (mmCIF when too big)
-                    fallback=None,  # predictor used when `predictor` fails; default: the geometric baseline
+                    fallback=None,  # predictor (or list of them, tried in order) used when `predictor` fails; default: the geometric baseline
                     progress: bool = True,
+                    time_budget: float | None = None,  # seconds for the whole run (None = no limit)
                    ) -> tuple[dict[str, np.ndarray], list[TargetRecord]]:
     """Predict every target; returns C1' coordinates `{target_id: [n_samples, N, 3]}` and one record per target."""
     if n_samples < 1: raise InputError(f'n_samples must be at least 1, got {n_samples}')
+    if time_budget is not None and not time_budget > 0: raise InputError(f'time budget must be a positive number of seconds, got {time_budget}')
     if pdb_dir is not None: check_writable(Path(pdb_dir) / 'probe.pdb')
+    budget = None if time_budget is None else TimeBudget(float(time_budget))
+    if fallback is None: fallback = [] if predictor.name == FALLBACK_METHOD else [load_predictor(FALLBACK_METHOD)]
+    chain = [predictor] + [f for f in (fallback if isinstance(fallback, (list, tuple)) else [fallback]) if f is not predictor]
+    _prepare(predictor, None if budget is None else 0.25 * budget.seconds)
     coords, records = {}, []
     bar = tqdm(targets, desc=f'predict ({predictor.name})', unit='target', disable=not progress)
-    for target in bar:
+    for k, target in enumerate(bar):
         bar.set_postfix_str(f'{target.target_id} ({target.n} nt)')
-        t0, method, reason = time.perf_counter(), predictor.name, ''
-        try:
-            samples = predictor.predict(target, n_samples=n_samples, seed=seed)
-            xyz = _check_samples(target, samples, n_samples)
-        except (ValueError, RuntimeError, MemoryError, InputError, KeyError, IndexError, TypeError) as e:
-            reason = f'{type(e).__name__}: {e}'.splitlines()[0]
-            if fallback is None and predictor.name != FALLBACK_METHOD: fallback = load_predictor(FALLBACK_METHOD)
-            if fallback is None or fallback is predictor: raise
-            warn(f'{target.target_id}: {predictor.name} failed ({reason}); using {fallback.name}')
-            method = fallback.name
-            samples = fallback.predict(target, n_samples=n_samples, seed=seed)
+        t0 = time.perf_counter()
+        allowance, held = budget.shares([t.n for t in targets[k:]]) if budget else (None, None)
+        reasons, samples = [], None
+        for step, p in enumerate(chain):
+            limit = None if budget is None else (allowance if step == 0 else max(allowance - (time.perf_counter() - t0), 0) + held)
+            if limit is not None and limit < MIN_ATTEMPT_SECONDS:
+                reasons.append(f'{p.name}: no time left in the budget'); continue
+            try:
+                samples, xyz = _attempt(p, target, n_samples, seed, limit)
+                method = p.name; break
+            except OutOfTime:
+                reasons.append(f'{p.name}: out of time after {limit:.1f} s')
+            except PREDICTOR_ERRORS as e:
+                reasons.append(f'{p.name}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}' if step else
+                               f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}')
+            following = chain[step + 1].name if step + 1 < len(chain) else LAST_RESORT
+            warn(f'{target.target_id}: {p.name} failed ({reasons[-1]}); using {following}')
+            samples = None
+        if samples is None:
+            samples, method = spiral_models(target, n_samples), LAST_RESORT
             xyz = _check_samples(target, samples, n_samples)
         coords[target.target_id] = xyz
         if pdb_dir is not None: write_models(samples[:n_samples], target, pdb_dir)
-        records.append(TargetRecord(target.target_id, target.n, method, time.perf_counter() - t0, reason))
+        records.append(TargetRecord(target.target_id, target.n, method, time.perf_counter() - t0, '; '.join(reasons),
+                                    _sample_confidence(samples), float('nan') if allowance is None else allowance))
     return coords, records
 
 def write_models(samples: list[RNAStructure], target: Target, pdb_dir: str | Path):
@@ -110,3 +224,18 @@ def write_models(samples: list[RNAStructure], target: Target, pdb_dir: str | Pat
         s = s if s.chain_ids == target.chains else RNAStructure(s.sequence, s.coords, target.chains, None, None, s.name, s.confidence)
         if s.n > 9999 or any(len(c) > 1 for c in s.chain_ids): s.to_mmcif(pdb_dir / f'{target.target_id}_{k}.cif')
         else: s.to_pdb(pdb_dir / f'{target.target_id}_{k}.pdb')
+
+# %% ../nbs/90_predict.ipynb #c021
+REPORT_COLUMNS = ['target_id', 'length', 'method', 'seconds', 'allowance', 'confidence', 'fallback_reason']
+
+def run_report(records: list[TargetRecord]) -> 'pd.DataFrame':
+    """The per-run report table: target, length, method used, seconds spent and allowed, confidence, fallback reason."""
+    import pandas as pd
+    rows = [dict(target_id=r.target_id, length=r.n_residues, method=r.method, seconds=round(r.seconds, 2),
+                 allowance=round(r.allowance, 2), confidence=round(r.confidence, 4), fallback_reason=r.fallback_reason) for r in records]
+    return pd.DataFrame(rows, columns=REPORT_COLUMNS)
+
+def write_run_report(records: list[TargetRecord], path: str | Path) -> Path:
+    """Write `run_report(records)` as CSV atomically; returns the path."""
+    with atomic_write(path) as f: run_report(records).to_csv(f, index=False)
+    return Path(path)
