@@ -25,8 +25,8 @@ __all__ = ['DIFFUSION_ATOMS', 'N_DIFFUSION_ATOMS', 'DIFFUSION_C1', 'FRAME_ATOMS'
            'edm_c_out', 'edm_c_in', 'edm_c_noise', 'edm_loss_weight', 'sample_training_sigma',
            'inference_noise_schedule', 'random_rotation', 'masked_centre', 'centre_random_augmentation',
            'fourier_embedding', 'AdaptiveLayerNorm', 'ConditionedAttention', 'ConditionedTransition',
-           'DiffusionTransformerBlock', 'residue_frames', 'geometry_features', 'DiffusionConfig', 'ConditioningCache',
-           'DiffusionTrainingOutput', 'SamplerConfig', 'DiffusionModule']
+           'DiffusionTransformerBlock', 'residue_frames', 'geometry_features', 'channel_first_linear',
+           'DiffusionConfig', 'ConditioningCache', 'DiffusionTrainingOutput', 'SamplerConfig', 'DiffusionModule']
 
 # %% ../nbs/15_diffusion.ipynb #c005
 DIFFUSION_ATOMS = ("P", "C4'", "C1'", "N*", "C*")  # N*, C*: glycosidic N and chi's 4th atom (GLYCOSIDIC_ATOMS)
@@ -234,13 +234,22 @@ def geometry_features(r: Tensor,  # [*, N, 5, 3] scaled, centred noisy atoms
                       scale: float,  # multiplies r into Å-like units (σ_data)
                       n_rbf: int, rbf_max: float,
                      ) -> tuple[Tensor, Tensor]:
-    """Invariant features: own atoms in own frame `[*, N, 15]`; per pair C1' distance RBF ⊕ direction in frame i `[*, N, N, n_rbf + 3]`."""
+    """Invariant features: own atoms in own frame `[*, N, 15]`; per pair, channel-first, C1' distance RBF ⊕ unit direction to j in frame i `[*, n_rbf + 3, N, N]`."""
     origin = r[..., DIFFUSION_C1, :]
     local = torch.einsum('...ji,...aj->...ai', frames, r - origin[..., None, :]) * scale  # Rᵀ (r_a − r_C1')
-    diff = origin[..., None, :, :] - origin[..., :, None, :]  # r_j − r_i
-    dist = torch.sqrt(diff.square().sum(-1) + 1e-8) * scale
-    direction = torch.einsum('...ki,...jk->...ji', frames, diff) * (scale / dist[..., None])  # unit vector in frame i
-    return local.flatten(-2), torch.cat([radial_basis(dist, 0.0, rbf_max, n_rbf), direction], -1)
+    dist = torch.sqrt((origin[..., None, :, :] - origin[..., :, None, :]).square().sum(-1) + 1e-8) * scale  # [*, N, N]
+    seen = torch.einsum('...ikc,...jk->...cij', frames, origin)  # R_iᵀ r_j, channel-first
+    own = torch.einsum('...ikc,...ik->...ci', frames, origin)  # R_iᵀ r_i
+    direction = (seen - own[..., None]) * (scale / dist).unsqueeze(-3)  # R_iᵀ (r_j − r_i) / |r_j − r_i|
+    return local.flatten(-2), torch.cat([radial_basis(dist, 0.0, rbf_max, n_rbf, dim=-3), direction], -3)
+
+def channel_first_linear(weight: Tensor,  # [O, C] (a Linear's weight)
+                         x: Tensor,  # [*, C, N, N]
+                        ) -> Tensor:
+    """`[*, O, N, N]`: a bias-free linear map over the channel axis of channel-first pair features (one matmul, no transposes)."""
+    flat = x.reshape(-1, x.shape[-3], x.shape[-2] * x.shape[-1])  # [B, C, N·N], a view of the contiguous features
+    out = torch.bmm(weight.expand(flat.shape[0], *weight.shape), flat)  # read in place: no transposed copy of x
+    return out.view(*x.shape[:-3], weight.shape[0], *x.shape[-2:])
 
 # %% ../nbs/15_diffusion.ipynb #c020
 @dataclass(frozen=True)
@@ -272,8 +281,8 @@ class ConditioningCache:
     """What the denoiser derives from the merged latent once per target (independent of x and σ)."""
     single: Tensor  # [*, N, c_s] c_i
     single_in: Tensor  # [*, N, c_token] token input from c_i
-    pair_bias: Tensor  # [*, N, N, n_blocks * n_heads] attention biases from c_ij
-    pair_update: Tensor  # [*, N, N, c_pair_update] pairwise-update hidden from c_ij
+    pair_bias: Tensor  # [n_blocks, *, n_heads, N, N] attention biases from c_ij, one contiguous block each
+    pair_update: Tensor  # [*, c_pair_update, N, N] pairwise-update hidden from c_ij (channel-first)
     mask: Tensor  # [*, N]
 
     def unsqueeze_samples(self) -> 'ConditioningCache':
@@ -331,9 +340,10 @@ class DiffusionModule(nn.Module):
         """Per-target precomputation from `c_i [*, N, c_s]`, `c_ij [*, N, N, c_z]`."""
         if cond.single.shape[-1] != self.config.c_s or cond.pair.shape[-1] != self.config.c_z:
             raise InputError(f'conditioning has {cond.single.shape[-1]}/{cond.pair.shape[-1]} channels, the denoiser expects {self.config.c_s}/{self.config.c_z}')
-        zn = self.layer_norm_pair(cond.pair)
+        cfg, zn = self.config, self.layer_norm_pair(cond.pair)
+        bias = self.linear_pair_bias(zn).unflatten(-1, (cfg.n_blocks, cfg.n_heads)).movedim(-2, 0).movedim(-1, -3).contiguous()
         return ConditioningCache(single=cond.single, single_in=self.linear_single(self.layer_norm_single(cond.single)),
-                                 pair_bias=self.linear_pair_bias(zn), pair_update=self.linear_pair_update(zn), mask=cond.mask)
+                                 pair_bias=bias, pair_update=self.linear_pair_update(zn).movedim(-1, -3).contiguous(), mask=cond.mask)
 
     def forward(self, x_noisy: Tensor,  # [*, N, 5, 3] Å
                 sigma: Tensor | float,  # [*] or scalar, Å
@@ -353,16 +363,17 @@ class DiffusionModule(nn.Module):
         s = c.single + noise[..., None, :]
         for tr in self.single_transitions: s = s + tr(s)
         a = c.single_in + self.linear_atoms(local)
-        h = self.config.n_heads
-        bias = (c.pair_bias + self.linear_geometry_bias(geometry)).movedim(-1, -3) + mask_bias(mask)[..., None, None, :]
-        for k, blk in enumerate(self.blocks): a = blk(a, s, bias[..., k * h:(k + 1) * h, :, :])
+        key_bias = mask_bias(mask)[..., None, None, :]  # [*, 1, 1, N]
+        geometry_bias = self.linear_geometry_bias.weight.view(cfg.n_blocks, cfg.n_heads, -1)
+        for blk, w, cond_bias in zip(self.blocks, geometry_bias, c.pair_bias):  # each block's [*, H, N, N] bias made when needed
+            a = blk(a, s, channel_first_linear(w, geometry) + cond_bias + key_bias)
         a = self.layer_norm_out(a)
         atom_update = torch.einsum('...ij,...aj->...ai', frames, self.linear_atom_update(a).unflatten(-1, (N_DIFFUSION_ATOMS, 3)))
-        hidden = F.relu(c.pair_update + self.linear_geometry_update(geometry)
-                        + self.linear_token_i(a)[..., :, None, :] + self.linear_token_j(a)[..., None, :, :])
-        weight = self.linear_pair_weight(hidden)[..., 0] * mask[..., None, :]  # [*, N, N], zero towards padding
+        hidden = F.relu(c.pair_update + channel_first_linear(self.linear_geometry_update.weight, geometry)
+                        + self.linear_token_i(a).transpose(-1, -2)[..., :, :, None] + self.linear_token_j(a).transpose(-1, -2)[..., :, None, :])
+        weight = channel_first_linear(self.linear_pair_weight.weight, hidden)[..., 0, :, :] * mask[..., None, :]  # zero towards padding
         origin = r[..., DIFFUSION_C1, :]
-        pull = (weight[..., None] * (origin[..., None, :, :] - origin[..., :, None, :])).sum(-2) / mask.sum(-1).clamp(min=1)[..., None, None]
+        pull = (weight @ origin - weight.sum(-1, keepdim=True) * origin) / mask.sum(-1).clamp(min=1)[..., None, None]  # Σ_j w_ij (r_j − r_i)
         update = atom_update + pull[..., None, :]
         return edm_c_skip(sig, sd)[..., None, None, None] * x_noisy + edm_c_out(sig, sd)[..., None, None, None] * update
 

@@ -116,11 +116,14 @@ def gather_merger_inputs(index_map: ResidueIndexMap,  # has stages 'trunk', 'sta
 # %% ../nbs/14_merger.ipynb #c011
 def radial_basis(d: Tensor,  # [*] distances in Å
                  d_min: float, d_max: float, n_bins: int,  # centres evenly spaced from d_min to d_max
+                 dim: int = -1,  # where the bin axis goes in the output (e.g. -3: channel-first pair features)
                 ) -> Tensor:
     """Gaussian radial basis features `[*, n_bins]` (width = centre spacing), a differentiable distance binning."""
-    centres = torch.linspace(d_min, d_max, n_bins, device=d.device, dtype=d.dtype)
-    width = (d_max - d_min) / (n_bins - 1)
-    return torch.exp(-0.5 * ((d[..., None] - centres) / width) ** 2)
+    shape = [1] * (d.dim() + 1)
+    shape[dim] = n_bins
+    centres = torch.linspace(d_min, d_max, n_bins, device=d.device, dtype=d.dtype).view(shape)
+    z = (d.unsqueeze(dim) - centres) * ((n_bins - 1) / (d_max - d_min))
+    return torch.exp(-0.5 * z * z)
 
 def stage_c_pair_features(coords: Tensor,  # [*, N, 23, 3] Stage C heavy atoms, NaN = absent
                           d_min: float = 2.0, d_max: float = 38.0, n_bins: int = 16,
