@@ -14,7 +14,8 @@ from pathlib import Path
 from .core import InputError, RNA3DWarning, check_writable, package_data_dir
 
 # %% auto #0
-__all__ = ['DEMO_SEQUENCES', 'read_csv_checked', 'cmd_predict', 'cmd_score', 'cmd_evaluate', 'build_parser', 'main']
+__all__ = ['DEMO_SEQUENCES', 'read_csv_checked', 'report_path', 'cmd_predict', 'cmd_score', 'cmd_evaluate', 'build_parser',
+           'main']
 
 # %% ../nbs/92_cli.ipynb #c004
 DEMO_SEQUENCES = 'demo/demo_sequences.csv'
@@ -31,24 +32,32 @@ def read_csv_checked(path: Path, what: str):
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise InputError(f'{what} file {path} is not a readable CSV ({str(e).splitlines()[0]})') from None
 
+def report_path(output: Path, report: str | None) -> Path:
+    """Where the per-run report goes: `report` if given, else `{submission stem}_report.csv` beside the submission."""
+    return Path(report) if report else output.with_name(f'{output.stem}_report.csv')
+
 def cmd_predict(args) -> int:
-    """`rna3d predict`: sequences CSV -> submission CSV (+ PDB models)."""
-    from rna3d_kit.kaggle_io import read_sequences, submission_frame, validate_submission, write_submission, find_msa
-    from rna3d_kit.predict import check_msas, default_data_dir, load_predictor, predict_targets
+    """`rna3d predict`: sequences CSV -> submission CSV (+ run report, PDB models)."""
+    from rna3d_kit.kaggle_io import read_sequences, submission_frame, validate_submission, write_submission
+    from rna3d_kit.predict import check_msas, default_data_dir, load_predictor, predict_targets, write_run_report
     seq_path = Path(args.sequences) if args.sequences else _demo_sequences()
     out = check_writable(args.output)
+    report = check_writable(report_path(out, args.report))
+    if not args.time_budget > 0: raise InputError(f'--time-budget must be a positive number of seconds, got {args.time_budget}')
+    if args.candidates is not None and args.method != 'ensemble': raise InputError('--candidates applies to --method ensemble only')
     targets = check_msas(read_sequences(seq_path, unknown=args.unknown, msa_dir=args.msa_dir))
     data_dir = Path(args.data) if args.data else default_data_dir()
     if data_dir is not None and not data_dir.is_dir(): raise InputError(f'data folder {data_dir} does not exist')
-    predictor = load_predictor(args.method, data_dir=data_dir)
+    predictor = load_predictor(args.method, data_dir=data_dir, **({} if args.candidates is None else dict(n_candidates=args.candidates)))
     coords, records = predict_targets(targets, predictor, n_samples=args.n_samples, seed=args.seed,
-                                      pdb_dir=args.pdb_dir, progress=not args.quiet)
+                                      pdb_dir=args.pdb_dir, progress=not args.quiet, time_budget=args.time_budget)
     frame = submission_frame(targets, {k: v[:5] for k, v in coords.items()})
     validate_submission(frame, targets)
     write_submission(out, frame)
+    write_run_report(records, report)
     n_fb = sum(bool(r.fallback_reason) for r in records)
     print(f'wrote {out} ({len(frame)} rows, {len(targets)} targets, method {predictor.name}'
-          + (f', {n_fb} fallbacks' if n_fb else '') + ')', file=sys.stderr)
+          + (f', {n_fb} fallbacks' if n_fb else '') + f') and the run report {report}', file=sys.stderr)
     return 0
 
 def cmd_score(args) -> int:
@@ -84,6 +93,7 @@ def cmd_evaluate(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `rna3d` and its sub-commands."""
+    from rna3d_kit.predict import DEFAULT_TIME_BUDGET
     p = argparse.ArgumentParser(prog='rna3d', description='RNA 3D structure prediction kit (Kaggle Stanford RNA 3D Folding).')
     sub = p.add_subparsers(dest='command', required=True)
     pr = sub.add_parser('predict', help='predict structures and write a Kaggle submission')
@@ -92,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument('--method', default=None, help='predictor name (default: templates with baseline fallback)')
     pr.add_argument('--data', default=None, help='Kaggle-layout folder used for templates (default: shared Part 1 data if present)')
     pr.add_argument('--n-samples', type=int, default=5, help='structures per target (>= 5)')
+    pr.add_argument('--time-budget', type=float, default=DEFAULT_TIME_BUDGET, metavar='SECONDS',
+                    help=f'time for the whole run, shared among targets by length (default {DEFAULT_TIME_BUDGET:.0f}: a Kaggle kernel)')
+    pr.add_argument('--candidates', type=int, default=None, help='candidates drawn per target (--method ensemble; default 20)')
+    pr.add_argument('--report', default=None, help='per-run report CSV (default: {submission stem}_report.csv beside it)')
     pr.add_argument('--pdb-dir', default=None, help='also write every model as PDB/mmCIF here')
     pr.add_argument('--msa-dir', default=None, help='folder of {target_id}.MSA.fasta files (default: MSA/ beside the sequences CSV)')
     pr.add_argument('--unknown', default=None, metavar='BASE', help='stand-in base for letters other than ACGU (default: error)')
