@@ -2,7 +2,7 @@
 """Assemble the folders to upload as Kaggle datasets: the wheelhouse and the weights.
 
     python kaggle_datasets/build_datasets.py --out build/kaggle_datasets            # this interpreter's tags
-    python kaggle_datasets/build_datasets.py --python-version 3.11 --platform manylinux_2_28_x86_64 --kaggle-preinstalled
+    python kaggle_datasets/build_datasets.py --python-version 3.11 --kaggle-preinstalled    # Kaggle's image (glibc 2.35)
 
 Writes OUT/rna3d-kit-wheelhouse/ (rna3d_kit's wheel and a wheel of every runtime dependency in settings.ini
 `requirements`, resolved for the kernel's Python) and OUT/rna3d-kit-weights/ (copies of the model folders under
@@ -46,20 +46,30 @@ def project_name(wheel: Path) -> str:
     return re.sub(r'[-_.]+', '-', wheel.name.split('-')[0]).lower()
 
 
-def tag_args(python_version: str | None, platforms: list[str], implementation: str | None, abi: str | None) -> list[str]:
+def tag_args(python_version: str | None, platforms: list[str], implementation: str | None, abis: list[str]) -> list[str]:
     """pip's target-interpreter options; none means 'this interpreter'."""
     args = []
     if python_version: args += ['--python-version', python_version]
     for p in platforms: args += ['--platform', p]
     if implementation: args += ['--implementation', implementation]
-    if abi: args += ['--abi', abi]
+    for a in abis: args += ['--abi', a]
     return args
+
+
+def manylinux_platforms(glibc: str = '2.35', arch: str = 'x86_64') -> list[str]:
+    """Every manylinux tag a system with this glibc runs, newest first (pip does not expand `manylinux_2_N` itself)."""
+    major, minor = map(int, glibc.split('.'))
+    tags = [f'manylinux_{major}_{m}_{arch}' for m in range(minor, 4, -1)]
+    legacy = {17: 'manylinux2014', 12: 'manylinux2010', 5: 'manylinux1'}  # PEP 600 aliases of the older names
+    return tags + [f'{name}_{arch}' for m, name in legacy.items() if m <= minor]
 
 
 def tag_key(args: list[str]) -> str:
     """Cache sub-folder name for one set of target tags."""
     if not args: return f'cp{sys.version_info.major}{sys.version_info.minor}-native'
-    return re.sub(r'[^A-Za-z0-9_.]+', '_', '-'.join(a for a in args if not a.startswith('--')))
+    values = [a for a in args if not a.startswith('--')]
+    platforms = [v for v in values if 'linux' in v or 'win' in v or 'macos' in v]
+    return re.sub(r'[^A-Za-z0-9_.]+', '_', '-'.join([v for v in values if v not in platforms] + platforms[:1]))
 
 
 def run_pip(args: list[str], log: Path) -> str:
@@ -113,6 +123,11 @@ def build_source_only(requirements: list[str], cache: Path, log: Path) -> list[P
     return wheels
 
 
+def cache_is_warm(cache: Path) -> bool:
+    """Whether `cache` holds downloaded wheels (beyond the ones this script builds itself)."""
+    return any(project_name(w) not in ('rna3d-kit', *SOURCE_ONLY) for w in cache.glob('*.whl'))
+
+
 def download_wheels(requirements: list[str], cache: Path, tags: list[str], log: Path, refresh: bool = False) -> list[Path]:
     """Resolve `requirements` to binary wheels for `tags` in `cache`; the wheels of this resolution.
 
@@ -120,7 +135,7 @@ def download_wheels(requirements: list[str], cache: Path, tags: list[str], log: 
     index is asked only when the cache cannot satisfy the requirements, or when `refresh` asks for newer releases."""
     base = ['download', '--dest', str(cache), '--only-binary=:all:', '--progress-bar', 'off', *tags]
     out = None
-    if not refresh and any(cache.glob('*.whl')):
+    if not refresh and cache_is_warm(cache):
         try: out = run_pip(base + ['--no-index', '--find-links', str(cache), *requirements], log)
         except SystemExit: print('build_datasets: the wheel cache misses some requirement; resolving online', file=sys.stderr)
     if out is None: out = run_pip(base + requirements, log)
@@ -155,7 +170,7 @@ def build_wheelhouse(out: Path, cache: Path, tags: list[str], without: tuple[str
     t0 = time.perf_counter()
     kit = build_kit_wheel(cache, log)
     reqs = [str(kit)] + [str(w) for w in build_source_only(runtime_requirements(), cache, log)]
-    reqs += [] if 'torch' in without else [TORCH_PIN]
+    reqs += [TORCH_PIN]  # pinned even when left out: otherwise the resolver would fetch a newer, CUDA, torch only to drop it
     wheels = download_wheels(reqs, cache, tags, log, refresh)
     kept = [w for w in wheels if project_name(w) not in without]
     folder = fresh_folder(out / WHEELHOUSE)
@@ -197,28 +212,30 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument('--cache', default=None, help='downloaded-wheel cache (default $RNA3D_CACHE/wheelhouse or ~/.cache/rna3d_kit/wheelhouse)')
     p.add_argument('--python-version', default=None, help="kernel's Python, e.g. 3.11 (default: this interpreter)")
     p.add_argument('--platform', action='append', default=None,
-                   help='wheel platform tag, repeatable (default with --python-version: manylinux_2_28_x86_64)')
+                   help='wheel platform tag, repeatable (default with --python-version: every manylinux tag of --glibc)')
+    p.add_argument('--glibc', default='2.35', help="the kernel image's glibc (Kaggle's Ubuntu 22.04 image: 2.35)")
     p.add_argument('--implementation', default=None, help='e.g. cp (default with --python-version: cp)')
-    p.add_argument('--abi', default=None, help='e.g. cp311 (default with --python-version: cpXY of that version)')
+    p.add_argument('--abi', action='append', default=None,
+                   help='ABI tag, repeatable (default with --python-version: cpXY of that version, abi3 and none)')
     p.add_argument('--kaggle-preinstalled', action='store_true',
                    help=f'leave out {" and ".join(KAGGLE_PREINSTALLED)} (Kaggle images ship them)')
     p.add_argument('--owner', default=None, help='Kaggle user name written into the dataset ids')
     p.add_argument('--refresh', action='store_true', help='resolve against the package index even when the cache satisfies every requirement')
     p.add_argument('--skip-weights', action='store_true', help='build only the wheelhouse')
     args = p.parse_args(argv)
-    platforms, impl, abi = args.platform or [], args.implementation, args.abi
+    platforms, impl, abis = args.platform or [], args.implementation, args.abi or []
     if args.python_version:
-        platforms = platforms or ['manylinux_2_28_x86_64']
+        platforms = platforms or manylinux_platforms(args.glibc)
         impl = impl or 'cp'
-        abi = abi or 'cp' + args.python_version.replace('.', '')
-    tags = tag_args(args.python_version, platforms, impl, abi)
+        abis = abis or ['cp' + args.python_version.replace('.', ''), 'abi3', 'none']  # 'none': e.g. bitsandbytes' py3-none-manylinux wheels
+    tags = tag_args(args.python_version, platforms, impl, abis)
     out = Path(args.out).resolve()
     cache = Path(args.cache or default_cache()).resolve() / tag_key(tags)
     cache.mkdir(parents=True, exist_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     log = out / 'build.log'
     log.write_text('', encoding='utf-8')
-    summary = dict(cache=str(cache), cache_was_warm=any(cache.glob('*.whl')))
+    summary = dict(cache=str(cache), cache_was_warm=cache_is_warm(cache))
     summary['wheelhouse'] = build_wheelhouse(out, cache, tags, KAGGLE_PREINSTALLED if args.kaggle_preinstalled else (), args.owner, log, args.refresh)
     if not args.skip_weights: summary['weights'] = build_weights(out, args.owner)
     (out / 'build_summary.json').write_text(json.dumps(summary, indent=2) + '\n', encoding='utf-8')
