@@ -269,8 +269,8 @@ class GeometricBaseline:
 
     def __init__(self, data_dir: Path | None = None,  # unused: the baseline needs no data
                  relax_steps: int = 300,  # Adam steps of the restraint relaxation
-                 loop_turn: float = 0.6,  # rad, s.d. of the random loop-plane turn in samples 1..
-                 stem_tilt: float = 0.3,  # rad, s.d. of the random stem tilt in samples 1..
+                 loop_turn: float = 1.0,  # rad, s.d. of the random loop-plane turn in samples 2..
+                 stem_tilt: float = 0.5,  # rad, s.d. of the random stem tilt in samples 2..
                  local_above: int = LOCAL_FOLD_ABOVE,  # residues above which Stage A uses the local fold
                  compact: float | None = 1.25,  # pull models to at most compact x 5.5 N^(1/3) Å radius of gyration; None = off
                  **options):
