@@ -465,7 +465,7 @@ def train_model(config: TrainConfig, out_dir: str | Path,
         everyone = acc.gather(local[None]).cpu()  # [world, terms + 2]
         with open(rank_log, 'a') as f:
             f.write(f'rank {rank}/{world} step {state.step} targets {",".join(batch.target_ids)} residues {batch.n_residues} '
-                    f'loss {terms.total.item():.6f} seconds {seconds:.2f}\n')
+                    f'loss {terms.total.item():.9f} seconds {seconds:.2f}\n')
         if acc.is_main_process:
             mean = everyone.mean(0)
             row = {'step': state.step, **{k: float(v) for k, v in zip(terms.as_dict(), mean)},
@@ -509,7 +509,7 @@ def save_checkpoint(acc, out_dir: Path, step: int, keep: int = 2) -> Path:
     return folder
 
 def _write_metrics(rows: list[dict], path: Path):
-    with atomic_write(path) as f: pd.DataFrame(rows).to_csv(f, index=False, float_format='%.6g')
+    with atomic_write(path) as f: pd.DataFrame(rows).to_csv(f, index=False, float_format='%.10g')  # enough digits to compare runs to 1e-6
 
 def plot_losses(rows: list[dict], path: Path):
     """Loss curves (total and the main terms, with a running mean) as a PNG."""
