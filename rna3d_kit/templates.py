@@ -24,7 +24,7 @@ BOND_LENGTH = 5.9  # Å, C1'(i)–C1'(i+1) target distance for new residues
 BOND_RANGE = (4.5, 7.0)  # Å, template C1'(i)–C1'(i+1) distances left alone inside this range (chain breaks outside)
 NEXT_NEIGHBOUR_MIN = 7.5  # Å, C1'(i)–C1'(i+2) kept above this for new residues (no hairpin kinks)
 CLASH_DISTANCE = 4.0  # Å, non-bonded C1' pairs are pushed apart below this (clash criterion: 3.5 Å)
-Z_MIN = 6.0  # significance for a template to be used (shuffled-query z-score; random hits stay below ~5)
+Z_MIN = 6.0  # z-score a template needs; below it hits do not beat the baseline (benchmarks/templates_ranking.txt)
 
 # %% ../nbs/11_templates.ipynb #c006
 def transfer_coords(db: TemplateDB, hit: TemplateHit,
