@@ -24,8 +24,8 @@ from .structure import RNAStructure, Target
 __all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
            'MIN_ATTEMPT_SECONDS', 'SPIRAL_STEP', 'LAST_RESORT', 'PREDICTOR_ERRORS', 'REPORT_COLUMNS',
            'default_data_dir', 'load_predictor', 'check_msas', 'OutOfTime', 'time_limit', 'fallback_seconds',
-           'TimeBudget', 'spiral_c1', 'spiral_models', 'TargetRecord', 'predict_targets', 'write_models', 'run_report',
-           'write_run_report']
+           'TimeBudget', 'spiral_c1', 'spiral_models', 'place_in_range', 'TargetRecord', 'predict_targets',
+           'write_models', 'run_report', 'write_run_report']
 
 # %% ../nbs/90_predict.ipynb #c004
 PREDICTORS = {
@@ -121,7 +121,24 @@ def spiral_models(target: Target, n_samples: int = 5) -> list[RNAStructure]:
     s = RNAStructure.from_c1(target.sequence, spiral_c1(target.n), chain_ids=target.chains, name=f'{target.target_id}_{LAST_RESORT}')
     return [s] * n_samples
 
-# %% ../nbs/90_predict.ipynb #c019
+# %% ../nbs/90_predict.ipynb #c018
+def place_in_range(samples: list[RNAStructure]) -> list[RNAStructure]:
+    """Each structure translated (if needed) so its C1' lie inside the submission's coordinate range."""
+    from rna3d_kit.kaggle_io import COORD_MAX, COORD_MIN
+    lo_ok, hi_ok = COORD_MIN + 1.0, COORD_MAX - 1.0  # 1 Å margin from the limits
+    out = []
+    for s in samples:
+        c1 = s.c1
+        if not np.isfinite(c1).any(): out.append(s); continue
+        lo, hi = np.nanmin(c1, 0), np.nanmax(c1, 0)
+        if (lo >= lo_ok).all() and (hi <= hi_ok).all(): out.append(s); continue
+        shift = np.where(lo < lo_ok, lo_ok - lo, np.where(hi > hi_ok, hi_ok - hi, 0.0))
+        too_big = hi - lo > hi_ok - lo_ok  # cannot fit: centre it in the range, the clip takes the rest
+        shift = np.where(too_big, (lo_ok + hi_ok) / 2 - (lo + hi) / 2, shift)
+        out.append(s.with_coords((s.coords + shift).astype(s.coords.dtype)))
+    return out
+
+# %% ../nbs/90_predict.ipynb #c022
 @dataclass
 class TargetRecord:
     """What happened for one target: method used, seconds spent and allowed, confidence, and the fallback reason if any."""
@@ -208,9 +225,9 @@ def predict_targets(targets: list[Target],
             following = chain[step + 1].name if step + 1 < len(chain) else LAST_RESORT
             warn(f'{target.target_id}: {p.name} failed ({reasons[-1]}); using {following}')
             samples = None
-        if samples is None:
-            samples, method = spiral_models(target, n_samples), LAST_RESORT
-            xyz = _check_samples(target, samples, n_samples)
+        if samples is None: samples, method = spiral_models(target, n_samples), LAST_RESORT
+        samples = place_in_range(samples[:n_samples])
+        xyz = _check_samples(target, samples, n_samples)
         coords[target.target_id] = xyz
         if pdb_dir is not None: write_models(samples[:n_samples], target, pdb_dir)
         records.append(TargetRecord(target.target_id, target.n, method, time.perf_counter() - t0, '; '.join(reasons),
@@ -225,7 +242,7 @@ def write_models(samples: list[RNAStructure], target: Target, pdb_dir: str | Pat
         if s.n > 9999 or any(len(c) > 1 for c in s.chain_ids): s.to_mmcif(pdb_dir / f'{target.target_id}_{k}.cif')
         else: s.to_pdb(pdb_dir / f'{target.target_id}_{k}.pdb')
 
-# %% ../nbs/90_predict.ipynb #c021
+# %% ../nbs/90_predict.ipynb #c024
 REPORT_COLUMNS = ['target_id', 'length', 'method', 'seconds', 'allowance', 'confidence', 'fallback_reason']
 
 def run_report(records: list[TargetRecord]) -> 'pd.DataFrame':
