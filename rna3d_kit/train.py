@@ -193,6 +193,10 @@ class FeatureCache:
         self._adj[sequence] = adj
         return adj
 
+    def precompute(self, chains: list[TrainingChain], progress: bool = True):
+        """Fold every distinct sequence now (before training: no step then waits for ViennaRNA)."""
+        for c in tqdm(chains, desc='ViennaRNA adjacency', disable=not progress, leave=False): self.adjacency(c.sequence)
+
     def msa(self, chain: TrainingChain) -> np.ndarray | None:
         """The chain's MSA as int8 `[M, N]` (query first), or None."""
         if chain.msa_path is None: return None
@@ -420,6 +424,7 @@ def train_model(config: TrainConfig, out_dir: str | Path,
     too_new = [c.target_id for c in chains if not released_before(c.release, cutoff)]
     if too_new: raise InputError(f'{len(too_new)} chains released on or after the cutoff {cutoff}: {too_new[:3]}')
     cache = FeatureCache(cache_dir)
+    with acc.main_process_first(): cache.precompute(chains, progress and acc.is_main_process)
     model = build_model(config)
     counts = parameter_counts(model)
     params = [p for p in model.parameters() if p.requires_grad]
