@@ -131,9 +131,9 @@ class TorsionBertConfig(BertConfig):
     n_pucker_classes: int = 2  # C3'-endo, C2'-endo
     use_adjacency: bool = True  # partner embeddings + attention bias from the adjacency
 
-def small_torsion_config(hidden_size: int = 192,  # width (TorsionBERT: 768)
-                         num_hidden_layers: int = 5,  # depth (TorsionBERT: 12)
-                         num_attention_heads: int = 6,
+def small_torsion_config(hidden_size: int = 96,  # width (TorsionBERT: 768)
+                         num_hidden_layers: int = 3,  # depth (TorsionBERT: 12)
+                         num_attention_heads: int = 4,
                          kmer: int = 3,
                          **kwargs,  # any other BertConfig / TorsionBertConfig field
                          ) -> TorsionBertConfig:

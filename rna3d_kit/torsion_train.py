@@ -22,8 +22,8 @@ from .torsion_model import (ANGLE_NAMES, TORSION_NAMES, PUCKER_CLASSES, KmerToke
 # %% auto #0
 __all__ = ['SPOT1D_SPLITS', 'TEST_SPLITS', 'PUBLISHED_TORSIONBERT', 'TorsionChain', 'load_spot1d_chains', 'overlaps',
            'load_allatom_chains', 'chain_adjacencies', 'make_batch', 'torsion_loss', 'angle_diff_deg', 'mcq_deg',
-           'torsion_metrics', 'MeanAngleBaseline', 'predict_chains', 'evaluate', 'train_torsion_model', 'plot_history',
-           'run_torsion_benchmark']
+           'torsion_metrics', 'MeanAngleBaseline', 'predict_chains', 'evaluate', 'length_batches',
+           'train_torsion_model', 'plot_history', 'run_torsion_benchmark']
 
 # %% ../nbs/08_torsion_train.ipynb #c004
 SPOT1D_SPLITS = ('TR', 'VL', 'TS1', 'TS2', 'TS3')
@@ -134,18 +134,21 @@ def torsion_loss(angle_sincos: torch.Tensor,  # [B, L, n, 2] predicted (sin, cos
                  target_known: torch.Tensor,  # [B, L, n] bool, True where labelled
                  pucker_logits: torch.Tensor | None = None,  # [B, L, 2]
                  target_pucker: torch.Tensor | None = None,  # [B, L] class, -1 = unknown
+                 abs_weight: float = 1.0,  # weight of the |Δ| (radians) term beside 1 - cos Δ
                  norm_weight: float = 0.02,
                  pucker_weight: float = 0.2,
                  ) -> tuple[torch.Tensor, dict]:
-    """Masked mean of `1 - cos(Δangle)` + norm penalty + pucker cross-entropy; returns (loss, parts)."""
+    """Masked mean of `1 - cos Δ + abs_weight |Δ|` + norm penalty + pucker cross-entropy; returns (loss, parts)."""
     norm = angle_sincos.norm(dim=-1).clamp(min=1e-6)
     cos_delta = (angle_sincos * target_sincos).sum(-1) / norm
+    sin_delta = (angle_sincos[..., 0] * target_sincos[..., 1] - angle_sincos[..., 1] * target_sincos[..., 0]) / norm
     w = target_known.float()
     count = w.sum().clamp(min=1.0)
-    angle = ((1.0 - cos_delta) * w).sum() / count
+    smooth = ((1.0 - cos_delta) * w).sum() / count
+    absolute = (torch.atan2(sin_delta, cos_delta).abs() * w).sum() / count
     norm_penalty = (((norm - 1.0) ** 2) * w).sum() / count
-    loss = angle + norm_weight * norm_penalty
-    parts = {'angle': angle.item(), 'norm': norm_penalty.item()}
+    loss = smooth + abs_weight * absolute + norm_weight * norm_penalty
+    parts = {'one_minus_cos': smooth.item(), 'abs_rad': absolute.item(), 'norm': norm_penalty.item()}
     if pucker_logits is not None and target_pucker is not None and (target_pucker >= 0).any():
         ce = torch.nn.functional.cross_entropy(pucker_logits.reshape(-1, pucker_logits.shape[-1]).float(),
                                                target_pucker.reshape(-1), ignore_index=-1)
@@ -173,6 +176,7 @@ def torsion_metrics(chains: list[TorsionChain],
     every = np.concatenate(diffs)
     out = {f'mae_{name}': float(np.nanmean(every[:, k])) for k, name in enumerate(ANGLE_NAMES)}
     torsion_cols = [ANGLE_NAMES.index(t) for t in TORSION_NAMES]
+    out['mae_mean'] = float(np.mean([out[f'mae_{name}'] for name in ANGLE_NAMES]))
     out['mcq'] = mcq_deg(every[:, torsion_cols])
     out['mcq_chain_mean'] = float(np.nanmean([mcq_deg(d[:, torsion_cols]) for d in diffs]))
     if predicted_pucker is not None:
@@ -218,6 +222,15 @@ def evaluate(model, chains: list[TorsionChain], adjacencies: dict) -> dict:
     deg, puck = predict_chains(model, chains, adjacencies)
     return torsion_metrics(chains, deg, puck)
 
+def length_batches(chains: list[TorsionChain], batch_size: int, rng: np.random.Generator, pool: int = 8) -> list[np.ndarray]:
+    """Shuffled batches of chain indices, similar lengths together (sorted within pools of `pool` batches) to cut padding."""
+    order = rng.permutation(len(chains))
+    batches = []
+    for k in range(0, len(order), batch_size * pool):
+        group = sorted(order[k:k + batch_size * pool], key=lambda i: chains[i].n)
+        batches += [np.array(group[j:j + batch_size]) for j in range(0, len(group), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
 def train_torsion_model(model,  # TorsionBertModel, or a peft LoRA model around one
                         train: list[TorsionChain],
                         valid: list[TorsionChain],
@@ -232,7 +245,7 @@ def train_torsion_model(model,  # TorsionBertModel, or a peft LoRA model around 
                         progress: bool = True,
                         log=print,  # where per-epoch lines go
                         ) -> tuple[object, list[dict]]:
-    """Train with the circular loss through `accelerate`; return the model at its best validation MCQ and the history."""
+    """Train with the circular loss through `accelerate`; return the model at its best validation mean MAE and the history."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     if not train: raise InputError('no training chains')
@@ -241,19 +254,20 @@ def train_torsion_model(model,  # TorsionBertModel, or a peft LoRA model around 
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
     steps = epochs * math.ceil(len(train) / batch_size)
-    warmup = max(1, steps // 20)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps))))
+    warmup = max(1, min(steps // 20, 100))
+    start = time.time()
+    def progress_fraction(step):  # of the step budget or of the time budget, whichever runs out first
+        return min(1.0, max(step / steps, (time.time() - start) / time_limit if time_limit else 0.0))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(  # linear warm-up, then cosine decay to 0 over the budget
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * progress_fraction(s))))
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     rng = np.random.default_rng(seed)
     history, best, best_state = [], float('inf'), None
-    start = time.time()
     for epoch in range(epochs):
         model.train()
-        order = rng.permutation(len(train))
         losses = []
-        for k in tqdm(range(0, len(order), batch_size), desc=f'epoch {epoch + 1}', disable=not progress, leave=False):
-            batch = make_batch([train[i] for i in order[k:k + batch_size]], adjacencies, max_len=max_len, rng=rng)
+        for chunk in tqdm(length_batches(train, batch_size, rng), desc=f'epoch {epoch + 1}', disable=not progress, leave=False):
+            batch = make_batch([train[i] for i in chunk], adjacencies, max_len=max_len, rng=rng)
             batch = {key: v.to(accelerator.device) for key, v in batch.items()}
             out = model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask'], adjacency=batch['adjacency'])
             loss, _ = torsion_loss(out.angle_sincos, batch['target_sincos'], batch['target_known'],
@@ -266,9 +280,9 @@ def train_torsion_model(model,  # TorsionBertModel, or a peft LoRA model around 
         row = {'epoch': epoch + 1, 'train_loss': float(np.mean(losses)), 'seconds': time.time() - start}
         if valid:
             metrics = evaluate(accelerator.unwrap_model(model), valid, adjacencies)
-            row.update(valid_mcq=metrics['mcq'], valid_mae_mean=float(np.mean([metrics[f'mae_{a}'] for a in ANGLE_NAMES])))
-            if metrics['mcq'] < best:
-                best = metrics['mcq']
+            row.update(valid_mcq=metrics['mcq'], valid_mae_mean=metrics['mae_mean'])
+            if metrics['mae_mean'] < best:  # the MAE the loss aims at, over all nine angles
+                best = metrics['mae_mean']
                 best_state = {k: v.detach().clone() for k, v in accelerator.unwrap_model(model).state_dict().items()}
         history.append(row)
         log(' '.join(f'{k}={v:.4g}' if isinstance(v, float) else f'{k}={v}' for k, v in row.items()))
@@ -277,7 +291,7 @@ def train_torsion_model(model,  # TorsionBertModel, or a peft LoRA model around 
     if best_state is not None: model.load_state_dict(best_state)
     return model.eval(), history
 
-# %% ../nbs/08_torsion_train.ipynb #c028
+# %% ../nbs/08_torsion_train.ipynb #c029
 PUBLISHED_TORSIONBERT = {  # RNA-TorsionBERT (Bernard et al. 2024) on its own test set (RNA-Puzzles + CASP-RNA), degrees
     'mcq': 17.4, 'mae_alpha': 29.9, 'mae_beta': 19.0, 'mae_gamma': 23.7, 'mae_delta': 9.5, 'mae_epsilon': 15.3,
     'mae_zeta': 19.1, 'mae_chi': 12.2, 'mae_pucker_phase': 8.4}
@@ -286,8 +300,11 @@ def _write_csv(rows: list[dict], path: Path):
     """Write rows as a CSV, atomically."""
     with atomic_write(path) as f: pd.DataFrame(rows).to_csv(f, index=False, float_format='%.2f')
 
-def plot_history(histories: dict, path: Path):
-    """Training loss and validation MCQ per epoch for each stage, as a PNG."""
+def plot_history(histories: dict,  # stage name -> list of per-epoch rows (epoch, train_loss, valid_mcq)
+                 path: Path,  # PNG to write
+                 baseline_mcq: float | None = None,  # the baseline's validation MCQ, drawn as a line
+                 ):
+    """Training loss and validation MCQ per epoch for each stage (stages one after another), as a PNG."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -295,10 +312,11 @@ def plot_history(histories: dict, path: Path):
     offset = 0
     for name, hist in histories.items():
         epochs = [offset + h['epoch'] for h in hist]
-        axes[0].plot(epochs, [h['train_loss'] for h in hist], label=name)
-        axes[1].plot(epochs, [h['valid_mcq'] for h in hist], label=name)
+        axes[0].plot(epochs, [h['train_loss'] for h in hist], marker='o', ms=3, label=name)
+        axes[1].plot(epochs, [h['valid_mcq'] for h in hist], marker='o', ms=3, label=name)
         offset = epochs[-1] if epochs else offset
-    axes[0].set(xlabel='epoch', ylabel='training loss (1 - cos Δ + ...)', title='Stage B training')
+    if baseline_mcq is not None: axes[1].axhline(baseline_mcq, color='grey', ls='--', label='baseline')
+    axes[0].set(xlabel='epoch', ylabel='training loss (1 - cos Δ + |Δ| + ...)', title='Stage B training')
     axes[1].set(xlabel='epoch', ylabel='MCQ on VL (degrees)', title='validation')
     for ax in axes: ax.legend(); ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -309,12 +327,15 @@ def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapt
                           ship_dir: Path | None = None,  # where the chosen model is saved (None: not saved)
                           full_minutes: float = 30.0,  # time budget of the full training
                           lora_minutes: float = 8.0,  # time budget of the LoRA adaptation
-                          hidden_size: int = 192, num_hidden_layers: int = 5, num_attention_heads: int = 6,
+                          hidden_size: int = 96, num_hidden_layers: int = 3, num_attention_heads: int = 4,
+                          max_len: int = 128,  # training crop length
                           use_allatom: bool = True,
+                          init_dir: Path | None = None,  # continue from this Stage B folder instead of a fresh model
                           seed: int = 0,
                           log=print) -> pd.DataFrame:
     """Train, adapt with LoRA, score on TS1-TS3 against the baseline and the published numbers; return the table."""
-    from rna3d_kit.torsion_model import add_lora, parameter_report, save_lora, save_torsion_model, small_torsion_config
+    from rna3d_kit.torsion_model import (add_lora, load_torsion_model, parameter_report, save_lora, save_torsion_model,
+                                         small_torsion_config)
     out_dir = Path(out_dir)
     spot = load_spot1d_chains()
     train = [c for c in spot if c.split == 'TR']
@@ -334,18 +355,19 @@ def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapt
             rows.append({'model': name, 'split': split, **torsion_metrics(chains, deg, puck)})
     score('per-nucleotide circular mean (baseline)', lambda cs: tuple(map(list, zip(*[baseline.predict(c.sequence) for c in cs]))))
     torch.manual_seed(seed)
-    model = TorsionBertModel(small_torsion_config(hidden_size, num_hidden_layers, num_attention_heads))
+    if init_dir is None: model = TorsionBertModel(small_torsion_config(hidden_size, num_hidden_layers, num_attention_heads))
+    else: model = load_torsion_model(init_dir)
     log(f'full model: {parameter_report(model)}')
-    model, full_hist = train_torsion_model(model, train + extras, valid, adjacencies, epochs=400, batch_size=8, lr=5e-4,
-                                           time_limit=60 * full_minutes, seed=seed, log=log)
+    model, full_hist = train_torsion_model(model, train + extras, valid, adjacencies, epochs=400, batch_size=8, lr=1.5e-3,
+                                           max_len=max_len, time_limit=60 * full_minutes, seed=seed, log=log)
     score('Stage B full training', lambda cs: predict_chains(model, cs, adjacencies))
     ship_dir_full = out_dir / 'torsion_run' / 'full'
     save_torsion_model(model, ship_dir_full)
     lora = add_lora(model, r=8, alpha=16, dropout=0.05)
     report = parameter_report(lora)
     log(f'LoRA: {report}')
-    lora, lora_hist = train_torsion_model(lora, train, valid, adjacencies, epochs=100, batch_size=8, lr=1e-3,
-                                          time_limit=60 * lora_minutes, seed=seed + 1, log=log)
+    lora, lora_hist = train_torsion_model(lora, train, valid, adjacencies, epochs=100, batch_size=8, lr=2e-3,
+                                          max_len=max_len, time_limit=60 * lora_minutes, seed=seed + 1, log=log)
     save_lora(lora, out_dir / 'torsion_lora_adapters')
     merged = lora.merge_and_unload().eval()
     score(f"Stage B + LoRA r=8 on SPOT TR ({report['trainable']:,}/{report['total']:,} params trained)",
@@ -355,10 +377,13 @@ def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapt
     table = pd.DataFrame(rows)
     table = table.groupby(['model', 'split'], sort=False).first().reset_index()
     _write_csv(table.to_dict('records'), out_dir / 'torsion_bert_eval.csv')
-    plot_history({'full training': full_hist, 'LoRA adaptation': lora_hist}, out_dir / 'torsion_bert_loss.png')
-    vl = table[(table.split == 'VL') & table.model.str.startswith('Stage B')].set_index('model').mcq
+    histories = {'full training': full_hist, 'LoRA adaptation': lora_hist}
+    _write_csv([{'stage': k, **h} for k, hist in histories.items() for h in hist], out_dir / 'torsion_bert_history.csv')
+    baseline_vl = table[(table.split == 'VL') & table.model.str.contains('baseline')].mcq.iloc[0]
+    plot_history(histories, out_dir / 'torsion_bert_loss.png', baseline_vl)
+    vl = table[(table.split == 'VL') & table.model.str.startswith('Stage B')].set_index('model').mae_mean
     best_name = vl.idxmin()
-    log(f'VL MCQ: {vl.to_dict()} -> shipping {best_name!r}')
+    log(f'VL mean MAE: {vl.to_dict()} -> shipping {best_name!r}')
     if ship_dir is not None:
         chosen = merged if 'LoRA' in best_name else TorsionBertModel.from_pretrained(ship_dir_full, local_files_only=True)
         save_torsion_model(chosen, ship_dir)

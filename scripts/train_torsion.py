@@ -1,7 +1,7 @@
 """Train, LoRA-adapt and evaluate Stage B (TorsionBERT-style) and ship the chosen weights.
 
 Usage (from the repo root; works the same under `accelerate launch`):
-    python scripts/train_torsion.py --full-minutes 30 --lora-minutes 8 --threads 2
+    python scripts/train_torsion.py --full-minutes 30 --lora-minutes 8 --threads 1
 Writes benchmarks/torsion_bert_eval.csv, benchmarks/torsion_bert_loss.png, benchmarks/torsion_lora_adapters/
 and the default weights in rna3d_kit/data/torsion_bert/ (unless --no-ship).
 """
@@ -18,16 +18,18 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--full-minutes', type=float, default=30.0)
     ap.add_argument('--lora-minutes', type=float, default=8.0)
-    ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--hidden', type=int, default=192)
-    ap.add_argument('--layers', type=int, default=5)
-    ap.add_argument('--heads', type=int, default=6)
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--hidden', type=int, default=96)
+    ap.add_argument('--layers', type=int, default=3)
+    ap.add_argument('--heads', type=int, default=4)
+    ap.add_argument('--max-len', type=int, default=128, help='training crop length')
     ap.add_argument('--no-allatom', action='store_true', help='train on SPOT-RNA-1D TR only')
+    ap.add_argument('--init-from', type=Path, default=None, help='continue training this Stage B folder')
     ap.add_argument('--out', type=Path, default=repo_dir() / 'benchmarks')
     ap.add_argument('--no-ship', action='store_true', help='do not overwrite the shipped default weights')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     table = run_torsion_benchmark(a.out, None if a.no_ship else default_torsion_model_dir(), a.full_minutes, a.lora_minutes,
-                                  a.hidden, a.layers, a.heads, use_allatom=not a.no_allatom,
+                                  a.hidden, a.layers, a.heads, a.max_len, use_allatom=not a.no_allatom, init_dir=a.init_from,
                                   log=lambda s: print(s, flush=True))
     print(table.to_string(), flush=True)
