@@ -16,11 +16,12 @@ from .structure import ATOM_SLOT, BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, RESIDUE_A
 __all__ = ['BACKBONE_BONDS', 'BASE_BONDS', 'GLYCOSIDIC_N', 'LINK_BONDS', 'RESIDUE_BONDS', 'RESIDUE_ANGLES',
            'SUGAR_CHIRAL_CENTRES', 'AFORM_TORSIONS', 'TEMPLATE_SOURCE', 'RESIDUE_TEMPLATES', 'IDEAL_GEOMETRY',
            'VDW_RADII', 'CLASH_OVERLAP', 'POLAR_CLASH_DISTANCE', 'FRAME_KINDS', 'MAX_C1_STEP', 'REGULAR_C1_STEP',
-           'FRAME_POINTS', 'TRACE_POSES', 'PAIR_C1_RANGE', 'PAIR_POSES', 'linked_to_previous', 'geometry_key', 'kabsch',
-           'frame_from_vectors', 'signed_volume', 'quat_to_matrix', 'select_aform_residues', 'derive_residue_templates',
-           'geometry_terms', 'measure_terms', 'derive_ideal_geometry', 'clashscore', 'chirality_errors',
-           'geometry_report', 'frame_at', 'trace_frames', 'derive_trace_poses', 'canonical_partners', 'pair_frame_at',
-           'derive_pair_poses', 'rebuild_full_atom']
+           'FRAME_POINTS', 'TRACE_POSES', 'PAIR_C1_RANGE', 'PAIR_POSES', 'BASE_OVERLAP_DISTANCE', 'NEIGHBOUR_C1_RADIUS',
+           'linked_to_previous', 'geometry_key', 'kabsch', 'frame_from_vectors', 'signed_volume', 'quat_to_matrix',
+           'select_aform_residues', 'derive_residue_templates', 'geometry_terms', 'measure_terms',
+           'derive_ideal_geometry', 'clash_pairs', 'clashscore', 'chirality_errors', 'geometry_report', 'frame_at',
+           'trace_frames', 'derive_trace_poses', 'canonical_partners', 'pair_frame_at', 'derive_pair_poses',
+           'candidate_rotations', 'base_overlaps', 'rebuild_full_atom']
 
 # %% ../nbs/17_fullatom.ipynb #c005
 BACKBONE_BONDS = (("P", "OP1"), ("P", "OP2"), ("P", "O5'"), ("O5'", "C5'"), ("C5'", "C4'"), ("C4'", "O4'"),
@@ -345,12 +346,12 @@ def _flat_atoms(structure: RNAStructure):
     names = [RESIDUE_ATOMS[structure.sequence[f // MAX_ATOMS]][f % MAX_ATOMS] for f in flat]
     return flat, structure.coords.reshape(-1, 3)[flat].astype(float), np.array([n[0] for n in names])
 
-def clashscore(structure: RNAStructure) -> float:
-    """Heavy-atom clashscore: non-bonded pairs (more than 3 bonds apart) overlapping ≥ 0.4 Å, per 1000 atoms."""
+def clash_pairs(structure: RNAStructure) -> np.ndarray:
+    """`[C, 2]` flat atom indices (residue * MAX_ATOMS + slot) of clashing heavy-atom pairs (see `clashscore`)."""
     from scipy.sparse import coo_matrix
     from scipy.spatial import cKDTree
     flat, xyz, elem = _flat_atoms(structure)
-    if len(flat) < 2: return 0.0
+    if len(flat) < 2: return np.zeros((0, 2), int)
     where = np.full(structure.n * MAX_ATOMS, -1); where[flat] = np.arange(len(flat))
     ij = where[geometry_terms(structure)['bond'][1]]
     ij = ij[(ij >= 0).all(1)]
@@ -358,15 +359,19 @@ def clashscore(structure: RNAStructure) -> float:
     a = ((a + a.T) > 0).astype(np.int32)
     near = a + a @ a + a @ a @ a  # within 3 bonds (1-2, 1-3, 1-4 pairs)
     pairs = cKDTree(xyz).query_pairs(2 * max(VDW_RADII.values()) - CLASH_OVERLAP, output_type='ndarray')
-    if len(pairs) == 0: return 0.0
+    if len(pairs) == 0: return np.zeros((0, 2), int)
     i, j = pairs[:, 0], pairs[:, 1]
     d = np.linalg.norm(xyz[i] - xyz[j], axis=-1)
     radii = np.vectorize(VDW_RADII.get)(elem)
-    overlap = radii[i] + radii[j] - d
     polar = np.isin(elem[i], ['N', 'O']) & np.isin(elem[j], ['N', 'O'])
-    clash = np.where(polar, d < POLAR_CLASH_DISTANCE, overlap >= CLASH_OVERLAP)
-    bonded = np.asarray(near[i, j]).reshape(-1) > 0
-    return 1000.0 * int((clash & ~bonded).sum()) / len(flat)
+    clash = np.where(polar, d < POLAR_CLASH_DISTANCE, radii[i] + radii[j] - d >= CLASH_OVERLAP)
+    clash &= np.asarray(near[i, j]).reshape(-1) == 0
+    return np.stack([flat[i[clash]], flat[j[clash]]], -1)
+
+def clashscore(structure: RNAStructure) -> float:
+    """Heavy-atom clashscore: non-bonded pairs (more than 3 bonds apart) overlapping ≥ 0.4 Å, per 1000 atoms."""
+    n_atoms = int(structure.atom_mask.sum())
+    return 1000.0 * len(clash_pairs(structure)) / n_atoms if n_atoms else 0.0
 
 def chirality_errors(structure: RNAStructure) -> int:
     """Number of sugar chiral centres (C1', C2', C3', C4') whose handedness differs from the templates'."""
@@ -536,24 +541,52 @@ PAIR_POSES = {  # base: (residues averaged, quaternion w, x, y, z)
     'U': (238, np.array([0.2960, -0.0978, -0.8706, -0.3805]))}
 
 # %% ../nbs/17_fullatom.ipynb #c026
-def _pose_rotations(structure: RNAStructure, partners: np.ndarray | None = None) -> np.ndarray:
-    """Template rotation `[N, 3, 3]` of every residue: pair frame where paired, else trace frame, with learned poses."""
-    kinds, frames = trace_frames(structure)
-    rots = np.tile(np.eye(3), (structure.n, 1, 1))
-    for i, b in enumerate(structure.sequence):
-        if partners is not None and partners[i] >= 0 and b in PAIR_POSES:
-            f = pair_frame_at(structure, i, int(partners[i]))
-            if f is not None:
-                rots[i] = f @ quat_to_matrix(PAIR_POSES[b][1]); continue
-        if kinds[i] == 3: continue
-        key = (FRAME_KINDS[kinds[i]], 'A' if b == 'N' else b)
-        rots[i] = frames[i] @ quat_to_matrix(TRACE_POSES[key][1])
-    return rots
+BASE_OVERLAP_DISTANCE = 2.2  # Å: a base atom this close to another residue's atom means interpenetrating residues
+NEIGHBOUR_C1_RADIUS = 24.0  # Å: residues farther apart (C1'–C1') cannot touch (atoms lie within ~10.5 Å of their C1')
+
+def candidate_rotations(structure: RNAStructure, i: int, partners: np.ndarray | None = None) -> list:
+    """Template rotations `[3, 3]` of residue i, most trusted first: the pair frame alone if paired, else the trace
+    frames of regular steps (mid, first, last), then of any linked steps; `[identity]` if none."""
+    b = 'A' if structure.sequence[i] == 'N' else structure.sequence[i]
+    if partners is not None and partners[i] >= 0:
+        f = pair_frame_at(structure, i, int(partners[i]))
+        if f is not None: return [f @ quat_to_matrix(PAIR_POSES[b][1])]  # a paired residue has one trusted pose
+    out = []
+    for max_step in (REGULAR_C1_STEP, MAX_C1_STEP):
+        for kind in FRAME_KINDS[:3]:
+            f = frame_at(structure, i, kind, max_step)
+            if f is not None: out.append(f @ quat_to_matrix(TRACE_POSES[kind, b][1]))
+    return out or [np.eye(3)]
+
+def base_overlaps(coords: np.ndarray,  # [N, MAX_ATOMS, 3] (NaN = absent)
+                  residues=None,  # residue indices to score (default all)
+                 ) -> np.ndarray:
+    """Per residue, atom pairs closer than BASE_OVERLAP_DISTANCE between its base and any atom of another residue."""
+    from scipy.spatial import cKDTree
+    n = len(coords)
+    flat = np.flatnonzero(np.isfinite(coords.reshape(-1, 3)).all(1))
+    xyz, res, is_base = coords.reshape(-1, 3)[flat], flat // MAX_ATOMS, flat % MAX_ATOMS >= len(BACKBONE_ATOMS)
+    pairs = cKDTree(xyz).query_pairs(BASE_OVERLAP_DISTANCE, output_type='ndarray')
+    pairs = pairs[(res[pairs[:, 0]] != res[pairs[:, 1]]) & (is_base[pairs[:, 0]] | is_base[pairs[:, 1]])]
+    score = np.bincount(res[pairs].reshape(-1), minlength=n)
+    return score if residues is None else score[np.asarray(residues)]
+
+def _overlap_count(coords: np.ndarray, i: int, others: np.ndarray) -> int:
+    """`base_overlaps` of residue i against residues `others` only (direct distances; NaN never counts)."""
+    is_base = np.arange(MAX_ATOMS) >= len(BACKBONE_ATOMS)
+    d = np.linalg.norm(coords[i][:, None] - coords[others].reshape(-1, 3)[None], axis=-1)  # [23, 23 * len(others)]
+    with np.errstate(invalid='ignore'):
+        return int(((d < BASE_OVERLAP_DISTANCE) & (is_base[:, None] | np.tile(is_base, len(others))[None])).sum())
+
+def _place(template: np.ndarray, rot: np.ndarray, c1: np.ndarray) -> np.ndarray:
+    """Template atoms rotated by `rot` with C1' on `c1`."""
+    return template @ rot.T + c1
 
 def rebuild_full_atom(structure: RNAStructure,
                       partners: np.ndarray | None = None,  # [N] base-pair partner index (-1 = unpaired), e.g. from a predicted 2D structure
                       keep_given: bool = True,  # keep atoms already present; False = replace them by the template
                       min_fit_atoms: int = 3,  # given atoms needed to superpose the template instead of using the trace
+                      avoid_overlaps: bool = True,  # re-pose residues whose base runs into another residue
                      ) -> RNAStructure:
     """A copy of `structure` with every heavy atom of every residue placed from the residue templates."""
     if structure.n == 0: raise InputError('cannot rebuild an empty structure')
@@ -562,9 +595,8 @@ def rebuild_full_atom(structure: RNAStructure,
         if partners.shape != (structure.n,): raise InputError(f'partners has shape {partners.shape}, expected ({structure.n},)')
     given = structure.atom_mask
     coords = structure.coords.astype(float)
-    rots = None
     out = np.full_like(coords, np.nan)
-    unplaced = []
+    unplaced, posed = [], {}
     for i, b in enumerate(structure.sequence):
         t = RESIDUE_TEMPLATES[b]; na = len(t)
         have = given[i, :na]
@@ -573,11 +605,22 @@ def rebuild_full_atom(structure: RNAStructure,
             rot, shift = kabsch(t[have], pts)
             out[i, :na] = t @ rot.T + shift
         elif have[C1_INDEX]:
-            if rots is None: rots = _pose_rotations(structure, partners)
-            out[i, :na] = t @ rots[i].T + coords[i, C1_INDEX]
+            posed[i] = candidate_rotations(structure, i, partners)
+            out[i, :na] = _place(t, posed[i][0], coords[i, C1_INDEX])
         else:
             unplaced.append(i); continue
         if keep_given: out[i, :na][have] = coords[i, :na][have]
+    if avoid_overlaps and posed:
+        for i in np.flatnonzero(base_overlaps(out)):  # residues in each other's way: try their other frames
+            if i not in posed or len(posed[i]) < 2: continue
+            t = RESIDUE_TEMPLATES[structure.sequence[i]]
+            near = np.flatnonzero(np.linalg.norm(out[:, C1_INDEX] - coords[i, C1_INDEX], axis=-1) < NEIGHBOUR_C1_RADIUS)
+            scores = []
+            for rot in posed[i]:
+                out[i, :len(t)] = _place(t, rot, coords[i, C1_INDEX])
+                scores.append(_overlap_count(out, i, near[near != i]))
+            out[i, :len(t)] = _place(t, posed[i][int(np.argmin(scores))], coords[i, C1_INDEX])  # first best wins ties
+            if keep_given: out[i, :len(t)][given[i, :len(t)]] = coords[i, :len(t)][given[i, :len(t)]]
     if unplaced:
         warn(f'{structure.name or "structure"}: {len(unplaced)} residue(s) without C1\' or 3 atoms were left empty '
              f'(first: index {unplaced[0]})')
