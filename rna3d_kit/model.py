@@ -304,7 +304,7 @@ class RNAFoldModel(nn.Module):
         coords = to_residue_slots(x, target.sequence).numpy()
         return [RNAStructure(target.sequence, coords[k], target.chains, name=f'{target.target_id}_neural_{k + 1}') for k in range(n_samples)]
 
-# %% ../nbs/19_model.ipynb #c017
+# %% ../nbs/19_model.ipynb #c019
 FOLD_STAGES = ('stage_b', 'trunk', 'merger', 'diffusion')
 
 def lora_target_regex(stages=('stage_b', 'trunk'),  # stages to adapt
@@ -357,7 +357,7 @@ def parameter_counts(model: RNAFoldModel) -> dict:
     rows['all']['lora_layers'] = len(lora_modules(model))
     return rows
 
-# %% ../nbs/19_model.ipynb #c022
+# %% ../nbs/19_model.ipynb #c024
 MODEL_FORMAT = 'rna3d_kit.model/1'
 WEIGHTS_FILE = 'model.safetensors'
 
@@ -398,7 +398,7 @@ def load_fold_model(folder: str | Path, runtime: FoldRuntime = FoldRuntime()) ->
     model.load_state_dict(state)
     return model.eval()
 
-# %% ../nbs/19_model.ipynb #c025
+# %% ../nbs/19_model.ipynb #c027
 class NeuralPredictor:
     """The end-to-end model as a predictor: `predict(target, n_samples, seed) -> list[RNAStructure]`."""
     name = 'neural'
