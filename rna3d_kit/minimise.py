@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .core import InputError, warn
-from .fullatom import RESIDUE_BONDS, geometry_report, kabsch, linked_to_previous, rebuild_full_atom
+from .fullatom import RESIDUE_BONDS, chirality_errors, geometry_report, kabsch, linked_to_previous, rebuild_full_atom
 from .structure import ATOM_SLOT, C1_INDEX, MAX_ATOMS, RESIDUE_ATOMS, RNAStructure
 
 # %% auto #0
@@ -113,9 +113,9 @@ def native_obc2(system) -> None:
     system.removeForce(custom[0]); system.addForce(gb)
 
 def _restore_phosphates(before: np.ndarray, after: np.ndarray, structure: RNAStructure, starts: np.ndarray) -> np.ndarray:
-    """Move the stripped 5′ phosphates `[N, MAX_ATOMS, 3]` rigidly with O5′, C5′, C4′, C3′ of their residue."""
+    """Move the stripped 5′ phosphates `[N, MAX_ATOMS, 3]` rigidly with O5′, C5′, C4′ of their residue."""
     out = after.copy()
-    anchor = [ATOM_SLOT['A'][a] for a in ("O5'", "C5'", "C4'", "C3'")]
+    anchor = [ATOM_SLOT['A'][a] for a in ("O5'", "C5'", "C4'")]  # the atoms the phosphate hangs on
     phos = [ATOM_SLOT['A'][a] for a in PHOSPHATE_5P]
     for i in np.flatnonzero(starts):
         have = [k for k in phos if np.isfinite(before[i, k]).all()]
@@ -185,6 +185,9 @@ def minimise(structure: RNAStructure,
     coords[flat] = xyz[heavy_index]
     coords = _restore_phosphates(complete.coords.astype(float), coords.reshape(structure.n, MAX_ATOMS, 3), complete, chain_starts(complete))
     out = complete.with_coords(coords.astype(np.float32))
+    inverted = chirality_errors(out) - chirality_errors(complete)
+    if inverted > 0:  # severe starting overlaps can push a sugar atom through its ring
+        return fail(f'minimisation inverted {inverted} sugar chiral centre(s)', energy_before=e_before, energy_after=e_after)
     moved = float(np.sqrt(np.nanmean(((out.c1 - structure.c1) ** 2).sum(-1))))
     geo = {}
     if check_geometry:
