@@ -16,8 +16,8 @@ from .fullatom import RESIDUE_BONDS, chirality_errors, geometry_report, kabsch, 
 from .structure import ATOM_SLOT, C1_INDEX, MAX_ATOMS, RESIDUE_ATOMS, RNAStructure
 
 # %% auto #0
-__all__ = ['PHOSPHATE_5P', 'FORCE_FIELD_FILES', 'MinimiseReport', 'chain_starts', 'openmm_model', 'select_platform',
-           'native_obc2', 'minimise']
+__all__ = ['PHOSPHATE_5P', 'FORCE_FIELD_FILES', 'CHIRAL_VOLUME_FLOOR', 'MinimiseReport', 'chain_starts', 'openmm_model',
+           'select_platform', 'native_obc2', 'minimise']
 
 # %% ../nbs/18_minimise.ipynb #c005
 @dataclass(frozen=True)
@@ -112,6 +112,29 @@ def native_obc2(system) -> None:
         gb.setNonbondedMethod(mm.GBSAOBCForce.CutoffNonPeriodic); gb.setCutoffDistance(old.getCutoffDistance())
     system.removeForce(custom[0]); system.addForce(gb)
 
+CHIRAL_VOLUME_FLOOR = 0.0015  # nm³ (1.5 Å³; sugar centres have |V| ≈ 2.5 Å³): smaller or inverted volumes are pushed back
+
+def _chirality_restraint(structure: RNAStructure, flat: np.ndarray, heavy_index: np.ndarray, k: float):
+    """Flat-bottom force (group 1) keeping every sugar centre's signed volume on the templates' side of the floor."""
+    import openmm as mm
+    from rna3d_kit.fullatom import GLYCOSIDIC_N, RESIDUE_TEMPLATES, SUGAR_CHIRAL_CENTRES, signed_volume
+    vol = ('(x2-x1)*((y3-y1)*(z4-z1)-(z3-z1)*(y4-y1))-(y2-y1)*((x3-x1)*(z4-z1)-(z3-z1)*(x4-x1))'
+           '+(z2-z1)*((x3-x1)*(y4-y1)-(y3-y1)*(x4-x1))')
+    force = mm.CustomCompoundBondForce(4, f'k_chiral*step(d)*d^2; d=floor-hand*({vol})')
+    force.addGlobalParameter('k_chiral', k); force.addGlobalParameter('floor', CHIRAL_VOLUME_FLOOR)
+    force.addPerBondParameter('hand')
+    index = {int(f): int(h) for f, h in zip(flat, heavy_index)}
+    for i, b in enumerate(structure.sequence):
+        if b not in GLYCOSIDIC_N: continue
+        slot, t = ATOM_SLOT[b], RESIDUE_TEMPLATES[b]
+        for centre, nbrs in SUGAR_CHIRAL_CENTRES.items():
+            names = [centre] + [GLYCOSIDIC_N[b] if n == 'N*' else n for n in nbrs]
+            atoms = [index.get(i * MAX_ATOMS + slot[n]) for n in names]
+            if None in atoms: continue
+            force.addBond(atoms, [float(np.sign(signed_volume(*[t[slot[n]] for n in names])))])
+    force.setForceGroup(1)
+    return force
+
 def _restore_phosphates(before: np.ndarray, after: np.ndarray, structure: RNAStructure, starts: np.ndarray) -> np.ndarray:
     """Move the stripped 5′ phosphates `[N, MAX_ATOMS, 3]` rigidly with O5′, C5′, C4′ of their residue."""
     out = after.copy()
@@ -128,6 +151,7 @@ def minimise(structure: RNAStructure,
              solvent: str = 'vacuum',  # 'vacuum' | 'obc2' | 'gbn2'
              max_iterations: int = 200,  # bound on minimiser steps
              restraint_k: float = 100.0,  # C1' restraint, kJ/mol/Å²
+             chirality_k: float = 1e9,  # sugar-hand restraint, kJ/mol/nm⁶ (1e9: 2.5 kJ/mol at V = 0, 16 at full inversion)
              cutoff_nm: float | None = 1.2,  # nonbonded cutoff (None = no cutoff: O(atoms²), slow beyond ~50 nt)
              tolerance: float = 10.0,  # stop when the largest force is below this (kJ/mol/nm)
              platform: str = 'auto',  # 'CPU' | 'CUDA' | 'OpenCL' | 'auto'
@@ -168,6 +192,7 @@ def minimise(structure: RNAStructure,
             if f % MAX_ATOMS == C1_INDEX: restraint.addParticle(int(heavy_index[j]), list(pos[j]))
         restraint.setForceGroup(1)
         system.addForce(restraint)
+        system.addForce(_chirality_restraint(complete, flat, heavy_index, chirality_k))
         context = mm.Context(system, mm.VerletIntegrator(0.001), plat, props)
         context.setPositions(modeller.positions)
         energy = lambda: context.getState(getEnergy=True, groups={0}).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)

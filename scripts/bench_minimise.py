@@ -99,7 +99,7 @@ def bench_minimise(settings, gbn2_max_n):
                              chirality_errors_after=g['chirality_errors']))
             print({k: rows[-1][k] for k in ('case', 'chain', 'solvent', 'success', 'seconds', 'cpu_seconds', 'clashscore_before', 'clashscore_after',
                                             'bond_outliers_before', 'bond_outliers_after', 'c1_rmsd_moved')}, flush=True)
-            write(rows, 'minimise.csv')
+            write(rows, OUT_NAME)
 
 
 if __name__ == '__main__':
@@ -107,6 +107,8 @@ if __name__ == '__main__':
     ap.add_argument('what', choices=('rebuild', 'minimise'))
     ap.add_argument('--settings', default='vacuum:200,obc2:200,gbn2:200', help='solvent:max_iterations list')
     ap.add_argument('--gbn2-max-n', type=int, default=60, help='skip GBn2 above this many residues')
+    ap.add_argument('--out', default='minimise.csv', help='file name under benchmarks/')
     a = ap.parse_args()
+    OUT_NAME = a.out
     if a.what == 'rebuild': bench_rebuild()
     else: bench_minimise([(x.split(':')[0], int(x.split(':')[1])) for x in a.settings.split(',')], a.gbn2_max_n)
