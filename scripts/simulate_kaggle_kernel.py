@@ -7,7 +7,8 @@
 2. lays out ROOT/kaggle/input/<competition>/ (the 12 CASP15 validation targets of the shared Part 1 data as
    test_sequences.csv, their MSAs, the competition's train files for templates), ROOT/kaggle/input/<wheelhouse>/
    and ROOT/kaggle/input/<weights>/ under a temporary ROOT;
-3. makes a fresh venv and runs the kernel's install cell in it, `pip install --no-index --find-links <wheelhouse>
+3. makes a fresh venv (with `--kaggle-preinstalled`: torch and transformers put in first, as in Kaggle's image, and
+   left out of the wheelhouse) and runs the kernel's install cell in it, `pip install --no-index --find-links <wheelhouse>
    rna3d_kit`, with PIP_NO_INDEX=1, no pip configuration, an empty environment and, where `unshare -n` works, no
    network at all;
 4. runs the kernel cell (`run_kernel(kaggle_paths())`) the same way, with HF_HUB_OFFLINE=1, TRANSFORMERS_OFFLINE=1
@@ -103,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument('--cache', default=None, help='wheel cache passed to build_datasets.py')
     p.add_argument('--python', default=getattr(sys, '_base_executable', sys.executable), help='interpreter of the fresh venv')
     p.add_argument('--method', default=None, help='predictor (default: the kit default)')
+    p.add_argument('--kaggle-preinstalled', action='store_true',
+                   help='wheelhouse without torch/transformers; the venv gets them first, as the Kaggle image has them')
     p.add_argument('--no-score', dest='score', action='store_false', help='skip scoring against the validation labels')
     p.add_argument('--bench-out', default=None, help='write the measured numbers to this text file')
     p.add_argument('--keep', action='store_true', help='keep the work folder')
@@ -117,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         step(f'1/5 building the datasets (log {log})')
         build_out = work / 'datasets'
         build = [sys.executable, REPO / 'kaggle_datasets' / 'build_datasets.py', '--out', build_out]
-        numbers['build_s'] = run(build + (['--cache', args.cache] if args.cache else []), log, 'build')
+        build += ['--cache', args.cache] if args.cache else []
+        build += ['--kaggle-preinstalled'] if args.kaggle_preinstalled else []
+        numbers['build_s'] = run(build, log, 'build')
         summary = json.loads((build_out / 'build_summary.json').read_text())
         numbers.update(wheels=summary['wheelhouse']['wheels'], wheelhouse_mib=summary['wheelhouse']['mib'],
                        cache_was_warm=summary['cache_was_warm'], weights_models=summary['weights']['models'])
@@ -140,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         run([args.python, '-m', 'venv', venv], log)
         numbers['venv_s'] = time.perf_counter() - t0
+        if args.kaggle_preinstalled:  # the image's own torch and transformers, from the build's wheel cache
+            image = [*prefix, venv / 'bin' / 'python', '-m', 'pip', 'install', '--no-index', '--find-links', summary['cache'],
+                     'torch==2.13.0', 'transformers']
+            numbers['image_s'] = run(image, log, 'image', env=env)
         install = [*prefix, venv / 'bin' / 'python', '-m', 'pip', 'install', '--no-index', '--find-links', inp / WHEELHOUSE, 'rna3d_kit']
         numbers['install_s'] = run(install, log, 'install', env=env, cwd=root / 'kaggle' / 'working')
         numbers['venv_mib'] = sum(f.stat().st_size for f in venv.rglob('*') if f.is_file() and not f.is_symlink()) / 2**20
@@ -179,7 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     command = ' '.join(['.venv/bin/python scripts/simulate_kaggle_kernel.py', *(argv if argv is not None else sys.argv[1:])])
     lines = [f'# Simulated offline Kaggle kernel ({dt.datetime.now():%Y-%m-%d %H:%M}; command: {command}; '
              f'machine load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)',
-             f'wheelhouse: {numbers["wheels"]} wheels, {numbers["wheelhouse_mib"]:.1f} MiB (torch CPU wheel included); weights dataset: '
+             f'wheelhouse: {numbers["wheels"]} wheels, {numbers["wheelhouse_mib"]:.1f} MiB '
+             + ('(torch and transformers left out: installed beforehand as the image has them, '
+                f'{numbers["image_s"]:.0f} s)' if args.kaggle_preinstalled else '(torch CPU wheel included)') + '; weights dataset: '
              f'{", ".join(numbers["weights_models"]) or "no model folder yet (metadata only)"}',
              f'build_datasets.py: {numbers["build_s"]:.0f} s ({CPU_SECONDS["build"]:.0f} CPU s) with a {"warm" if numbers["cache_was_warm"] else "cold"} wheel cache',
              f'fresh venv {numbers["venv_s"]:.0f} s; offline install (pip install --no-index --find-links <wheelhouse> rna3d_kit): '
