@@ -80,10 +80,10 @@ class FoldConfig:
 
     @classmethod
     def gpu(cls) -> 'FoldConfig':
-        """A Kaggle/cluster preset: AF3 trunk widths with 16 blocks, a 12-block denoiser, templates on."""
+        """A Kaggle/cluster preset: AF3 trunk widths with 16 blocks, a 12-block denoiser, templates on; Stage B the shipped size."""
         trunk = PairformerConfig.af3(n_blocks=16, n_cycles=3, max_msa_rows=512)
         return cls.build(trunk, 384, 128, diffusion=dict(c_token=384, n_blocks=12, n_heads=16, c_hidden=24, c_pair_update=32),
-                         merger=dict(n_blocks=2, n_heads=8, c_hidden=32), stage_b_hidden=192, stage_b_layers=5, stage_b_heads=6)
+                         merger=dict(n_blocks=2, n_heads=8, c_hidden=32))
 
     def to_dict(self) -> dict:
         """Plain nested dict (JSON-ready)."""
