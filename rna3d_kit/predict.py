@@ -32,6 +32,7 @@ PREDICTORS = {
     'baseline': 'rna3d_kit.baseline:GeometricBaseline',    # ViennaRNA 2D -> A-form helices and closed loops
     'templates': 'rna3d_kit.templates:TemplatePredictor',  # template search + transfer, baseline where none
     'ensemble': 'rna3d_kit.ensemble:EnsemblePredictor',  # candidates from several predictors, ranked, five distinct chosen
+    'neural': 'rna3d_kit.model:NeuralPredictor',  # Stage B/C + Pairformer + merger + diffusion; needs trained weights
 }
 DEFAULT_METHOD = 'templates'
 FALLBACK_METHOD = 'baseline'
