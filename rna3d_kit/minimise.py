@@ -198,12 +198,16 @@ def minimise(structure: RNAStructure,
         energy = lambda: context.getState(getEnergy=True, groups={0}).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
         e_before = energy()
         mm.LocalEnergyMinimizer.minimize(context, tolerance, max_iterations)
+        if energy() > 0:  # L-BFGS can stall on a very stiff start (1e8 kJ/mol): one restart usually gets it going
+            mm.LocalEnergyMinimizer.minimize(context, tolerance, max_iterations)
         e_after = energy()
         xyz = context.getState(getPositions=True).getPositions(asNumpy=True).value_in_unit(unit.angstrom)
     except (mm.OpenMMException, ValueError) as e:  # OpenMM errors; ValueError: no force-field template for a residue, no C1'
         # (InputError is a ValueError too)
         return fail(f'{type(e).__name__}: {" ".join(str(e).split())[:300]}')
     base['n_atoms'] = system.getNumParticles()
+    if np.isfinite(e_after) and e_after > 0:  # a relaxed RNA has a large negative Amber energy
+        return fail(f'minimiser stalled at {e_after:.3g} kJ/mol', energy_before=e_before, energy_after=e_after)
     if not (np.isfinite(e_after) and np.isfinite(xyz).all()):
         return fail(f'non-finite energy or positions after minimisation (energy {e_after})', energy_before=e_before)
     coords = np.full((structure.n * MAX_ATOMS, 3), np.nan)
