@@ -10,6 +10,7 @@ from collections import defaultdict
 import numpy as np
 
 from .core import InputError, warn
+from .metric import superpose
 from .structure import ATOM_SLOT, BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, RESIDUE_ATOMS, RNAStructure
 
 # %% auto #0
@@ -17,11 +18,11 @@ __all__ = ['BACKBONE_BONDS', 'BASE_BONDS', 'GLYCOSIDIC_N', 'LINK_BONDS', 'RESIDU
            'SUGAR_CHIRAL_CENTRES', 'AFORM_TORSIONS', 'TEMPLATE_SOURCE', 'RESIDUE_TEMPLATES', 'IDEAL_GEOMETRY',
            'VDW_RADII', 'CLASH_OVERLAP', 'POLAR_CLASH_DISTANCE', 'FRAME_KINDS', 'MAX_C1_STEP', 'REGULAR_C1_STEP',
            'FRAME_POINTS', 'TRACE_POSES', 'PAIR_C1_RANGE', 'PAIR_POSES', 'BASE_OVERLAP_DISTANCE', 'NEIGHBOUR_C1_RADIUS',
-           'linked_to_previous', 'geometry_key', 'kabsch', 'frame_from_vectors', 'signed_volume', 'quat_to_matrix',
+           'linked_to_previous', 'geometry_key', 'frame_from_vectors', 'signed_volume', 'quat_to_matrix',
            'select_aform_residues', 'derive_residue_templates', 'geometry_terms', 'measure_terms',
            'derive_ideal_geometry', 'clash_pairs', 'clashscore', 'chirality_errors', 'geometry_report', 'frame_at',
-           'trace_frames', 'derive_trace_poses', 'canonical_partners', 'pair_frame_at', 'derive_pair_poses',
-           'candidate_rotations', 'base_overlaps', 'rebuild_full_atom']
+           'trace_frames', 'robust_mean_rotation', 'derive_trace_poses', 'canonical_partners', 'pair_frame_at',
+           'derive_pair_poses', 'candidate_rotations', 'base_overlaps', 'rebuild_full_atom']
 
 # %% ../nbs/17_fullatom.ipynb #c005
 BACKBONE_BONDS = (("P", "OP1"), ("P", "OP2"), ("P", "O5'"), ("O5'", "C5'"), ("C5'", "C4'"), ("C4'", "O4'"),
@@ -68,16 +69,6 @@ def geometry_key(base: str, names: tuple) -> tuple:
     return ('*' if shared else base, tuple(names))
 
 # %% ../nbs/17_fullatom.ipynb #c008
-def kabsch(mobile: np.ndarray,  # [M, 3] points to move
-           target: np.ndarray,  # [M, 3] points to fit
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """Rotation `R` [3, 3] and shift `t` [3] minimising `|mobile @ R.T + t - target|` (proper rotation, no reflection)."""
-    mc, tc = mobile.mean(0), target.mean(0)
-    u, _, vt = np.linalg.svd((mobile - mc).T @ (target - tc))
-    d = np.sign(np.linalg.det(vt.T @ u.T)) or 1.0
-    rot = vt.T @ np.diag([1.0, 1.0, d]) @ u.T
-    return rot, tc - mc @ rot.T
-
 def frame_from_vectors(v1: np.ndarray,  # [*, 3] first axis direction
                        v2: np.ndarray,  # [*, 3] second direction (its part orthogonal to v1 is the second axis)
                       ) -> np.ndarray:
@@ -124,7 +115,7 @@ def derive_residue_templates(aform: dict,  # output of `select_aform_residues`
     for b, rows in sorted(aform.items()):
         xyz = np.stack([r[2] for r in rows]); ref = xyz[0]
         for _ in range(n_iter):
-            aligned = np.stack([x @ rot.T + t for x in xyz for rot, t in [kabsch(x, ref)]])
+            aligned = np.stack([x @ rot.T + t for x in xyz for rot, t in [superpose(x, ref)]])
             ref = np.median(aligned, 0)
         k = int(np.argmin(np.sqrt(((aligned - ref) ** 2).sum(-1).mean(-1))))
         out[b] = (f'{rows[k][0]}:{rows[k][1]} (medoid of {len(rows)})', aligned[k] - aligned[k][C1_INDEX])
@@ -433,31 +424,34 @@ def trace_frames(structure: RNAStructure) -> tuple[np.ndarray, np.ndarray]:
             if kinds[i] < 3: break
     return kinds, frames
 
+def robust_mean_rotation(mats: list,  # rotation matrices [3, 3]
+                         inlier_deg: float = 40.0,  # rotations farther than this from the mean are outliers
+                        ) -> np.ndarray:
+    """Mean of rotations after dropping outliers (5 rounds), as a rounded quaternion `[4]` (w, x, y, z)."""
+    from scipy.spatial.transform import Rotation
+    rots = Rotation.from_matrix(np.stack(mats)); mean = rots.mean()
+    for _ in range(5):
+        near = (mean.inv() * rots).magnitude() < np.radians(inlier_deg)
+        if near.any(): mean = rots[near].mean()
+    x, y, z, w = mean.as_quat()
+    return np.round([w, x, y, z], 4)
+
 def derive_trace_poses(structures: list[RNAStructure],
                        templates: dict | None = None,  # {base: [n_atoms, 3]}; default RESIDUE_TEMPLATES
                        inlier_deg: float = 40.0,  # rotations this close to the mean define the next mean
                       ) -> dict:
     """`{(kind, base): (count, [4] quaternion w,x,y,z)}`: mean template orientation in each trace frame."""
-    from scipy.spatial.transform import Rotation
     templates = RESIDUE_TEMPLATES if templates is None else templates
     local = defaultdict(list)
     for st in structures:
         for i, b in enumerate(st.sequence):
             na = len(RESIDUE_ATOMS[b])
             if b == 'N' or not np.isfinite(st.coords[i, :na]).all(): continue
-            rot, _ = kabsch(templates[b], st.coords[i, :na].astype(float))
+            rot, _ = superpose(templates[b], st.coords[i, :na].astype(float))
             for kind in FRAME_POINTS:  # every residue teaches every frame kind it has (chain ends are too few)
                 f = frame_at(st, i, kind)
                 if f is not None: local[kind, b].append(f.T @ rot)
-    out = {}
-    for key, mats in sorted(local.items()):
-        rots = Rotation.from_matrix(np.stack(mats)); mean = rots.mean()
-        for _ in range(5):
-            near = (mean.inv() * rots).magnitude() < np.radians(inlier_deg)
-            if near.any(): mean = rots[near].mean()
-        x, y, z, w = mean.as_quat()
-        out[key] = (len(mats), np.round([w, x, y, z], 4))
-    return out
+    return {key: (len(mats), robust_mean_rotation(mats, inlier_deg)) for key, mats in sorted(local.items())}
 
 # %% ../nbs/17_fullatom.ipynb #c021
 TRACE_POSES = {  # (frame kind, base): (residues averaged, quaternion w, x, y, z)
@@ -511,7 +505,6 @@ def pair_frame_at(structure: RNAStructure, i: int, j: int) -> np.ndarray | None:
 
 def derive_pair_poses(structures: list[RNAStructure], templates: dict | None = None, inlier_deg: float = 40.0) -> dict:
     """`{base: (count, [4] quaternion w,x,y,z)}`: mean template orientation in the pair frame (see `derive_trace_poses`)."""
-    from scipy.spatial.transform import Rotation
     templates = RESIDUE_TEMPLATES if templates is None else templates
     local = defaultdict(list)
     for st in structures:
@@ -521,17 +514,9 @@ def derive_pair_poses(structures: list[RNAStructure], templates: dict | None = N
             if partners[i] < 0 or not np.isfinite(st.coords[i, :na]).all(): continue
             f = pair_frame_at(st, i, partners[i])
             if f is None: continue
-            rot, _ = kabsch(templates[b], st.coords[i, :na].astype(float))
+            rot, _ = superpose(templates[b], st.coords[i, :na].astype(float))
             local[b].append(f.T @ rot)
-    out = {}
-    for b, mats in sorted(local.items()):
-        rots = Rotation.from_matrix(np.stack(mats)); mean = rots.mean()
-        for _ in range(5):
-            near = (mean.inv() * rots).magnitude() < np.radians(inlier_deg)
-            if near.any(): mean = rots[near].mean()
-        x, y, z, w = mean.as_quat()
-        out[b] = (len(mats), np.round([w, x, y, z], 4))
-    return out
+    return {b: (len(mats), robust_mean_rotation(mats, inlier_deg)) for b, mats in sorted(local.items())}
 
 # %% ../nbs/17_fullatom.ipynb #c024
 PAIR_POSES = {  # base: (residues averaged, quaternion w, x, y, z)
@@ -602,7 +587,7 @@ def rebuild_full_atom(structure: RNAStructure,
         have = given[i, :na]
         pts = coords[i, :na][have]
         if have.sum() >= min_fit_atoms and np.linalg.svd(pts - pts.mean(0), compute_uv=False)[1] > 0.1:
-            rot, shift = kabsch(t[have], pts)
+            rot, shift = superpose(t[have], pts)
             out[i, :na] = t @ rot.T + shift
         elif have[C1_INDEX]:
             posed[i] = candidate_rotations(structure, i, partners)

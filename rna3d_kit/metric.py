@@ -14,7 +14,7 @@ import pandas as pd
 from .core import InputError
 
 # %% auto #0
-__all__ = ['D0_SMALL_L', 'MODES', 'N_PREDICTIONS', 'PDB_RANGE', 'rna_d0', 'search_radius', 'kabsch', 'pair_features',
+__all__ = ['D0_SMALL_L', 'MODES', 'N_PREDICTIONS', 'PDB_RANGE', 'rna_d0', 'search_radius', 'kabsch', 'superpose', 'pair_features',
            'pair_sq_dists', 'Superposition', 'fragment_lengths', 'tm_search', 'tm_score_part2', 'AlignParams', 'nw_tm',
            'rna_secondary', 'quick_tm', 'threading_alignments', 'initial_threading', 'tm_matrix', 'initial_local',
            'initial_ss_plus', 'longest_fragment', 'initial_fragment_threading', 'dp_iter', 'Alignment', 'tm_align',
@@ -64,6 +64,13 @@ def kabsch(x: np.ndarray,  # [L, 3] or [B, L, 3] points to move
     xb, yb = np.broadcast_to(x, w.shape + (3,)), np.broadcast_to(y, w.shape + (3,))
     return _rotation_from_moments(w.sum(1), np.einsum('bl,bli->bi', w, xb), np.einsum('bl,bli->bi', w, yb),
                                   np.einsum('bl,bli,blj->bij', w, xb, yb))
+
+def superpose(x: np.ndarray,  # [M, 3] points to move
+              y: np.ndarray,  # [M, 3] target points (paired row by row)
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """One unweighted least-squares fit: proper rotation `[3, 3]` and shift `[3]` with `x @ R.T + t ≈ y`."""
+    R, t = kabsch(np.asarray(x, float), np.asarray(y, float), np.ones((1, len(x))))
+    return R[0], t[0]
 
 def pair_features(x: np.ndarray,  # [L, 3]
                   y: np.ndarray,  # [L, 3]

@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .core import InputError, warn
-from .fullatom import RESIDUE_BONDS, chirality_errors, geometry_report, kabsch, linked_to_previous, rebuild_full_atom
+from .fullatom import RESIDUE_BONDS, chirality_errors, geometry_report, linked_to_previous, rebuild_full_atom
+from .metric import superpose
 from .structure import ATOM_SLOT, C1_INDEX, MAX_ATOMS, RESIDUE_ATOMS, RNAStructure
 
 # %% auto #0
@@ -143,7 +144,7 @@ def _restore_phosphates(before: np.ndarray, after: np.ndarray, structure: RNAStr
     for i in np.flatnonzero(starts):
         have = [k for k in phos if np.isfinite(before[i, k]).all()]
         if not have or not np.isfinite(before[i, anchor]).all(): continue
-        rot, shift = kabsch(before[i, anchor], after[i, anchor])
+        rot, shift = superpose(before[i, anchor], after[i, anchor])
         out[i, have] = before[i, have] @ rot.T + shift
     return out
 

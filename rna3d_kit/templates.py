@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .core import InputError, shared_dir, warn
+from .metric import superpose
 from .structure import BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, RNAStructure, Target
 from .template_db import TemplateDB, TemplateHit, open_template_db, search_templates
 
@@ -165,14 +166,6 @@ def chain_segments(target: Target) -> list[tuple[str, int, int]]:
     starts = np.flatnonzero(target.chain_starts).tolist() + [target.n]
     return [(target.chains[s], s, e) for s, e in zip(starts[:-1], starts[1:])]
 
-def _superposition(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rotation `[3, 3]` and shift `[3]` that best map points `a` onto `b` (`[M, 3]`, Kabsch): `a @ R.T + t`."""
-    ca, cb = a.mean(0), b.mean(0)
-    u, _, vt = np.linalg.svd((a - ca).T @ (b - cb))
-    d = np.sign(np.linalg.det(u @ vt))
-    rot = (u @ np.diag([1, 1, d]) @ vt).T
-    return rot, cb - ca @ rot.T
-
 def _kabsch_tm(a: np.ndarray, b: np.ndarray) -> float:
     """TM-score of `a` on `b` (`[N, 3]`, same residues) after one least-squares superposition (a fast similarity)."""
     n = len(a)
@@ -292,7 +285,7 @@ class TemplatePredictor:
         if scaffold is not None and hit.coverage < self.hybrid_below and anchored.sum() >= 3:
             # partial template: superpose it onto the baseline's positions of the same residues and let the
             # baseline place everything the template does not cover
-            rot, shift = _superposition(xyz[anchored, C1_INDEX], scaffold[anchored])
+            rot, shift = superpose(xyz[anchored, C1_INDEX], scaffold[anchored])
             xyz = (xyz @ rot.T + shift).astype(np.float32)
             xyz[~anchored, C1_INDEX] = scaffold[~anchored]
             return xyz, anchored, ~anchored
