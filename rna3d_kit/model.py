@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from torch import Tensor, nn
 
 from .core import InputError, atomic_write, package_data_dir
 from .diffusion import (DiffusionConfig, DiffusionModule, DiffusionTrainingOutput, SamplerConfig,
-                                 select_diffusion_atoms, to_residue_slots)
+                                 select_diffusion_atoms, to_residue_slots, warm_start_from_c1)
 from .merger import (DiffusionConditioning, MergerConfig, ResidueIndexMap, UnifiedLatentMerger,
                               gather_merger_inputs, identity_rows, token_rows)
 from .nerf import build_atoms
@@ -27,10 +28,10 @@ from .torsion_model import (ANGLE_NAMES, CLS_ID, LORA_ATTENTION_TARGETS, PAD_ID,
                                      KmerTokenizer, TorsionBertModel, small_torsion_config)
 
 # %% auto #0
-__all__ = ['FOLD_STAGES', 'MODEL_FORMAT', 'WEIGHTS_FILE', 'FoldConfig', 'FoldRuntime', 'FoldFeatures', 'fold_features',
-           'collate_fold_features', 'chain_starts_from_ids', 'FoldOutput', 'RNAFoldModel', 'lora_target_regex',
-           'add_fold_lora', 'lora_modules', 'merge_fold_lora', 'parameter_counts', 'default_model_dir',
-           'save_fold_model', 'load_fold_model', 'NeuralPredictor']
+__all__ = ['FOLD_STAGES', 'MODEL_FORMAT', 'WEIGHTS_FILE', 'WARM_STARTS', 'WARM_START_SIGMA', 'FoldConfig', 'FoldRuntime',
+           'FoldFeatures', 'fold_features', 'collate_fold_features', 'chain_starts_from_ids', 'FoldOutput',
+           'RNAFoldModel', 'lora_target_regex', 'add_fold_lora', 'lora_modules', 'merge_fold_lora', 'parameter_counts',
+           'default_model_dir', 'save_fold_model', 'load_fold_model', 'NeuralPredictor']
 
 # %% ../nbs/19_model.ipynb #c005
 @dataclass(frozen=True)
@@ -284,7 +285,9 @@ class RNAFoldModel(nn.Module):
                 adjacency=None,  # [N, N]; None = ViennaRNA base-pair probabilities
                 msa=None,  # MSA or int8 array; None = `target.msa_path` if set, else single sequence
                 templates=None,  # TemplateFeatures
-                warm_start_sigma: float | None = None, runtime: FoldRuntime | None = None,
+                warm_start_sigma: float | None = None,  # Å: start the sampler at this noise level (Stage C atoms unless `x_init`)
+                x_init: Tensor | None = None,  # [N, 5, 3] or [n_samples, N, 5, 3] other warm start, Å (e.g. `warm_start_from_c1`)
+                runtime: FoldRuntime | None = None,
                ) -> list[RNAStructure]:
         """`n_samples` structures of `target` (C1' and the other diffusion atoms in their slots)."""
         if adjacency is None:
@@ -298,7 +301,8 @@ class RNAFoldModel(nn.Module):
         try:
             feats = collate_fold_features([fold_features(target, adjacency, msa, templates, kmer=self.config.stage_b_kmer)])
             device = next(self.parameters()).device
-            x = self.sample(feats.to(device), n_samples, seed, warm_start_sigma, runtime=runtime)[0].float().cpu()
+            x_init = None if x_init is None else torch.as_tensor(x_init, dtype=self._dtype, device=device)[None]
+            x = self.sample(feats.to(device), n_samples, seed, warm_start_sigma, x_init=x_init, runtime=runtime)[0].float().cpu()
         finally:
             self.train(was_training)
         coords = to_residue_slots(x, target.sequence).numpy()
@@ -399,17 +403,26 @@ def load_fold_model(folder: str | Path, runtime: FoldRuntime = FoldRuntime()) ->
     return model.eval()
 
 # %% ../nbs/19_model.ipynb #c027
+WARM_STARTS = (None, 'stage_c', 'templates', 'baseline')  # where the sampler starts: noise, or these coordinates noised
+WARM_START_SIGMA = {'stage_c': 40.0, 'templates': 8.0, 'baseline': 8.0}  # Å, default noise level of each warm start
+
 class NeuralPredictor:
     """The end-to-end model as a predictor: `predict(target, n_samples, seed) -> list[RNAStructure]`."""
     name = 'neural'
 
-    def __init__(self, data_dir: Path | None = None,  # unused (the model reads no structure data at prediction time)
+    def __init__(self, data_dir: Path | None = None,  # template labels folder for `warm_start='templates'` (default: shared Part 1 data)
                  weights: str | Path | None = None,  # weights folder; None = default_model_dir()
                  n_steps: int = 50,  # diffusion sampler steps
-                 warm_start_sigma: float | None = None,  # Å: warm-start from Stage C at this noise level
+                 warm_start: str | None = None,  # None (from noise), 'stage_c', 'templates' or 'baseline'
+                 warm_start_sigma: float | None = None,  # Å: noise level the warm start is put at (default WARM_START_SIGMA[warm_start])
                  chunk_size: int | None = 32,  # trunk chunking (memory)
                  use_msa: bool = True,  # read target.msa_path when set
                  device: str | None = None):
+        if warm_start is None and warm_start_sigma is not None: warm_start = 'stage_c'  # the older spelling of a Stage C warm start
+        if warm_start not in WARM_STARTS: raise InputError(f"unknown warm start {warm_start!r}; choose one of {', '.join(map(str, WARM_STARTS))}")
+        self.warm_start = warm_start
+        self.warm_start_sigma = None if warm_start is None else float(warm_start_sigma or WARM_START_SIGMA[warm_start])
+        self.data_dir = data_dir
         self.weights = Path(weights) if weights is not None else default_model_dir()
         if not self.weights.is_dir(): raise InputError(f'no neural model weights at {self.weights} (train one with scripts/train.py and pass weights=...)')
         self.runtime = FoldRuntime.inference(n_steps, chunk_size)
@@ -417,7 +430,22 @@ class NeuralPredictor:
         if device: self.model.to(device)
         meta = json.loads((self.weights / 'config.json').read_text())
         self.training_cutoff = meta.get('train_cutoff')  # ISO date: only structures released before it were trained on
-        self.warm_start_sigma, self.use_msa = warm_start_sigma, use_msa
+        self.use_msa = use_msa
+
+    @cached_property
+    def start_predictor(self):
+        """The predictor whose C1' models are the warm starts ('templates' or 'baseline'), built on first use."""
+        if self.warm_start == 'templates':
+            from rna3d_kit.templates import TemplatePredictor
+            return TemplatePredictor(self.data_dir)
+        from rna3d_kit.baseline import GeometricBaseline
+        return GeometricBaseline()
+
+    def initial_atoms(self, target: Target, n_samples: int, seed: int) -> Tensor | None:
+        """`[n_samples, N, 5, 3]` warm-start atoms from template or baseline C1' models (None for noise / Stage C starts)."""
+        if self.warm_start in (None, 'stage_c'): return None
+        models = self.start_predictor.predict(target, n_samples=n_samples, seed=seed)
+        return warm_start_from_c1(torch.as_tensor(np.stack([m.c1 for m in models[:n_samples]]), dtype=torch.float32))
 
     def predict(self, target: Target, n_samples: int = 5, seed: int = 0) -> list[RNAStructure]:
         """`n_samples` structures; residue i is target residue i."""
@@ -427,4 +455,4 @@ class NeuralPredictor:
             if dt.date.fromisoformat(self.training_cutoff) > target.temporal_cutoff:
                 raise InputError(f'{target.target_id}: weights trained on structures up to {self.training_cutoff}, after the target cutoff {target.temporal_cutoff}')
         t = target if self.use_msa else replace(target, msa_path=None)
-        return self.model.predict(t, n_samples, seed, warm_start_sigma=self.warm_start_sigma)
+        return self.model.predict(t, n_samples, seed, warm_start_sigma=self.warm_start_sigma, x_init=self.initial_atoms(t, n_samples, seed))
