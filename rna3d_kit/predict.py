@@ -22,10 +22,12 @@ from .structure import RNAStructure, Target
 
 # %% auto #0
 __all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
-           'MIN_ATTEMPT_SECONDS', 'SPIRAL_STEP', 'LAST_RESORT', 'PREDICTOR_ERRORS', 'REPORT_COLUMNS',
-           'default_data_dir', 'load_predictor', 'check_msas', 'OutOfTime', 'time_limit', 'fallback_seconds',
-           'TimeBudget', 'spiral_c1', 'spiral_models', 'place_in_range', 'TargetRecord', 'predict_targets',
-           'write_models', 'run_report', 'write_run_report']
+           'MIN_ATTEMPT_SECONDS', 'SPIRAL_STEP', 'LAST_RESORT', 'MINIMISE_MODES', 'REBUILD_SECONDS_PER_NT',
+           'MINIMISE_SECONDS_PER_NT', 'FINISH_SHARE', 'PREDICTOR_ERRORS', 'REPORT_COLUMNS', 'default_data_dir',
+           'load_predictor', 'check_msas', 'OutOfTime', 'time_limit', 'fallback_seconds', 'TimeBudget', 'spiral_c1',
+           'spiral_models', 'place_in_range', 'finish_seconds', 'FinishPlan', 'plan_finish', 'FinishResult',
+           'numbered_as_target', 'finish_models', 'TargetRecord', 'predict_targets', 'write_models', 'run_report',
+           'write_run_report']
 
 # %% ../nbs/90_predict.ipynb #c004
 PREDICTORS = {
@@ -140,6 +142,99 @@ def place_in_range(samples: list[RNAStructure]) -> list[RNAStructure]:
     return out
 
 # %% ../nbs/90_predict.ipynb #c022
+MINIMISE_MODES = ('auto', 'on', 'off')
+REBUILD_SECONDS_PER_NT = 0.04  # s per residue and model, `rebuild_full_atom` (1,000 nt: 40 s; 135 nt: 1.6 s, busy 2-core machine)
+MINIMISE_SECONDS_PER_NT = {'vacuum': 0.10, 'obc2': 0.5, 'gbn2': 1.5}  # wall s per residue and model, 200 steps, 1 thread, busy machine (18_minimise: 0.05 CPU-s vacuum)
+FINISH_SHARE = 0.5  # at most this share of a target's allowance is planned for finishing its models
+
+def finish_seconds(n: int, n_models: int, minimised: bool = True, solvent: str = 'vacuum') -> float:
+    """Planned seconds to rebuild (and minimise) `n_models` models of `n` residues."""
+    return n * n_models * (REBUILD_SECONDS_PER_NT + (MINIMISE_SECONDS_PER_NT[solvent] if minimised else 0.0))
+
+@dataclass(frozen=True)
+class FinishPlan:
+    """What to do to one target's models: rebuild full-atom?, minimise?, planned seconds, why anything is skipped."""
+    rebuild: bool
+    minimise: bool
+    seconds: float = 0.0
+    note: str = ''
+
+def plan_finish(n: int, n_models: int,
+                mode: str,  # 'auto' | 'on' | 'off'
+                writing: bool,  # models are written to files
+                allowance: float | None,  # the target's seconds (None = no budget)
+                solvent: str = 'vacuum') -> FinishPlan:
+    """Decide how far to finish one target's models within its allowance."""
+    if mode not in MINIMISE_MODES: raise InputError(f"minimise must be one of {', '.join(MINIMISE_MODES)}, got {mode!r}")
+    if mode == 'on': return FinishPlan(True, True, finish_seconds(n, n_models, True, solvent))
+    if not writing: return FinishPlan(False, False)
+    full, rebuild = finish_seconds(n, n_models, mode == 'auto', solvent), finish_seconds(n, n_models, False)
+    if allowance is None or full <= FINISH_SHARE * allowance: return FinishPlan(True, mode == 'auto', full)
+    if rebuild <= FINISH_SHARE * allowance:
+        return FinishPlan(True, False, rebuild, f'minimisation not affordable (planned {full:.0f} s, allowance {allowance:.0f} s)')
+    return FinishPlan(False, False, 0.0, f"full-atom rebuild not affordable (planned {rebuild:.0f} s, allowance {allowance:.0f} s); C1' models written")
+
+# %% ../nbs/90_predict.ipynb #c026
+@dataclass
+class FinishResult:
+    """Per-target summary of finishing: models rebuilt/minimised, geometry before/after (means over minimised models)."""
+    full_atom: bool = False
+    minimised: int = 0  # models minimised successfully
+    seconds: float = 0.0
+    clashscore_before: float = float('nan')
+    clashscore_after: float = float('nan')
+    bond_outliers_before: float = float('nan')
+    bond_outliers_after: float = float('nan')
+    c1_shift: float = float('nan')  # Å, mean C1' RMSD moved by minimisation
+    note: str = ''
+
+def numbered_as_target(s: RNAStructure, target: Target) -> RNAStructure:
+    """`s` with the target's chain ids and residue numbers 1..N (the submission's `resid`)."""
+    if s.chain_ids == target.chains and s.res_nums == tuple(range(1, s.n + 1)): return s
+    return RNAStructure(s.sequence, s.coords, target.chains, None, None, s.name, s.confidence)
+
+def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
+                  solvent: str = 'vacuum',
+                  seconds: float | None = None,  # time allowed for finishing (None = no limit)
+                 ) -> tuple[list[RNAStructure], FinishResult]:
+    """Rebuild (and minimise) `samples` as `plan` says; returns the finished structures and a summary."""
+    from rna3d_kit.fullatom import rebuild_full_atom
+    from rna3d_kit.minimise import minimise
+    t0 = time.perf_counter()
+    samples = [numbered_as_target(s, target) for s in samples]
+    result = FinishResult(note=plan.note)
+    if not plan.rebuild: return samples, result
+    notes = [plan.note] if plan.note else []
+    try:
+        with time_limit(seconds):
+            rebuilt = [rebuild_full_atom(s) for s in samples]
+    except OutOfTime:
+        result.note = '; '.join(notes + [f"full-atom rebuild out of time after {seconds:.1f} s; C1' models kept"])
+        result.seconds = time.perf_counter() - t0
+        return samples, result
+    result.full_atom = True
+    reports, out = [], list(rebuilt)
+    if plan.minimise:
+        per_model = MINIMISE_SECONDS_PER_NT[solvent] * target.n
+        for k, s in enumerate(rebuilt):
+            left = None if seconds is None else seconds - (time.perf_counter() - t0)
+            if left is not None and left < per_model:
+                notes.append(f'time allowance reached after minimising {k} of {len(rebuilt)} models'); break
+            try:
+                with time_limit(left): out[k], rep = minimise(s, solvent=solvent)
+            except OutOfTime:
+                notes.append(f'minimisation of model {k + 1} out of time; it and the rest kept unminimised'); break
+            if rep.success: reports.append(rep)
+            else: notes.append(f'model {k + 1} kept unminimised ({rep.reason})')
+    if reports:
+        mean = lambda key: float(np.mean([getattr(r, key) for r in reports]))
+        result.clashscore_before, result.clashscore_after = mean('clashscore_before'), mean('clashscore_after')
+        result.bond_outliers_before, result.bond_outliers_after = mean('bond_outliers_before'), mean('bond_outliers_after')
+        result.c1_shift = mean('c1_rmsd_moved')
+    result.minimised, result.note, result.seconds = len(reports), '; '.join(notes), time.perf_counter() - t0
+    return out, result
+
+# %% ../nbs/90_predict.ipynb #c028
 @dataclass
 class TargetRecord:
     """What happened for one target: method used, seconds spent and allowed, confidence, and the fallback reason if any."""
@@ -150,6 +245,15 @@ class TargetRecord:
     fallback_reason: str = ''
     confidence: float = float('nan')  # mean per-residue confidence of the first structure (NaN = not given)
     allowance: float = float('nan')  # seconds the predictor was allowed (NaN = no budget)
+    full_atom: bool = False  # models rebuilt with every heavy atom
+    minimised: int = 0  # models minimised successfully
+    finish_seconds: float = 0.0  # of `seconds`, spent rebuilding and minimising
+    clashscore_before: float = float('nan')  # mean over minimised models
+    clashscore_after: float = float('nan')
+    bond_outliers_before: float = float('nan')
+    bond_outliers_after: float = float('nan')
+    c1_shift: float = float('nan')  # Å, mean C1' RMSD moved by minimisation (the submission's C1' are the moved ones)
+    finish_note: str = ''  # why models were not (all) rebuilt or minimised
 
 PREDICTOR_ERRORS = (Exception,)  # what a predictor may raise for one target without stopping the run
 
@@ -195,9 +299,13 @@ def predict_targets(targets: list[Target],
                     fallback=None,  # predictor (or list of them, tried in order) used when `predictor` fails; default: the geometric baseline
                     progress: bool = True,
                     time_budget: float | None = None,  # seconds for the whole run (None = no limit)
+                    minimise: str = 'auto',  # 'auto': finish written models when affordable | 'on': always, written or not | 'off'
+                    solvent: str = 'vacuum',  # minimisation solvent: 'vacuum' | 'obc2' | 'gbn2'
                    ) -> tuple[dict[str, np.ndarray], list[TargetRecord]]:
     """Predict every target; returns C1' coordinates `{target_id: [n_samples, N, 3]}` and one record per target."""
     if n_samples < 1: raise InputError(f'n_samples must be at least 1, got {n_samples}')
+    if minimise not in MINIMISE_MODES: raise InputError(f"minimise must be one of {', '.join(MINIMISE_MODES)}, got {minimise!r}")
+    if solvent not in MINIMISE_SECONDS_PER_NT: raise InputError(f"solvent must be one of {', '.join(MINIMISE_SECONDS_PER_NT)}, got {solvent!r}")
     if time_budget is not None and not time_budget > 0: raise InputError(f'time budget must be a positive number of seconds, got {time_budget}')
     if pdb_dir is not None: check_writable(Path(pdb_dir) / 'probe.pdb')
     budget = None if time_budget is None else TimeBudget(float(time_budget))
@@ -210,9 +318,11 @@ def predict_targets(targets: list[Target],
         bar.set_postfix_str(f'{target.target_id} ({target.n} nt)')
         t0 = time.perf_counter()
         allowance, held = budget.shares([t.n for t in targets[k:]]) if budget else (None, None)
+        plan = plan_finish(target.n, n_samples, minimise, pdb_dir is not None, allowance, solvent)
+        reserved = plan.seconds if budget is not None and minimise != 'on' else 0.0  # finishing time kept from the predictor
         reasons, samples = [], None
         for step, p in enumerate(chain):
-            limit = None if budget is None else (allowance if step == 0 else max(allowance - (time.perf_counter() - t0), 0) + held)
+            limit = None if budget is None else (allowance - reserved if step == 0 else max(allowance - (time.perf_counter() - t0), 0) + held)
             if limit is not None and limit < MIN_ATTEMPT_SECONDS:
                 reasons.append(f'{p.name}: no time left in the budget'); continue
             try:
@@ -227,30 +337,44 @@ def predict_targets(targets: list[Target],
             warn(f'{target.target_id}: {p.name} failed ({reasons[-1]}); using {following}')
             samples = None
         if samples is None: samples, method = spiral_models(target, n_samples), LAST_RESORT
-        samples = place_in_range(samples[:n_samples])
-        xyz = _check_samples(target, samples, n_samples)
+        samples = place_in_range([samples[i % len(samples)] for i in range(n_samples)])  # short answers repeat, as in _check_samples
+        room = None  # seconds for finishing
+        if plan.rebuild:
+            if budget is None: pass
+            elif minimise == 'on': room = max(budget.left() - sum(fallback_seconds(t.n) for t in targets[k + 1:]), 0.0)
+            else: room = max(allowance - (time.perf_counter() - t0), 0.0)
+            bar.set_postfix_str(f'{target.target_id} ({target.n} nt): full-atom models')
+        samples, done = finish_models(samples, target, plan, solvent, room)
+        xyz = _check_samples(target, samples, n_samples)  # C1' of the finished models: the files and the CSV agree
         coords[target.target_id] = xyz
-        if pdb_dir is not None: write_models(samples[:n_samples], target, pdb_dir)
+        if pdb_dir is not None: write_models(samples, target, pdb_dir)
         records.append(TargetRecord(target.target_id, target.n, method, time.perf_counter() - t0, '; '.join(reasons),
-                                    _sample_confidence(samples), float('nan') if allowance is None else allowance))
+                                    _sample_confidence(samples), float('nan') if allowance is None else allowance,
+                                    done.full_atom, done.minimised, done.seconds, done.clashscore_before, done.clashscore_after,
+                                    done.bond_outliers_before, done.bond_outliers_after, done.c1_shift, done.note))
     return coords, records
 
 def write_models(samples: list[RNAStructure], target: Target, pdb_dir: str | Path):
     """Write samples as `{target_id}_{k}.pdb` (1-based k), or `.cif` when PDB cannot hold them."""
     pdb_dir = Path(pdb_dir)
     for k, s in enumerate(samples, 1):
-        s = s if s.chain_ids == target.chains else RNAStructure(s.sequence, s.coords, target.chains, None, None, s.name, s.confidence)
-        if s.n > 9999 or any(len(c) > 1 for c in s.chain_ids): s.to_mmcif(pdb_dir / f'{target.target_id}_{k}.cif')
+        s = numbered_as_target(s, target)
+        if s.n > 9999 or s.atom_mask.sum() > 99999 or any(len(c) > 1 for c in s.chain_ids):  # PDB's 4-digit residue and 5-digit atom numbers, 1-letter chains
+            s.to_mmcif(pdb_dir / f'{target.target_id}_{k}.cif')
         else: s.to_pdb(pdb_dir / f'{target.target_id}_{k}.pdb')
 
-# %% ../nbs/90_predict.ipynb #c024
-REPORT_COLUMNS = ['target_id', 'length', 'method', 'seconds', 'allowance', 'confidence', 'fallback_reason']
+# %% ../nbs/90_predict.ipynb #c030
+REPORT_COLUMNS = ['target_id', 'length', 'method', 'seconds', 'allowance', 'confidence', 'fallback_reason',
+                  'full_atom', 'minimised', 'finish_seconds', 'clashscore_before', 'clashscore_after', 'c1_shift', 'finish_note']
 
 def run_report(records: list[TargetRecord]) -> 'pd.DataFrame':
-    """The per-run report table: target, length, method used, seconds spent and allowed, confidence, fallback reason."""
+    """The per-run report table: target, length, method, seconds spent and allowed, confidence, fallback reason, finishing."""
     import pandas as pd
     rows = [dict(target_id=r.target_id, length=r.n_residues, method=r.method, seconds=round(r.seconds, 2),
-                 allowance=round(r.allowance, 2), confidence=round(r.confidence, 4), fallback_reason=r.fallback_reason) for r in records]
+                 allowance=round(r.allowance, 2), confidence=round(r.confidence, 4), fallback_reason=r.fallback_reason,
+                 full_atom='yes' if r.full_atom else 'no', minimised=r.minimised, finish_seconds=round(r.finish_seconds, 2),
+                 clashscore_before=round(r.clashscore_before, 1), clashscore_after=round(r.clashscore_after, 1),
+                 c1_shift=round(r.c1_shift, 3), finish_note=r.finish_note) for r in records]
     return pd.DataFrame(rows, columns=REPORT_COLUMNS)
 
 def write_run_report(records: list[TargetRecord], path: str | Path) -> Path:
