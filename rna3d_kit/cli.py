@@ -43,21 +43,26 @@ def cmd_predict(args) -> int:
     seq_path = Path(args.sequences) if args.sequences else _demo_sequences()
     out = check_writable(args.output)
     report = check_writable(report_path(out, args.report))
+    if args.pdb_dir is not None: check_writable(Path(args.pdb_dir) / 'probe.pdb')
     if not args.time_budget > 0: raise InputError(f'--time-budget must be a positive number of seconds, got {args.time_budget}')
     if args.candidates is not None and args.method != 'ensemble': raise InputError('--candidates applies to --method ensemble only')
+    if args.weights is not None and args.method != 'neural': raise InputError('--weights applies to --method neural only')
     targets = check_msas(read_sequences(seq_path, unknown=args.unknown, msa_dir=args.msa_dir))
     data_dir = Path(args.data) if args.data else default_data_dir()
     if data_dir is not None and not data_dir.is_dir(): raise InputError(f'data folder {data_dir} does not exist')
-    predictor = load_predictor(args.method, data_dir=data_dir, **({} if args.candidates is None else dict(n_candidates=args.candidates)))
-    coords, records = predict_targets(targets, predictor, n_samples=args.n_samples, seed=args.seed,
-                                      pdb_dir=args.pdb_dir, progress=not args.quiet, time_budget=args.time_budget)
+    options = ({} if args.candidates is None else dict(n_candidates=args.candidates)) | ({} if args.weights is None else dict(weights=args.weights))
+    predictor = load_predictor(args.method, data_dir=data_dir, **options)  # reads (and checks) weights before any prediction
+    coords, records = predict_targets(targets, predictor, n_samples=args.n_samples, seed=args.seed, pdb_dir=args.pdb_dir,
+                                      progress=not args.quiet, time_budget=args.time_budget, minimise=args.minimise, solvent=args.solvent)
     frame = submission_frame(targets, {k: v[:5] for k, v in coords.items()})
     validate_submission(frame, targets)
     write_submission(out, frame)
     write_run_report(records, report)
-    n_fb = sum(bool(r.fallback_reason) for r in records)
+    n_fb, n_min = sum(bool(r.fallback_reason) for r in records), sum(r.minimised > 0 for r in records)
+    n_full = sum(r.full_atom for r in records)
     print(f'wrote {out} ({len(frame)} rows, {len(targets)} targets, method {predictor.name}'
-          + (f', {n_fb} fallbacks' if n_fb else '') + f') and the run report {report}', file=sys.stderr)
+          + (f', {n_fb} fallbacks' if n_fb else '') + (f', {n_full} full-atom ({n_min} minimised)' if n_full else '')
+          + f') and the run report {report}', file=sys.stderr)
     return 0
 
 def cmd_score(args) -> int:
@@ -79,7 +84,7 @@ def cmd_evaluate(args) -> int:
     from rna3d_kit.core import atomic_write
     if args.out: check_writable(args.out)
     table = evaluate(args.data, split=args.split, method=args.method, n_samples=args.n_samples, mode=args.mode,
-                     limit=args.limit, seed=args.seed, progress=not args.quiet)
+                     limit=args.limit, seed=args.seed, progress=not args.quiet, minimise=args.minimise, solvent=args.solvent)
     if args.out:
         with atomic_write(args.out) as f: table.to_csv(f, index=False)
     if args.json:
@@ -106,7 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f'time for the whole run, shared among targets by length (default {DEFAULT_TIME_BUDGET:.0f}: a Kaggle kernel)')
     pr.add_argument('--candidates', type=int, default=None, help='candidates drawn per target (--method ensemble; default 20)')
     pr.add_argument('--report', default=None, help='per-run report CSV (default: {submission stem}_report.csv beside it)')
-    pr.add_argument('--pdb-dir', default=None, help='also write every model as PDB/mmCIF here')
+    pr.add_argument('--pdb-dir', default=None, help='also write every model here, full-atom, as PDB (mmCIF when PDB cannot hold it)')
+    pr.add_argument('--minimise', choices=['auto', 'on', 'off'], default='auto',
+                    help="OpenMM minimisation of the full-atom models: auto = the --pdb-dir models when the time budget allows; "
+                         "on = every target's models, written or not; off = never (default auto)")
+    pr.add_argument('--solvent', choices=['vacuum', 'obc2', 'gbn2'], default='vacuum', help='minimisation solvent model (default vacuum)')
+    pr.add_argument('--weights', default=None, help='weights folder of --method neural (default: the shipped model)')
     pr.add_argument('--msa-dir', default=None, help='folder of {target_id}.MSA.fasta files (default: MSA/ beside the sequences CSV)')
     pr.add_argument('--unknown', default=None, metavar='BASE', help='stand-in base for letters other than ACGU (default: error)')
     pr.add_argument('--seed', type=int, default=0)
@@ -124,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument('--n-samples', type=int, default=5)
     ev.add_argument('--mode', choices=['part2', 'part1'], default='part2')
     ev.add_argument('--limit', type=int, default=None, help='only the first N targets')
+    ev.add_argument('--minimise', choices=['auto', 'on', 'off'], default='auto',
+                    help="on = score the C1' of rebuilt, minimised models (the full pipeline); auto/off = the predictor's C1'")
+    ev.add_argument('--solvent', choices=['vacuum', 'obc2', 'gbn2'], default='vacuum')
     ev.add_argument('--out', default=None, help='write the per-target table as CSV')
     ev.add_argument('--seed', type=int, default=0)
     ev.add_argument('--json', action='store_true')

@@ -37,6 +37,8 @@ def evaluate(data_dir: str | Path,  # Kaggle-layout folder with {split}_sequence
              seed: int = 0,
              progress: bool = True,
              predictor=None,  # an already built predictor (overrides `method`)
+             minimise: str = 'auto',  # 'on': score rebuilt, minimised models (the full pipeline); 'auto'/'off': the predictor's C1'
+             solvent: str = 'vacuum',  # minimisation solvent
             ) -> pd.DataFrame:
     """Predict and score every target of `split`; one row per target with TM-score, method and seconds."""
     seq_path, label_path = split_files(data_dir, split)
@@ -44,7 +46,8 @@ def evaluate(data_dir: str | Path,  # Kaggle-layout folder with {split}_sequence
     if limit is not None: targets = targets[:limit]
     check_msas(targets)
     predictor = predictor or load_predictor(method, data_dir=data_dir)
-    coords, records = predict_targets(targets, predictor, n_samples=max(n_samples, 5), seed=seed, progress=progress)
+    coords, records = predict_targets(targets, predictor, n_samples=max(n_samples, 5), seed=seed, progress=progress,
+                                      minimise=minimise, solvent=solvent)
     labels = read_labels(label_path)
     rows = []
     for t, rec in zip(targets, records):
@@ -52,7 +55,8 @@ def evaluate(data_dir: str | Path,  # Kaggle-layout folder with {split}_sequence
         lab = labels[t.target_id]
         tm = score_target(coords[t.target_id][:5], lab.coords, mode=mode, sequence=t.sequence)
         rows.append(dict(target_id=t.target_id, length=t.n, tm=float(tm), method=rec.method, seconds=round(rec.seconds, 2),
-                         fallback_reason=rec.fallback_reason, temporal_cutoff=t.temporal_cutoff))
+                         fallback_reason=rec.fallback_reason, temporal_cutoff=t.temporal_cutoff,
+                         minimised=rec.minimised, finish_seconds=round(rec.finish_seconds, 2), c1_shift=round(rec.c1_shift, 3)))
     return pd.DataFrame(rows)
 
 def summary_line(table: pd.DataFrame, mode: str = 'part2') -> str:

@@ -23,11 +23,11 @@ from .structure import RNAStructure, Target
 # %% auto #0
 __all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
            'MIN_ATTEMPT_SECONDS', 'SPIRAL_STEP', 'LAST_RESORT', 'MINIMISE_MODES', 'REBUILD_SECONDS_PER_NT',
-           'MINIMISE_SECONDS_PER_NT', 'FINISH_SHARE', 'PREDICTOR_ERRORS', 'REPORT_COLUMNS', 'default_data_dir',
-           'load_predictor', 'check_msas', 'OutOfTime', 'time_limit', 'fallback_seconds', 'TimeBudget', 'spiral_c1',
-           'spiral_models', 'place_in_range', 'finish_seconds', 'FinishPlan', 'plan_finish', 'FinishResult',
-           'numbered_as_target', 'finish_models', 'TargetRecord', 'predict_targets', 'write_models', 'run_report',
-           'write_run_report']
+           'MINIMISE_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_MODEL', 'FINISH_SHARE', 'PREDICTOR_ERRORS',
+           'REPORT_COLUMNS', 'default_data_dir', 'load_predictor', 'check_msas', 'OutOfTime', 'time_limit',
+           'fallback_seconds', 'TimeBudget', 'spiral_c1', 'spiral_models', 'place_in_range', 'finish_seconds',
+           'FinishPlan', 'plan_finish', 'FinishResult', 'numbered_as_target', 'finish_models', 'TargetRecord',
+           'predict_targets', 'write_models', 'run_report', 'write_run_report']
 
 # %% ../nbs/90_predict.ipynb #c004
 PREDICTORS = {
@@ -145,11 +145,13 @@ def place_in_range(samples: list[RNAStructure]) -> list[RNAStructure]:
 MINIMISE_MODES = ('auto', 'on', 'off')
 REBUILD_SECONDS_PER_NT = 0.04  # s per residue and model, `rebuild_full_atom` (1,000 nt: 40 s; 135 nt: 1.6 s, busy 2-core machine)
 MINIMISE_SECONDS_PER_NT = {'vacuum': 0.10, 'obc2': 0.5, 'gbn2': 1.5}  # wall s per residue and model, 200 steps, 1 thread, busy machine (18_minimise: 0.05 CPU-s vacuum)
+MINIMISE_SECONDS_PER_MODEL = 1.5  # fixed cost of one minimisation (force field, hydrogens, context); dominates below ~20 nt
 FINISH_SHARE = 0.5  # at most this share of a target's allowance is planned for finishing its models
 
 def finish_seconds(n: int, n_models: int, minimised: bool = True, solvent: str = 'vacuum') -> float:
     """Planned seconds to rebuild (and minimise) `n_models` models of `n` residues."""
-    return n * n_models * (REBUILD_SECONDS_PER_NT + (MINIMISE_SECONDS_PER_NT[solvent] if minimised else 0.0))
+    per_model = n * REBUILD_SECONDS_PER_NT + ((MINIMISE_SECONDS_PER_MODEL + n * MINIMISE_SECONDS_PER_NT[solvent]) if minimised else 0.0)
+    return n_models * per_model
 
 @dataclass(frozen=True)
 class FinishPlan:
@@ -215,7 +217,7 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
     result.full_atom = True
     reports, out = [], list(rebuilt)
     if plan.minimise:
-        per_model = MINIMISE_SECONDS_PER_NT[solvent] * target.n
+        per_model = MINIMISE_SECONDS_PER_MODEL + MINIMISE_SECONDS_PER_NT[solvent] * target.n
         for k, s in enumerate(rebuilt):
             left = None if seconds is None else seconds - (time.perf_counter() - t0)
             if left is not None and left < per_model:
