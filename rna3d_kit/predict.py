@@ -177,6 +177,8 @@ def plan_finish(n: int, n_models: int,
     return FinishPlan(False, False, 0.0, f"full-atom rebuild not affordable (planned {rebuild:.0f} s, allowance {allowance:.0f} s); C1' models written")
 
 # %% ../nbs/90_predict.ipynb #c026
+PREDICTOR_ERRORS = (Exception,)  # what a predictor (or finishing a model) may raise for one target without stopping the run
+
 @dataclass
 class FinishResult:
     """Per-target summary of finishing: models rebuilt/minimised, geometry before/after (means over minimised models)."""
@@ -210,8 +212,9 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
     try:
         with time_limit(seconds):
             rebuilt = [rebuild_full_atom(s) for s in samples]
-    except OutOfTime:
-        result.note = '; '.join(notes + [f"full-atom rebuild out of time after {seconds:.1f} s; C1' models kept"])
+    except (OutOfTime, *PREDICTOR_ERRORS) as e:  # finishing is optional: the C1' models must survive any failure of it
+        why = f'out of time after {seconds:.1f} s' if isinstance(e, OutOfTime) else f'failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""})'
+        result.note = '; '.join(notes + [f"full-atom rebuild {why}; C1' models kept"])
         result.seconds = time.perf_counter() - t0
         return samples, result
     result.full_atom = True
@@ -226,6 +229,8 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
                 with time_limit(left): out[k], rep = minimise(s, solvent=solvent)
             except OutOfTime:
                 notes.append(f'minimisation of model {k + 1} out of time; it and the rest kept unminimised'); break
+            except PREDICTOR_ERRORS as e:  # the minimiser keeps its own known failures; anything else keeps the rebuilt model too
+                notes.append(f'model {k + 1} kept unminimised ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""})'); continue
             if rep.success: reports.append(rep)
             else: notes.append(f'model {k + 1} kept unminimised ({rep.reason})')
     if reports:
@@ -257,7 +262,6 @@ class TargetRecord:
     c1_shift: float = float('nan')  # Å, mean C1' RMSD moved by minimisation (the submission's C1' are the moved ones)
     finish_note: str = ''  # why models were not (all) rebuilt or minimised
 
-PREDICTOR_ERRORS = (Exception,)  # what a predictor may raise for one target without stopping the run
 
 def _check_samples(target: Target, samples: list[RNAStructure], n_samples: int) -> np.ndarray:
     """C1' coordinates `[n_samples, N, 3]` of the samples, or a ValueError saying what is wrong."""
