@@ -20,13 +20,14 @@ from .primitives import GatedAttention, Linear, mask_bias
 from .structure import ATOM_SLOT, C1_INDEX, MAX_ATOMS
 
 # %% auto #0
-__all__ = ['DIFFUSION_ATOMS', 'N_DIFFUSION_ATOMS', 'DIFFUSION_C1', 'FRAME_ATOMS', 'SIGMA_DATA', 'diffusion_atom_slots',
-           'fill_missing_atoms', 'select_diffusion_atoms', 'to_residue_slots', 'warm_start_from_c1', 'edm_c_skip',
-           'edm_c_out', 'edm_c_in', 'edm_c_noise', 'edm_loss_weight', 'sample_training_sigma',
-           'inference_noise_schedule', 'random_rotation', 'masked_centre', 'centre_random_augmentation',
-           'fourier_embedding', 'AdaptiveLayerNorm', 'ConditionedAttention', 'ConditionedTransition',
-           'DiffusionTransformerBlock', 'residue_frames', 'geometry_features', 'channel_first_linear',
-           'DiffusionConfig', 'ConditioningCache', 'DiffusionTrainingOutput', 'SamplerConfig', 'DiffusionModule']
+__all__ = ['DIFFUSION_ATOMS', 'N_DIFFUSION_ATOMS', 'DIFFUSION_C1', 'FRAME_ATOMS', 'SIGMA_DATA', 'STEER_CLASH_MAX_N', 'RG_FACTORS',
+           'diffusion_atom_slots', 'fill_missing_atoms', 'select_diffusion_atoms', 'to_residue_slots',
+           'warm_start_from_c1', 'edm_c_skip', 'edm_c_out', 'edm_c_in', 'edm_c_noise', 'edm_loss_weight',
+           'sample_training_sigma', 'inference_noise_schedule', 'random_rotation', 'masked_centre',
+           'centre_random_augmentation', 'fourier_embedding', 'AdaptiveLayerNorm', 'ConditionedAttention',
+           'ConditionedTransition', 'DiffusionTransformerBlock', 'residue_frames', 'geometry_features',
+           'channel_first_linear', 'DiffusionConfig', 'ConditioningCache', 'DiffusionTrainingOutput', 'SamplerConfig',
+           'DiffusionModule', 'C1Restraints', 'c1_restraints', 'restraint_energy', 'RestraintGuide']
 
 # %% ../nbs/15_diffusion.ipynb #c005
 DIFFUSION_ATOMS = ("P", "C4'", "C1'", "N*", "C*")  # N*, C*: glycosidic N and chi's 4th atom (GLYCOSIDIC_ATOMS)
@@ -399,6 +400,7 @@ class DiffusionModule(nn.Module):
                x_init: Tensor | None = None,  # [*, N, 5, 3] or [*, S, N, 5, 3] warm start (Stage C / template), Å
                sigma_start: float | None = None,  # Å: warm start noised to the first schedule level <= this
                progress: bool = False,
+               guide=None,  # optional steering `guide(x_denoised [*, S, N, 5, 3], σ) -> x_denoised` (e.g. `RestraintGuide`)
               ) -> Tensor:
         """AF3 Alg 18 from noise (or from `x_init` noised to `sigma_start`): coordinates `[*, S, N, 5, 3]`."""
         cfg = self.config
@@ -429,5 +431,87 @@ class DiffusionModule(nn.Module):
             t_hat = c_prev * (gamma + 1)
             x_noisy = x + sampler.noise_scale * math.sqrt(max(t_hat ** 2 - c_prev ** 2, 0.0)) * randn()
             x_den = self(x_noisy, torch.full(shape[:-3], t_hat, dtype=dtype, device=device), cache)
+            if guide is not None: x_den = guide(x_den, t_hat)
             x = x_noisy + sampler.step_scale * (c_tau - t_hat) * (x_noisy - x_den) / t_hat
         return torch.where(mask[..., None, None].bool(), x, torch.zeros_like(x))
+
+# %% ../nbs/15_diffusion.ipynb #c024
+STEER_CLASH_MAX_N = 1500  # residues: above this the all-pairs clash term (N² per gradient step) is left out
+RG_FACTORS = (0.9, 1.2)  # compactness window: Rg of folded RNAs ≈ 5.5 N^(1/3) Å (Hyeon, Dima & Thirumalai 2006)
+
+@dataclass(frozen=True)
+class C1Restraints:
+    """Flat-bottom C1'–C1' distance restraints `lower ≤ |x_i − x_j| ≤ upper` plus a clash distance for the rest."""
+    pairs: Tensor  # [R, 2] long residue indices
+    lower: Tensor  # [R] Å
+    upper: Tensor  # [R] Å
+    weight: Tensor  # [R]
+    bonded: Tensor  # [N, N] bool, pairs exempt from the clash term (a residue with itself and its chain neighbours)
+    clash: float = 4.0  # Å, closest allowed approach of residues that are not bonded
+    clash_weight: float = 3.0
+    rg_range: tuple | None = None  # Å, flat-bottom range of the radius of gyration (None = no compactness term)
+    rg_weight: float = 1.0  # per residue
+
+    @property
+    def n(self) -> int: return self.bonded.shape[-1]
+
+def c1_restraints(partner,  # [N] Stage A partner index (-1 unpaired)
+                  chain_start=None,  # [N] bool, True where a new chain starts (no bond to the residue before)
+                  stem_slack: float = 0.5,  # Å either side of each A-form stem distance
+                  rg_factors: tuple | None = RG_FACTORS,  # radius of gyration kept within these multiples of 5.5 N^(1/3) Å
+                 ) -> C1Restraints:
+    """Bond, stem and clash restraints of a target from its secondary structure."""
+    from rna3d_kit.baseline import C1_GEOMETRY, BOND_WEIGHT, RG_COMPACT, stem_restraints
+    partner = torch.as_tensor(partner, dtype=torch.long)
+    n = partner.shape[0]
+    chain_start = torch.zeros(n, dtype=torch.bool) if chain_start is None else torch.as_tensor(chain_start, dtype=torch.bool)
+    bond_i = torch.nonzero(~chain_start[1:]).flatten()
+    bonds = torch.stack([bond_i, bond_i + 1], 1)
+    st_idx, st_d = stem_restraints(partner.numpy())
+    st_idx, st_d = torch.as_tensor(st_idx, dtype=torch.long).reshape(-1, 2), torch.as_tensor(st_d, dtype=torch.float32)
+    lo, hi = C1_GEOMETRY['bond_range']
+    bonded = torch.eye(n, dtype=torch.bool)
+    bonded[bonds[:, 0], bonds[:, 1]] = bonded[bonds[:, 1], bonds[:, 0]] = True
+    return C1Restraints(pairs=torch.cat([bonds, st_idx]),
+                        lower=torch.cat([torch.full((len(bonds),), float(lo)), st_d - stem_slack]),
+                        upper=torch.cat([torch.full((len(bonds),), float(hi)), st_d + stem_slack]),
+                        weight=torch.cat([torch.full((len(bonds),), float(BOND_WEIGHT)), torch.ones(len(st_d))]),
+                        bonded=bonded, clash=float(C1_GEOMETRY['clash']),
+                        rg_range=None if rg_factors is None else tuple(f * RG_COMPACT * n ** (1 / 3) for f in rg_factors))
+
+def restraint_energy(c1: Tensor,  # [*, N, 3] C1' coordinates, Å
+                     r: C1Restraints) -> Tensor:
+    """`[*]` restraint energy: Σ w (below lower or above upper)² + clash weight · Σ (clash − d)² over non-bonded pairs."""
+    d = (c1[..., r.pairs[:, 0], :] - c1[..., r.pairs[:, 1], :]).norm(dim=-1)
+    w = r.weight.to(c1)
+    e = (w * (F.relu(r.lower.to(c1) - d) ** 2 + F.relu(d - r.upper.to(c1)) ** 2)).sum(-1)
+    if r.n <= STEER_CLASH_MAX_N:
+        dd = torch.cdist(c1, c1)
+        overlap = F.relu(r.clash - dd).masked_fill(r.bonded.to(c1.device), 0.0)
+        e = e + 0.5 * r.clash_weight * (overlap ** 2).sum((-1, -2))  # each pair counted twice in the square matrix
+    if r.rg_range is not None:
+        rg = (c1 - c1.mean(-2, keepdim=True)).square().sum(-1).mean(-1).sqrt()
+        e = e + r.rg_weight * r.n * (F.relu(r.rg_range[0] - rg) ** 2 + F.relu(rg - r.rg_range[1]) ** 2)
+    return e
+
+@dataclass(frozen=True)
+class RestraintGuide:
+    """Steering for `DiffusionModule.sample`: gradient steps on `restraint_energy` of the denoised C1' atoms."""
+    restraints: C1Restraints
+    steps: int = 20  # gradient steps per sampler step
+    rate: float = 0.05  # Å per unit gradient
+    max_move: float = 1.0  # Å, cap on one residue's move per gradient step
+
+    def __call__(self, x: Tensor,  # [*, N, 5, 3] denoised atoms
+                 sigma: float = 0.0) -> Tensor:
+        """`x` with every residue moved rigidly by its C1' displacement after `steps` capped gradient steps."""
+        c1_start = x[..., DIFFUSION_C1, :].detach()
+        c1 = c1_start.clone()
+        with torch.enable_grad():
+            for _ in range(self.steps):
+                c1.requires_grad_(True)
+                grad, = torch.autograd.grad(restraint_energy(c1, self.restraints).sum(), c1)
+                step = self.rate * grad
+                step = step * (self.max_move / step.norm(dim=-1, keepdim=True).clamp(min=self.max_move))
+                c1 = (c1 - step).detach()
+        return x + (c1 - c1_start).unsqueeze(-2)

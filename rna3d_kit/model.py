@@ -17,7 +17,8 @@ from torch import Tensor, nn
 
 from .core import InputError, atomic_write, package_data_dir
 from .diffusion import (DiffusionConfig, DiffusionModule, DiffusionTrainingOutput, SamplerConfig,
-                                 select_diffusion_atoms, to_residue_slots, warm_start_from_c1)
+                                 select_diffusion_atoms, to_residue_slots, warm_start_from_c1,
+                                 RestraintGuide, c1_restraints)
 from .merger import (DiffusionConditioning, MergerConfig, ResidueIndexMap, UnifiedLatentMerger,
                               gather_merger_inputs, identity_rows, token_rows)
 from .nerf import build_atoms
@@ -270,6 +271,7 @@ class RNAFoldModel(nn.Module):
                warm_start_sigma: float | None = None,  # Å: start from Stage C atoms noised to this level; None = from noise
                x_init: Tensor | None = None,  # [B, N, 5, 3] other warm start (e.g. template atoms); needs warm_start_sigma
                runtime: FoldRuntime | None = None, progress: bool = False,
+               guide=None,  # sampler steering, e.g. `diffusion.RestraintGuide` (one target)
               ) -> Tensor:
         """Diffusion-atom coordinates `[B, S, N, 5, 3]` in Å."""
         rt = runtime or self.runtime
@@ -279,7 +281,7 @@ class RNAFoldModel(nn.Module):
             x_init = torch.stack([F.pad(select_diffusion_atoms(out.stage_c_coords[b, :len(s)], s)[0], (0, 0, 0, 0, 0, features.n - len(s)))
                                   for b, s in enumerate(features.sequences)])
         return self.diffusion.sample(out.conditioning, n_samples, rt.sampler, seed, x_init=x_init,
-                                     sigma_start=warm_start_sigma, progress=progress)
+                                     sigma_start=warm_start_sigma, progress=progress, guide=guide)
 
     def predict(self, target: Target, n_samples: int = 5, seed: int = 0,
                 adjacency=None,  # [N, N]; None = ViennaRNA base-pair probabilities
@@ -288,11 +290,15 @@ class RNAFoldModel(nn.Module):
                 warm_start_sigma: float | None = None,  # Å: start the sampler at this noise level (Stage C atoms unless `x_init`)
                 x_init: Tensor | None = None,  # [N, 5, 3] or [n_samples, N, 5, 3] other warm start, Å (e.g. `warm_start_from_c1`)
                 runtime: FoldRuntime | None = None,
+                steer: bool = False,  # steer the sampler with C1' bond/stem/clash restraints from the Stage A structure
                ) -> list[RNAStructure]:
         """`n_samples` structures of `target` (C1' and the other diffusion atoms in their slots)."""
-        if adjacency is None:
-            from rna3d_kit.adjacency import fold
-            adjacency = fold(target.sequence, target.chain_ids).adjacency
+        from rna3d_kit.adjacency import fold, partner_from_adjacency
+        if adjacency is None: adjacency = fold(target.sequence, target.chain_ids).adjacency
+        guide = None
+        if steer:
+            chains = np.asarray(target.chains)
+            guide = RestraintGuide(c1_restraints(partner_from_adjacency(np.asarray(adjacency)), np.r_[True, chains[1:] != chains[:-1]]))
         if msa is None and target.msa_path is not None:
             from rna3d_kit.kaggle_io import read_msa
             msa = read_msa(target.msa_path, query=target.sequence, max_depth=self.config.trunk.max_msa_rows)
@@ -302,7 +308,7 @@ class RNAFoldModel(nn.Module):
             feats = collate_fold_features([fold_features(target, adjacency, msa, templates, kmer=self.config.stage_b_kmer)])
             device = next(self.parameters()).device
             x_init = None if x_init is None else torch.as_tensor(x_init, dtype=self._dtype, device=device)[None]
-            x = self.sample(feats.to(device), n_samples, seed, warm_start_sigma, x_init=x_init, runtime=runtime)[0].float().cpu()
+            x = self.sample(feats.to(device), n_samples, seed, warm_start_sigma, x_init=x_init, runtime=runtime, guide=guide)[0].float().cpu()
         finally:
             self.train(was_training)
         coords = to_residue_slots(x, target.sequence).numpy()
@@ -417,6 +423,7 @@ class NeuralPredictor:
                  warm_start_sigma: float | None = None,  # Å: noise level the warm start is put at (default WARM_START_SIGMA[warm_start])
                  chunk_size: int | None = 32,  # trunk chunking (memory)
                  use_msa: bool = True,  # read target.msa_path when set
+                 steer: bool = True,  # steer sampling with Stage A C1' restraints (`diffusion.RestraintGuide`)
                  device: str | None = None):
         if warm_start is None and warm_start_sigma is not None: warm_start = 'stage_c'  # the older spelling of a Stage C warm start
         if warm_start not in WARM_STARTS: raise InputError(f"unknown warm start {warm_start!r}; choose one of {', '.join(map(str, WARM_STARTS))}")
@@ -430,7 +437,7 @@ class NeuralPredictor:
         if device: self.model.to(device)
         meta = json.loads((self.weights / 'config.json').read_text())
         self.training_cutoff = meta.get('train_cutoff')  # ISO date: only structures released before it were trained on
-        self.use_msa = use_msa
+        self.use_msa, self.steer = use_msa, steer
 
     @cached_property
     def start_predictor(self):
@@ -455,4 +462,5 @@ class NeuralPredictor:
             if dt.date.fromisoformat(self.training_cutoff) > target.temporal_cutoff:
                 raise InputError(f'{target.target_id}: weights trained on structures up to {self.training_cutoff}, after the target cutoff {target.temporal_cutoff}')
         t = target if self.use_msa else replace(target, msa_path=None)
-        return self.model.predict(t, n_samples, seed, warm_start_sigma=self.warm_start_sigma, x_init=self.initial_atoms(t, n_samples, seed))
+        return self.model.predict(t, n_samples, seed, warm_start_sigma=self.warm_start_sigma, x_init=self.initial_atoms(t, n_samples, seed),
+                                  steer=self.steer)
