@@ -81,14 +81,16 @@ def run_kernel(paths: KagglePaths | None = None,  # default: `kaggle_paths()`
                n_samples: int = 5,  # structures per target
                seed: int = 0,
                interactive_limit: int | None = None,  # outside the rerun, predict only this many targets
+               time_budget: float | None = None,  # seconds for all targets (default: `rna3d_kit.predict.DEFAULT_TIME_BUDGET`)
                progress: bool = True,
               ):
     """Predict every test target and write the validated `submission.csv`; returns the per-target report."""
     import pandas as pd
     from rna3d_kit.kaggle_io import read_sequences, submission_frame, validate_submission, write_submission
-    from rna3d_kit.predict import DEFAULT_METHOD, check_msas, load_predictor, predict_targets
+    from rna3d_kit.predict import DEFAULT_METHOD, DEFAULT_TIME_BUDGET, check_msas, load_predictor, predict_targets
     paths = paths or kaggle_paths()
     method = method or DEFAULT_METHOD
+    time_budget = DEFAULT_TIME_BUDGET if time_budget is None else time_budget
     if not paths.test_sequences.is_file(): raise InputError(f'no test sequences at {paths.test_sequences}')
     check_writable(paths.submission); check_writable(paths.report)
     targets = check_msas(read_sequences(paths.test_sequences, msa_dir=paths.msa_dir))
@@ -96,7 +98,7 @@ def run_kernel(paths: KagglePaths | None = None,  # default: `kaggle_paths()`
     if not rerun and interactive_limit is not None: targets = targets[:interactive_limit]
     t0 = time.perf_counter()
     predictor = load_predictor(method, data_dir=paths.competition_dir, **predictor_options(method, paths))
-    coords, records = predict_targets(targets, predictor, n_samples=n_samples, seed=seed, progress=progress)
+    coords, records = predict_targets(targets, predictor, n_samples=n_samples, seed=seed, progress=progress, time_budget=time_budget)
     frame = submission_frame(targets, {k: v[:5] for k, v in coords.items()})
     validate_submission(frame, targets)
     write_submission(paths.submission, frame)
