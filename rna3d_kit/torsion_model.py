@@ -22,19 +22,21 @@ from .core import InputError, clean_sequence, package_data_dir
 from .geometry import PSEUDO_NAMES as PSEUDO_TORSION_NAMES, TORSION_NAMES  # one angle order for Stages B and C
 
 # %% auto #0
-__all__ = ['ANGLE_NAMES', 'PUCKER_CLASSES', 'PUCKER_DELTA_SPLIT', 'SPECIAL_TOKENS', 'PAD_ID', 'UNK_ID', 'CLS_ID', 'SEP_ID',
-           'MASK_ID', 'BASE_INDEX', 'PAIR_THRESHOLD', 'N_OFFSET_BUCKETS', 'WEIGHT_FILES', 'LORA_ATTENTION_TARGETS',
-           'LORA_FFN_TARGETS', 'HEAD_MODULES', 'pucker_class_from_delta', 'kmer_vocab', 'KmerTokenizer', 'read_vocab',
-           'check_adjacency', 'partner_features', 'TorsionBertConfig', 'small_torsion_config', 'TorsionOutput',
-           'AdjacencyEncoder', 'TorsionBertModel', 'decode_angles', 'predict_torsions_batch', 'predict_torsions',
-           'check_checkpoint_folder', 'save_torsion_model', 'load_torsion_model', 'default_torsion_model_dir',
-           'load_default_torsion_model', 'load_dnabert_base', 'add_lora', 'parameter_report', 'save_lora', 'load_lora',
-           'qlora_support', 'load_torsion_model_4bit']
+__all__ = ['ANGLE_NAMES', 'PUCKER_CLASSES', 'PUCKER_DELTA_SPLIT', 'DISTRIBUTION_NAMES', 'SPECIAL_TOKENS', 'PAD_ID', 'UNK_ID',
+           'CLS_ID', 'SEP_ID', 'MASK_ID', 'BASE_INDEX', 'PAIR_THRESHOLD', 'N_OFFSET_BUCKETS', 'WEIGHT_FILES',
+           'LORA_ATTENTION_TARGETS', 'LORA_FFN_TARGETS', 'HEAD_MODULES', 'pucker_class_from_delta', 'kmer_vocab',
+           'KmerTokenizer', 'read_vocab', 'check_adjacency', 'partner_features', 'TorsionBertConfig',
+           'small_torsion_config', 'TorsionOutput', 'AdjacencyEncoder', 'TorsionBertModel', 'decode_angles',
+           'bin_centres', 'angle_bin_targets', 'mae_optimal_angles', 'decode_angle_bins', 'predict_torsions_batch',
+           'predict_torsions', 'check_checkpoint_folder', 'save_torsion_model', 'load_torsion_model',
+           'default_torsion_model_dir', 'load_default_torsion_model', 'load_dnabert_base', 'add_lora',
+           'parameter_report', 'save_lora', 'load_lora', 'qlora_support', 'load_torsion_model_4bit']
 
 # %% ../nbs/07_torsion_model.ipynb #c004
 ANGLE_NAMES = TORSION_NAMES + PSEUDO_TORSION_NAMES  # column order of every angle array of this module
 PUCKER_CLASSES = ("C3'-endo", "C2'-endo")  # class 0, class 1
 PUCKER_DELTA_SPLIT = 115.0  # degrees: δ below -> C3'-endo, above -> C2'-endo (modes at ~80° and ~145°)
+DISTRIBUTION_NAMES = ANGLE_NAMES + ('pucker_phase',)  # channels of the optional binned head: 9 angles + phase P
 
 def pucker_class_from_delta(delta_deg: np.ndarray,  # [*] δ in degrees, NaN where unknown
                            ) -> np.ndarray:
@@ -130,6 +132,7 @@ class TorsionBertConfig(BertConfig):
     angle_names: list[str] | tuple[str, ...] = ANGLE_NAMES  # one (sin, cos) output pair each
     n_pucker_classes: int = 2  # C3'-endo, C2'-endo
     use_adjacency: bool = True  # partner embeddings + attention bias from the adjacency
+    angle_bins: int = 0  # bins of the distribution head over `DISTRIBUTION_NAMES` (0 = no such head)
 
 def small_torsion_config(hidden_size: int = 96,  # width (TorsionBERT: 768)
                          num_hidden_layers: int = 3,  # depth (TorsionBERT: 12)
@@ -148,6 +151,7 @@ class TorsionOutput(ModelOutput):
     """Stage B outputs in token positions (position i + 1 = residue i)."""
     angle_sincos: torch.FloatTensor | None = None  # [B, L, n_angles, 2] unnormalised (sin, cos)
     pucker_logits: torch.FloatTensor | None = None  # [B, L, n_pucker_classes]
+    angle_bin_logits: torch.FloatTensor | None = None  # [B, L, 10, angle_bins] (None without the distribution head)
     last_hidden_state: torch.FloatTensor | None = None  # [B, L, hidden]
 
 class AdjacencyEncoder(nn.Module):
@@ -172,6 +176,7 @@ class TorsionBertModel(PreTrainedModel):
     """BERT over k-mer tokens + adjacency -> (sin, cos) of every torsion and the sugar pucker per residue."""
     config_class = TorsionBertConfig
     base_model_prefix = 'bert'
+    _keys_to_ignore_on_load_unexpected = [r'^angle_bin_head\.']  # a saved distribution head, loaded without it on purpose
     _supports_sdpa = True
     _supports_attention_backend = True
 
@@ -183,6 +188,10 @@ class TorsionBertModel(PreTrainedModel):
         self.angle_head = nn.Sequential(nn.Linear(h, h), nn.GELU(), nn.LayerNorm(h, eps=config.layer_norm_eps),
                                         nn.Linear(h, 2 * len(config.angle_names)))
         self.pucker_head = nn.Linear(h, config.n_pucker_classes)
+        if config.angle_bins < 0: raise InputError(f'angle_bins must be >= 0, got {config.angle_bins}')
+        if config.angle_bins:  # only built when asked for: no extra keys in the default state dict
+            self.angle_bin_head = nn.Sequential(nn.Linear(h, h), nn.GELU(), nn.LayerNorm(h, eps=config.layer_norm_eps),
+                                                nn.Linear(h, len(DISTRIBUTION_NAMES) * config.angle_bins))
         self.register_buffer('token_base', torch.from_numpy(KmerTokenizer(config.kmer).token_bases()), persistent=False)
         self.post_init()
 
@@ -207,7 +216,7 @@ class TorsionBertModel(PreTrainedModel):
                 attention_mask: torch.Tensor | None = None,  # [B, L] 1 = token, 0 = padding
                 adjacency: torch.Tensor | None = None,  # [B, L, L] pair probabilities in token positions; None = no pairs
                 **kwargs) -> TorsionOutput:
-        """Angle (sin, cos) `[B, L, n_angles, 2]` and pucker logits `[B, L, 2]` in token positions."""
+        """Angle (sin, cos) `[B, L, n_angles, 2]`, pucker logits `[B, L, 2]` (and bin logits `[B, L, 10, bins]`) in token positions."""
         b, length = input_ids.shape
         if attention_mask is None: attention_mask = (input_ids != PAD_ID).long()
         embeddings = self.bert.embeddings.word_embeddings(input_ids)
@@ -224,9 +233,13 @@ class TorsionBertModel(PreTrainedModel):
             mask = mask.expand(b, 1, length, length)
         hidden = self.bert(inputs_embeds=embeddings, attention_mask=mask.contiguous()).last_hidden_state
         sincos = self.angle_head(hidden).view(b, length, len(self.config.angle_names), 2)
-        return TorsionOutput(angle_sincos=sincos, pucker_logits=self.pucker_head(hidden), last_hidden_state=hidden)
+        bins = None
+        if self.config.angle_bins:
+            bins = self.angle_bin_head(hidden).view(b, length, len(DISTRIBUTION_NAMES), self.config.angle_bins)
+        return TorsionOutput(angle_sincos=sincos, pucker_logits=self.pucker_head(hidden), angle_bin_logits=bins,
+                             last_hidden_state=hidden)
 
-# %% ../nbs/07_torsion_model.ipynb #c017
+# %% ../nbs/07_torsion_model.ipynb #c019
 def decode_angles(angle_sincos: torch.Tensor,  # [B, L, n, 2] (sin, cos) in token positions
                   lengths: list[int],  # residues per sequence
                   ) -> list[np.ndarray]:
@@ -235,7 +248,42 @@ def decode_angles(angle_sincos: torch.Tensor,  # [B, L, n, 2] (sin, cos) in toke
     rad = np.where(rad <= -np.pi, np.pi, rad)  # atan2 returns -π for (−0, −1); keep the half-open interval
     return [rad[b, 1:n + 1] for b, n in enumerate(lengths)]
 
-# %% ../nbs/07_torsion_model.ipynb #c020
+# %% ../nbs/07_torsion_model.ipynb #c022
+def bin_centres(n_bins: int,  # equal bins over the circle
+               ) -> torch.Tensor:
+    """Centres of `n_bins` equal bins covering [-π, π), radians `[n_bins]`; bin k spans -π + k·w .. -π + (k+1)·w."""
+    if n_bins < 2: raise InputError(f'need at least 2 angle bins, got {n_bins}')
+    width = 2 * math.pi / n_bins
+    return -math.pi + width * (torch.arange(n_bins, dtype=torch.float64) + 0.5)
+
+def angle_bin_targets(angles: torch.Tensor,  # [*] radians (any value where unknown: mask it in the loss)
+                      n_bins: int,
+                      width_bins: float = 1.0,  # standard deviation of the smoothing, in bins
+                      ) -> torch.Tensor:
+    """Wrapped-Gaussian smoothed one-hot target distributions `[*, n_bins]` (rows sum to 1)."""
+    centres = bin_centres(n_bins).to(angles.device, angles.dtype)
+    sigma = width_bins * 2 * math.pi / n_bins
+    d = torch.remainder(angles[..., None] - centres + math.pi, 2 * math.pi) - math.pi
+    return torch.softmax(-0.5 * (d / sigma) ** 2, dim=-1)
+
+def mae_optimal_angles(probs: torch.Tensor,  # [*, n_bins] probabilities over `bin_centres(n_bins)`
+                       resolution_deg: float = 0.5,  # grid step of the candidate answers
+                       ) -> torch.Tensor:
+    """The angle (radians, in [-π, π)) minimising the expected short-way absolute error under `probs`: `[*, n_bins] -> [*]`."""
+    n_bins = probs.shape[-1]
+    grid = torch.arange(-180.0, 180.0, resolution_deg, dtype=torch.float64).deg2rad()
+    d = (torch.remainder(grid[:, None] - bin_centres(n_bins)[None] + math.pi, 2 * math.pi) - math.pi).abs()  # [G, K]
+    expected = probs.to(torch.float32) @ d.T.to(probs.device, torch.float32)  # [*, G] expected |error|
+    return grid.to(probs.device, torch.float32)[expected.argmin(-1)]
+
+def decode_angle_bins(angle_bin_logits: torch.Tensor,  # [B, L, n, n_bins] logits in token positions
+                      lengths: list[int],  # residues per sequence
+                      ) -> list[np.ndarray]:
+    """MAE-optimal angles (radians in [-π, π)), one `[N_b, n]` array per sequence (token position i+1 -> residue i)."""
+    rad = mae_optimal_angles(angle_bin_logits.detach().float().softmax(-1)).cpu().numpy()
+    return [rad[b, 1:n + 1] for b, n in enumerate(lengths)]
+
+# %% ../nbs/07_torsion_model.ipynb #c025
 def _windows(n: int, width: int) -> list[tuple[int, int, int, int]]:
     """Half-overlapping windows over n residues: (start, end, keep_from, keep_to) in residue indices."""
     if n <= width: return [(0, n, 0, n)]
@@ -254,9 +302,15 @@ def predict_torsions_batch(model: TorsionBertModel,
                            adjacencies: list,  # one [N, N] pair-probability matrix per sequence (None = no pairs)
                            batch_size: int = 8,
                            return_pucker: bool = False,  # also return P(C2'-endo) per residue
-                           ) -> list[np.ndarray] | tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per sequence: angles `[N, 9]` in radians, columns `ANGLE_NAMES`; optionally P(C2'-endo) `[N]`."""
+                           decoding: str = 'auto',  # 'sincos', 'mae' (needs the distribution head) or 'auto'
+                           return_phase: bool = False,  # also return the pucker phase P (radians) per residue
+                           ) -> list[np.ndarray] | tuple[list[np.ndarray], ...]:
+    """Per sequence: angles `[N, 9]` in radians, columns `ANGLE_NAMES`; optionally P(C2'-endo) `[N]`, then phase P `[N]`."""
     if len(sequences) != len(adjacencies): raise InputError(f'{len(sequences)} sequences but {len(adjacencies)} adjacencies')
+    has_bins = bool(getattr(model.config, 'angle_bins', 0))
+    if decoding == 'auto': decoding = 'mae' if has_bins else 'sincos'
+    if decoding not in ('sincos', 'mae'): raise InputError(f"decoding must be 'sincos', 'mae' or 'auto', got {decoding!r}")
+    if decoding == 'mae' and not has_bins: raise InputError("decoding='mae' needs a model with the distribution head (angle_bins > 0)")
     tokenizer = KmerTokenizer(model.config.kmer)
     width = model.config.max_position_embeddings - 2
     device = next(model.parameters()).device
@@ -269,6 +323,8 @@ def predict_torsions_batch(model: TorsionBertModel,
         for w in _windows(len(seq), width): jobs.append((s, seq, adj, w))
     angles = [np.zeros((len(clean_sequence(q)), len(model.config.angle_names)), np.float32) for q in sequences]
     c2_endo = [np.zeros(len(a), np.float32) for a in angles]
+    phase = [np.full(len(a), np.nan, np.float32) for a in angles]
+    n_angles = len(model.config.angle_names)
     for k in range(0, len(jobs), batch_size):
         chunk = jobs[k:k + batch_size]
         length = max(w[1] - w[0] for *_, w in chunk) + 2
@@ -278,24 +334,33 @@ def predict_torsions_batch(model: TorsionBertModel,
             ids[b, :s1 - s0 + 2] = torch.tensor(tokenizer.encode(seq[s0:s1]))
             adj_t[b, 1:s1 - s0 + 1, 1:s1 - s0 + 1] = torch.from_numpy(adj[s0:s1, s0:s1])
         out = model(ids.to(device), adjacency=adj_t.to(device))
-        rad = decode_angles(out.angle_sincos, [w[1] - w[0] for *_, w in chunk])
+        lengths = [w[1] - w[0] for *_, w in chunk]
+        rad = decode_angles(out.angle_sincos, lengths)
+        if has_bins and (decoding == 'mae' or return_phase):
+            binned = decode_angle_bins(out.angle_bin_logits, lengths)
+            if decoding == 'mae': rad = [r[:, :n_angles] for r in binned]
         prob = out.pucker_logits.softmax(-1)[..., 1].float().cpu().numpy()
         for b, (s, _, _, (s0, s1, keep_from, keep_to)) in enumerate(chunk):
             angles[s][keep_from:keep_to] = rad[b][keep_from - s0:keep_to - s0]
             c2_endo[s][keep_from:keep_to] = prob[b, 1 + keep_from - s0:1 + keep_to - s0]
+            if has_bins and return_phase: phase[s][keep_from:keep_to] = binned[b][keep_from - s0:keep_to - s0, -1]
     model.train(was_training)
-    return (angles, c2_endo) if return_pucker else angles
+    return (angles,) + ((c2_endo,) if return_pucker else ()) + ((phase,) if return_phase else ()) \
+        if (return_pucker or return_phase) else angles
 
 def predict_torsions(model: TorsionBertModel,
                      sequence: str,  # ACGU sequence of N residues
                      adjacency=None,  # [N, N] pair probabilities from Stage A (None = no pairs)
                      return_pucker: bool = False,  # also return P(C2'-endo) `[N]`
+                     decoding: str = 'auto',  # 'sincos', 'mae' or 'auto' (see `predict_torsions_batch`)
+                     return_phase: bool = False,  # also return the pucker phase P `[N]` radians (NaN without the head)
                      ):
-    """Torsions of one sequence: `[N, 9]` radians in (-π, π], columns `ANGLE_NAMES` (first 7 = `TORSION_NAMES`)."""
-    out = predict_torsions_batch(model, [sequence], [adjacency], batch_size=1, return_pucker=return_pucker)
-    return (out[0][0], out[1][0]) if return_pucker else out[0]
+    """Torsions of one sequence: `[N, 9]` radians, columns `ANGLE_NAMES` (first 7 = `TORSION_NAMES`), + optional outputs."""
+    out = predict_torsions_batch(model, [sequence], [adjacency], batch_size=1, return_pucker=return_pucker,
+                                 decoding=decoding, return_phase=return_phase)
+    return tuple(o[0] for o in out) if (return_pucker or return_phase) else out[0]
 
-# %% ../nbs/07_torsion_model.ipynb #c023
+# %% ../nbs/07_torsion_model.ipynb #c028
 WEIGHT_FILES = ('model.safetensors', 'pytorch_model.bin')
 
 def check_checkpoint_folder(folder: str | Path,  # checkpoint folder
@@ -317,6 +382,7 @@ def save_torsion_model(model: TorsionBertModel, folder: str | Path) -> Path:
     return folder
 
 def load_torsion_model(folder: str | Path,  # folder written by `save_torsion_model`
+                       angle_bins: bool = False,  # keep a saved distribution head (False: the two-head end-to-end network)
                        **kwargs,  # passed to `from_pretrained` (e.g. quantization_config, device_map)
                        ) -> TorsionBertModel:
     """Load a Stage B model from a local folder (never the hub), in eval mode."""
@@ -327,7 +393,12 @@ def load_torsion_model(folder: str | Path,  # folder written by `save_torsion_mo
                          f'{TorsionBertConfig.model_type!r} one; read DNABERT-style checkpoints with load_dnabert_base')
     if read_vocab(folder / 'vocab.txt') != list(kmer_vocab(config.get('kmer', 3))):
         raise InputError(f"{folder / 'vocab.txt'} is not the k={config.get('kmer', 3)} k-mer vocabulary of this model")
-    model, info = TorsionBertModel.from_pretrained(folder, local_files_only=True, output_loading_info=True, **kwargs)
+    if angle_bins and not config.get('angle_bins'):
+        raise InputError(f'{folder} holds no distribution head (angle_bins = 0); load it with angle_bins=False')
+    loaded_config = TorsionBertConfig.from_pretrained(folder, local_files_only=True)
+    if not angle_bins: loaded_config.angle_bins = 0
+    model, info = TorsionBertModel.from_pretrained(folder, config=loaded_config, local_files_only=True,
+                                                   output_loading_info=True, **kwargs)
     if info['missing_keys'] or info['unexpected_keys']:  # e.g. a model saved with peft adapters still attached
         raise InputError(f'weights in {folder} do not fit the Stage B model: missing {sorted(info["missing_keys"])[:3]}, '
                          f'unexpected {sorted(info["unexpected_keys"])[:3]}')
@@ -338,10 +409,12 @@ def default_torsion_model_dir() -> Path:
     return package_data_dir() / 'torsion_bert'
 
 def load_default_torsion_model() -> TorsionBertModel:
-    """The kit's default Stage B model, trained on SPOT-RNA-1D TR/VL (see `torsion_train`)."""
-    return load_torsion_model(default_torsion_model_dir())
+    """The kit's default Stage B model (with its distribution head when shipped), trained in `torsion_train`."""
+    folder = check_checkpoint_folder(default_torsion_model_dir())
+    has_bins = bool(json.loads((folder / 'config.json').read_text()).get('angle_bins'))
+    return load_torsion_model(folder, angle_bins=has_bins)
 
-# %% ../nbs/07_torsion_model.ipynb #c026
+# %% ../nbs/07_torsion_model.ipynb #c031
 _BERT_FIELDS = ('hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'hidden_act',
                 'max_position_embeddings', 'type_vocab_size', 'layer_norm_eps', 'initializer_range',
                 'hidden_dropout_prob', 'attention_probs_dropout_prob')
@@ -392,10 +465,10 @@ def load_dnabert_base(folder: str | Path,  # DNABERT-style folder: config.json, 
     model.bert.load_state_dict(state, strict=True)
     return model.eval()
 
-# %% ../nbs/07_torsion_model.ipynb #c030
+# %% ../nbs/07_torsion_model.ipynb #c035
 LORA_ATTENTION_TARGETS = r'.*\.attention\.(self\.(query|key|value)|output\.dense)'
 LORA_FFN_TARGETS = r'.*\.layer\.\d+\.(intermediate|output)\.dense'
-HEAD_MODULES = ['angle_head', 'pucker_head', 'adjacency_encoder']  # small, new in a DNABERT start
+HEAD_MODULES = ['angle_head', 'pucker_head', 'adjacency_encoder', 'angle_bin_head']  # small, new in a DNABERT start
 
 def add_lora(model: TorsionBertModel,
              r: int = 8,  # adapter rank
@@ -408,7 +481,7 @@ def add_lora(model: TorsionBertModel,
     from peft import LoraConfig, get_peft_model
     targets = LORA_ATTENTION_TARGETS if not include_ffn else f'({LORA_ATTENTION_TARGETS})|({LORA_FFN_TARGETS})'
     config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=targets, bias='none',
-                        modules_to_save=HEAD_MODULES if train_heads else None)
+                        modules_to_save=[m for m in HEAD_MODULES if hasattr(model, m)] if train_heads else None)
     return get_peft_model(model, config)
 
 def parameter_report(model: nn.Module) -> dict:
@@ -434,7 +507,7 @@ def load_lora(model: TorsionBertModel,  # the same base the adapters were traine
         if not (folder / name).is_file(): raise InputError(f'LoRA adapter folder {folder} has no {name}')
     return PeftModel.from_pretrained(model, str(folder), is_trainable=trainable)
 
-# %% ../nbs/07_torsion_model.ipynb #c035
+# %% ../nbs/07_torsion_model.ipynb #c040
 def qlora_support() -> tuple[bool, str]:
     """Whether a 4-bit nf4 base can run forward and backward on this machine, and a one-line reason."""
     try:

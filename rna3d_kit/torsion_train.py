@@ -5,6 +5,7 @@
 # %% ../nbs/08_torsion_train.ipynb #c002
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass
@@ -16,14 +17,15 @@ import torch
 from tqdm.auto import tqdm
 
 from .core import InputError, atomic_write, clean_sequence, shared_dir
-from .torsion_model import (ANGLE_NAMES, TORSION_NAMES, PUCKER_CLASSES, KmerTokenizer, TorsionBertModel,
-                                     pucker_class_from_delta, predict_torsions_batch)
+from .torsion_model import (ANGLE_NAMES, DISTRIBUTION_NAMES, TORSION_NAMES, PUCKER_CLASSES, KmerTokenizer,
+                                     TorsionBertModel, angle_bin_targets, pucker_class_from_delta, predict_torsions_batch)
 
 # %% auto #0
-__all__ = ['SPOT1D_SPLITS', 'TEST_SPLITS', 'PUBLISHED_TORSIONBERT', 'TorsionChain', 'load_spot1d_chains', 'overlaps',
-           'load_allatom_chains', 'chain_adjacencies', 'make_batch', 'torsion_loss', 'angle_diff_deg', 'mcq_deg',
-           'torsion_metrics', 'MeanAngleBaseline', 'predict_chains', 'evaluate', 'length_batches',
-           'train_torsion_model', 'plot_history', 'run_torsion_benchmark']
+__all__ = ['SPOT1D_SPLITS', 'TEST_SPLITS', 'ALLATOM_FOLDERS', 'PUBLISHED_TORSIONBERT', 'TorsionChain', 'load_spot1d_chains',
+           'overlaps', 'load_allatom_chains', 'with_phase_labels', 'chain_adjacencies', 'make_batch', 'torsion_loss',
+           'angle_diff_deg', 'mcq_deg', 'torsion_metrics', 'circular_mean_deg', 'circular_median_deg',
+           'NucleotideBaseline', 'predict_chains', 'evaluate', 'length_batches', 'train_torsion_model', 'plot_history',
+           'run_torsion_benchmark']
 
 # %% ../nbs/08_torsion_train.ipynb #c004
 SPOT1D_SPLITS = ('TR', 'VL', 'TS1', 'TS2', 'TS3')
@@ -36,9 +38,14 @@ class TorsionChain:
     sequence: str  # ACGU, residue index 0..N-1
     angles_deg: np.ndarray  # [N, 9] degrees in `ANGLE_NAMES` order, NaN = unknown
     split: str  # TR / VL / TS1 / TS2 / TS3, or 'allatom' for extracted labels
+    pucker_phase_deg: np.ndarray | None = None  # [N] sugar pseudorotation phase P in degrees, NaN = unknown; None = no labels
 
     @property
     def n(self) -> int: return len(self.sequence)
+
+    def phase_deg(self) -> np.ndarray:
+        """Pucker phase labels `[N]` (all NaN when the chain has none)."""
+        return np.full(self.n, np.nan, np.float32) if self.pucker_phase_deg is None else self.pucker_phase_deg
 
 def load_spot1d_chains(splits=SPOT1D_SPLITS,  # which SPOT-RNA-1D sets
                        folder: Path | None = None,  # default shared_dir()/data/torsions_spot1d
@@ -74,6 +81,7 @@ def load_allatom_chains(exclude_sequences,  # sequences that no kept chain may e
     """Angle labels (degrees) extracted from clean all-atom chains, minus chains overlapping `exclude_sequences`."""
     from rna3d_kit.geometry import ANGLE_NAMES as GEOMETRY_ANGLES, load_clean_chains, torsions_from_coords
     columns = [GEOMETRY_ANGLES.index(a) for a in ANGLE_NAMES]
+    phase_column = GEOMETRY_ANGLES.index('pucker_phase')
     exclude = list(exclude_sequences)
     out, seen = [], set(known_sequences)
     for source in sources:
@@ -81,8 +89,52 @@ def load_allatom_chains(exclude_sequences,  # sequences that no kept chain may e
             seq = s.sequence
             if seq in seen or any(overlaps(seq, x) for x in exclude): continue
             seen.add(seq)
-            rad = torsions_from_coords(s.coords, seq)[:, columns]
-            out.append(TorsionChain(f'{source}:{target_id}', seq, np.degrees(rad).astype(np.float32), 'allatom'))
+            rad = torsions_from_coords(s.coords, seq)
+            out.append(TorsionChain(f'{source}:{target_id}', seq, np.degrees(rad[:, columns]).astype(np.float32), 'allatom',
+                                    _wrap_deg(np.degrees(rad[:, phase_column])).astype(np.float32)))
+    return out
+
+def _wrap_deg(x: np.ndarray) -> np.ndarray:
+    """Angles in degrees wrapped to [-180, 180)."""
+    return np.mod(np.asarray(x, float) + 180.0, 360.0) - 180.0
+
+ALLATOM_FOLDERS = {'rnabind': 'pdb', 'rnasolo': 'pdb', 'casp15_era_cif': 'cif'}  # shared all-atom set -> structure folder
+
+def with_phase_labels(chains: list[TorsionChain],  # e.g. SPOT-RNA-1D test chains (no phase labels of their own)
+                      sources=tuple(ALLATOM_FOLDERS),  # shared all-atom sets to look the same entry and chain up in
+                      max_delta_disagreement: float = 5.0,  # degrees: median |Δδ| above which the match is refused
+                      ) -> list[TorsionChain]:
+    """`chains` with pucker phase labels taken from a structure of the same PDB entry and chain, where one is shared.
+
+    The structure's residues are placed by exact sequence containment and checked against the chain's own δ labels."""
+    from rna3d_kit.geometry import ANGLE_NAMES as GEOMETRY_ANGLES, torsions_from_coords
+    from rna3d_kit.structure import read_structure
+    files = {}
+    for source in sources:
+        folder = shared_dir() / 'data' / 'allatom' / source
+        table = pd.read_csv(folder / 'chains.csv')
+        for row in table.itertuples():
+            path = folder / ALLATOM_FOLDERS[source] / row.source_file
+            path = path if path.is_file() else path.with_name(path.name + '.gz')  # casp15_era_cif lists names without .gz
+            if path.is_file(): files.setdefault(row.target_id, (path, getattr(row, 'chain', None)))
+    out = []
+    for c in chains:
+        if c.target_id not in files: out.append(c); continue
+        path, chain = files[c.target_id]
+        found = read_structure(path, chains=None if not isinstance(chain, str) else [chain])
+        if not found: out.append(c); continue
+        s = found[0]
+        start = c.sequence.find(s.sequence)
+        if start < 0: out.append(c); continue  # residues cannot be placed without an alignment: no labels
+        rad = torsions_from_coords(s.coords, s.sequence)
+        delta = np.degrees(rad[:, GEOMETRY_ANGLES.index('delta')])
+        spot_delta = c.angles_deg[start:start + s.n, ANGLE_NAMES.index('delta')]
+        both = np.isfinite(delta) & np.isfinite(spot_delta)
+        if not both.any() or np.median(np.abs(_wrap_deg(delta[both] - spot_delta[both]))) > max_delta_disagreement:
+            out.append(c); continue
+        phase = np.full(c.n, np.nan, np.float32)
+        phase[start:start + s.n] = _wrap_deg(np.degrees(rad[:, GEOMETRY_ANGLES.index('pucker_phase')]))
+        out.append(TorsionChain(c.target_id, c.sequence, c.angles_deg, c.split, phase))
     return out
 
 # %% ../nbs/08_torsion_train.ipynb #c010
@@ -114,6 +166,8 @@ def make_batch(chains: list[TorsionChain],
     sincos = torch.zeros(b, length, len(ANGLE_NAMES), 2)
     known = torch.zeros(b, length, len(ANGLE_NAMES), dtype=torch.bool)
     pucker = torch.full((b, length), -1, dtype=torch.long)
+    dist_rad = torch.zeros(b, length, len(DISTRIBUTION_NAMES))  # targets of the distribution head: 9 angles + phase
+    dist_known = torch.zeros(b, length, len(DISTRIBUTION_NAMES), dtype=torch.bool)
     for k, (c, s, e) in enumerate(crops):
         n = e - s
         ids[k, :n + 2] = torch.tensor(tokenizer.encode(c.sequence[s:e]))
@@ -125,8 +179,12 @@ def make_batch(chains: list[TorsionChain],
         sincos[k, 1:n + 1, :, 1] = torch.from_numpy(np.cos(rad))
         known[k, 1:n + 1] = torch.from_numpy(ok)
         pucker[k, 1:n + 1] = torch.from_numpy(pucker_class_from_delta(c.angles_deg[s:e, ANGLE_NAMES.index('delta')]))
+        phase = np.radians(c.phase_deg()[s:e])
+        dist_rad[k, 1:n + 1] = torch.from_numpy(np.concatenate([rad, np.nan_to_num(phase)[:, None]], 1)).float()
+        dist_known[k, 1:n + 1] = torch.from_numpy(np.concatenate([ok, np.isfinite(phase)[:, None]], 1))
     return {'input_ids': ids, 'attention_mask': (ids != 0).long(), 'adjacency': adjacency,
-            'target_sincos': sincos, 'target_known': known, 'target_pucker': pucker}
+            'target_sincos': sincos, 'target_known': known, 'target_pucker': pucker,
+            'target_rad': dist_rad, 'target_rad_known': dist_known}
 
 # %% ../nbs/08_torsion_train.ipynb #c015
 def torsion_loss(angle_sincos: torch.Tensor,  # [B, L, n, 2] predicted (sin, cos), unnormalised
@@ -137,8 +195,12 @@ def torsion_loss(angle_sincos: torch.Tensor,  # [B, L, n, 2] predicted (sin, cos
                  abs_weight: float = 1.0,  # weight of the |Δ| (radians) term beside 1 - cos Δ
                  norm_weight: float = 0.02,
                  pucker_weight: float = 0.2,
+                 angle_bin_logits: torch.Tensor | None = None,  # [B, L, 10, bins] distribution head (None: no such term)
+                 target_rad: torch.Tensor | None = None,  # [B, L, 10] radians of `DISTRIBUTION_NAMES`
+                 target_rad_known: torch.Tensor | None = None,  # [B, L, 10] bool
+                 bins_weight: float = 0.5,  # weight of the distribution cross-entropy
                  ) -> tuple[torch.Tensor, dict]:
-    """Masked mean of `1 - cos Δ + abs_weight |Δ|` + norm penalty + pucker cross-entropy; returns (loss, parts)."""
+    """Masked mean of `1 - cos Δ + abs_weight |Δ|` + norm penalty + pucker and bin cross-entropies; returns (loss, parts)."""
     norm = angle_sincos.norm(dim=-1).clamp(min=1e-6)
     cos_delta = (angle_sincos * target_sincos).sum(-1) / norm
     sin_delta = (angle_sincos[..., 0] * target_sincos[..., 1] - angle_sincos[..., 1] * target_sincos[..., 0]) / norm
@@ -154,6 +216,11 @@ def torsion_loss(angle_sincos: torch.Tensor,  # [B, L, n, 2] predicted (sin, cos
                                                target_pucker.reshape(-1), ignore_index=-1)
         loss = loss + pucker_weight * ce
         parts['pucker'] = ce.item()
+    if angle_bin_logits is not None and target_rad is not None and target_rad_known.any():
+        logp = angle_bin_logits.float().log_softmax(-1)[target_rad_known]  # [M, bins]
+        ce_bins = -(angle_bin_targets(target_rad[target_rad_known], logp.shape[-1]) * logp).sum(-1).mean()
+        loss = loss + bins_weight * ce_bins
+        parts['bins'] = ce_bins.item()
     return loss, parts
 
 # %% ../nbs/08_torsion_train.ipynb #c018
@@ -170,8 +237,9 @@ def mcq_deg(diff_deg: np.ndarray) -> float:
 def torsion_metrics(chains: list[TorsionChain],
                     predicted_deg: list[np.ndarray],  # [N, 9] degrees per chain
                     predicted_pucker: list[np.ndarray] | None = None,  # [N] class per chain
+                    predicted_phase: list[np.ndarray] | None = None,  # [N] pucker phase P (degrees) per chain
                     ) -> dict:
-    """MAE (degrees) per angle, MCQ over α…χ (pooled and per-chain mean), pucker accuracy, residue counts."""
+    """MAE (degrees) per angle, MCQ over α…χ (pooled and per-chain mean), pucker accuracy and phase MAE, counts."""
     diffs = [angle_diff_deg(c.angles_deg, p) for c, p in zip(chains, predicted_deg)]
     every = np.concatenate(diffs)
     out = {f'mae_{name}': float(np.nanmean(every[:, k])) for k, name in enumerate(ANGLE_NAMES)}
@@ -184,43 +252,71 @@ def torsion_metrics(chains: list[TorsionChain],
         guess = np.concatenate(predicted_pucker)
         out['pucker_accuracy'] = float((guess[truth >= 0] == truth[truth >= 0]).mean())
     out['n_chains'], out['n_residues'] = len(chains), int(sum(c.n for c in chains))
+    if predicted_phase is not None:
+        d = np.concatenate([angle_diff_deg(c.phase_deg(), p) for c, p in zip(chains, predicted_phase)])
+        out['n_phase_residues'] = int(np.isfinite(d).sum())
+        out['mae_pucker_phase'] = float(np.nanmean(d)) if out['n_phase_residues'] else float('nan')
     return out
 
 # %% ../nbs/08_torsion_train.ipynb #c021
+def circular_mean_deg(values: np.ndarray,  # [M] degrees, NaN ignored
+                      ) -> float:
+    """`atan2(Σ sin, Σ cos)` in degrees (NaN when nothing is labelled)."""
+    r = np.radians(values[np.isfinite(values)])
+    return float(np.degrees(np.arctan2(np.sin(r).sum(), np.cos(r).sum()))) if r.size else float('nan')
+
+def circular_median_deg(values: np.ndarray,  # [M] degrees, NaN ignored
+                        step: float = 0.5,  # grid step (degrees)
+                        ) -> float:
+    """The constant with the lowest mean short-way absolute difference to `values`, in [-180, 180) degrees."""
+    v = values[np.isfinite(values)].astype(np.float32)
+    if not v.size: return float('nan')
+    grid = np.arange(-180.0, 180.0, step, dtype=np.float32)
+    cost = [angle_diff_deg(v, g).mean() for g in grid]
+    return float(grid[int(np.argmin(cost))])
+
 @dataclass(frozen=True)
-class MeanAngleBaseline:
-    """Per-nucleotide-type circular mean angle and majority pucker, fitted on training chains."""
-    mean_deg: dict  # base -> [9] circular mean angle in degrees
+class NucleotideBaseline:
+    """One constant angle per nucleotide type and angle (circular mean or median), majority pucker class, constant phase."""
+    angle_deg: dict  # base -> [9] constant angle in degrees
     pucker: dict  # base -> majority pucker class
+    phase_deg: dict  # base -> constant pucker phase in degrees (NaN: no phase labels)
+    statistic: str = 'mean'  # 'mean' or 'median'
 
     @classmethod
-    def fit(cls, chains: list[TorsionChain]) -> 'MeanAngleBaseline':
-        """Circular means per base and angle over the labelled residues of `chains`."""
-        mean, pucker = {}, {}
+    def fit(cls, chains: list[TorsionChain], statistic: str = 'mean') -> 'NucleotideBaseline':
+        """Fit the constants per base over the labelled residues of `chains`."""
+        if statistic not in ('mean', 'median'): raise InputError(f"statistic must be 'mean' or 'median', got {statistic!r}")
+        stat = circular_mean_deg if statistic == 'mean' else circular_median_deg
+        angle, pucker, phase = {}, {}, {}
         for base in 'ACGU':
-            rows = np.concatenate([c.angles_deg[np.array(list(c.sequence)) == base] for c in chains])
-            rad = np.radians(rows)
-            mean[base] = np.degrees(np.arctan2(np.nansum(np.sin(rad), 0), np.nansum(np.cos(rad), 0)))
+            picks = [np.array(list(c.sequence)) == base for c in chains]
+            rows = np.concatenate([c.angles_deg[k] for c, k in zip(chains, picks)])
+            angle[base] = np.array([stat(rows[:, j]) for j in range(rows.shape[1])], np.float32)
             classes = pucker_class_from_delta(rows[:, ANGLE_NAMES.index('delta')])
             pucker[base] = int(np.bincount(classes[classes >= 0], minlength=2).argmax())
-        return cls(mean, pucker)
+            phase[base] = stat(np.concatenate([c.phase_deg()[k] for c, k in zip(chains, picks)]))
+        return cls(angle, pucker, phase, statistic)
 
-    def predict(self, sequence: str) -> tuple[np.ndarray, np.ndarray]:
-        """Angles `[N, 9]` degrees and pucker classes `[N]` for a sequence."""
-        return (np.stack([self.mean_deg[b] for b in sequence]).astype(np.float32),
-                np.array([self.pucker[b] for b in sequence]))
+    def predict(self, sequence: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Angles `[N, 9]` degrees, pucker classes `[N]` and phase `[N]` degrees for a sequence."""
+        return (np.stack([self.angle_deg[b] for b in sequence]).astype(np.float32),
+                np.array([self.pucker[b] for b in sequence]), np.array([self.phase_deg[b] for b in sequence], np.float32))
+
+    def predict_chains(self, chains: list[TorsionChain]) -> tuple[list, list, list]:
+        """`predict` for each chain, as three lists (angles, pucker classes, phases)."""
+        return tuple(map(list, zip(*[self.predict(c.sequence) for c in chains])))
 
 # %% ../nbs/08_torsion_train.ipynb #c024
-def predict_chains(model, chains: list[TorsionChain], adjacencies: dict, batch_size: int = 8):
-    """Predicted angles (degrees) `[N, 9]` and pucker classes `[N]` per chain."""
-    rad, c2 = predict_torsions_batch(model, [c.sequence for c in chains], [adjacencies[c.sequence] for c in chains],
-                                     batch_size=batch_size, return_pucker=True)
-    return [np.degrees(r) for r in rad], [(p > 0.5).astype(np.int64) for p in c2]
+def predict_chains(model, chains: list[TorsionChain], adjacencies: dict, batch_size: int = 8, decoding: str = 'auto'):
+    """Predicted angles (degrees) `[N, 9]`, pucker classes `[N]` and pucker phase (degrees, NaN without the head) `[N]` per chain."""
+    rad, c2, phase = predict_torsions_batch(model, [c.sequence for c in chains], [adjacencies[c.sequence] for c in chains],
+                                            batch_size=batch_size, return_pucker=True, decoding=decoding, return_phase=True)
+    return [np.degrees(r) for r in rad], [(p > 0.5).astype(np.int64) for p in c2], [np.degrees(p) for p in phase]
 
-def evaluate(model, chains: list[TorsionChain], adjacencies: dict) -> dict:
-    """`torsion_metrics` of the model's predictions on `chains`."""
-    deg, puck = predict_chains(model, chains, adjacencies)
-    return torsion_metrics(chains, deg, puck)
+def evaluate(model, chains: list[TorsionChain], adjacencies: dict, decoding: str = 'auto') -> dict:
+    """`torsion_metrics` of the model's predictions on `chains` (MAE-optimal decoding when the model has the distribution head)."""
+    return torsion_metrics(chains, *predict_chains(model, chains, adjacencies, decoding=decoding))
 
 def length_batches(chains: list[TorsionChain], batch_size: int, rng: np.random.Generator, pool: int = 8) -> list[np.ndarray]:
     """Shuffled batches of chain indices, similar lengths together (sorted within pools of `pool` batches) to cut padding."""
@@ -271,7 +367,8 @@ def train_torsion_model(model,  # TorsionBertModel, or a peft LoRA model around 
             batch = {key: v.to(accelerator.device) for key, v in batch.items()}
             out = model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask'], adjacency=batch['adjacency'])
             loss, _ = torsion_loss(out.angle_sincos, batch['target_sincos'], batch['target_known'],
-                                   out.pucker_logits, batch['target_pucker'])
+                                   out.pucker_logits, batch['target_pucker'], angle_bin_logits=out.angle_bin_logits,
+                                   target_rad=batch['target_rad'], target_rad_known=batch['target_rad_known'])
             optimizer.zero_grad()
             accelerator.backward(loss)
             accelerator.clip_grad_norm_(params, 1.0)
@@ -326,65 +423,71 @@ def plot_history(histories: dict,  # stage name -> list of per-epoch rows (epoch
 def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapters go (e.g. benchmarks/)
                           ship_dir: Path | None = None,  # where the chosen model is saved (None: not saved)
                           full_minutes: float = 30.0,  # time budget of the full training
-                          lora_minutes: float = 8.0,  # time budget of the LoRA adaptation
+                          lora_minutes: float = 0.0,  # time budget of a LoRA adaptation on SPOT TR (0: none)
                           hidden_size: int = 96, num_hidden_layers: int = 3, num_attention_heads: int = 4,
                           max_len: int = 128,  # training crop length
                           use_allatom: bool = True,
                           init_dir: Path | None = None,  # continue from this Stage B folder instead of a fresh model
+                          angle_bins: int = 72,  # bins of the distribution head (0: none, sin/cos only)
+                          lr: float = 1.5e-3,
                           seed: int = 0,
                           log=print) -> pd.DataFrame:
-    """Train, adapt with LoRA, score on TS1-TS3 against the baseline and the published numbers; return the table."""
+    """Train (optionally adapt with LoRA), score on VL and TS1-TS3 against both baselines and the published numbers; return the table."""
     from rna3d_kit.torsion_model import (add_lora, load_torsion_model, parameter_report, save_lora, save_torsion_model,
                                          small_torsion_config)
     out_dir = Path(out_dir)
     spot = load_spot1d_chains()
     train = [c for c in spot if c.split == 'TR']
-    valid = [c for c in spot if c.split == 'VL']
-    tests = {s: [c for c in spot if c.split == s] for s in TEST_SPLITS}
+    valid = with_phase_labels([c for c in spot if c.split == 'VL'])
+    tests = {s: with_phase_labels([c for c in spot if c.split == s]) for s in TEST_SPLITS}
     extras = []
     if use_allatom:
         extras = load_allatom_chains([c.sequence for t in tests.values() for c in t], [c.sequence for c in train + valid])
     log(f'chains: TR {len(train)}, VL {len(valid)}, all-atom extras {len(extras)} ({sum(c.n for c in extras)} nt), '
-        + ', '.join(f'{s} {len(t)}' for s, t in tests.items()))
+        + ', '.join(f'{s} {len(t)} ({sum(c.pucker_phase_deg is not None for c in t)} with phase labels)' for s, t in tests.items()))
     adjacencies = chain_adjacencies(train + valid + extras + [c for t in tests.values() for c in t])
-    baseline = MeanAngleBaseline.fit(train + extras)
     rows = []
     def score(name, predict):
         for split, chains in [('VL', valid)] + list(tests.items()):
-            deg, puck = predict(chains)
-            rows.append({'model': name, 'split': split, **torsion_metrics(chains, deg, puck)})
-    score('per-nucleotide circular mean (baseline)', lambda cs: tuple(map(list, zip(*[baseline.predict(c.sequence) for c in cs]))))
+            rows.append({'model': name, 'split': split, **torsion_metrics(chains, *predict(chains))})
+    for statistic in ('mean', 'median'):
+        baseline = NucleotideBaseline.fit(train + extras, statistic)
+        score(f'per-nucleotide circular {statistic} (baseline)', baseline.predict_chains)
     torch.manual_seed(seed)
-    if init_dir is None: model = TorsionBertModel(small_torsion_config(hidden_size, num_hidden_layers, num_attention_heads))
-    else: model = load_torsion_model(init_dir)
+    if init_dir is None:
+        model = TorsionBertModel(small_torsion_config(hidden_size, num_hidden_layers, num_attention_heads, angle_bins=angle_bins))
+    else: model = load_torsion_model(init_dir, angle_bins=bool(json.loads((Path(init_dir) / 'config.json').read_text()).get('angle_bins')))
     log(f'full model: {parameter_report(model)}')
-    model, full_hist = train_torsion_model(model, train + extras, valid, adjacencies, epochs=400, batch_size=8, lr=1.5e-3,
+    model, full_hist = train_torsion_model(model, train + extras, valid, adjacencies, epochs=400, batch_size=8, lr=lr,
                                            max_len=max_len, time_limit=60 * full_minutes, seed=seed, log=log)
-    score('Stage B full training', lambda cs: predict_chains(model, cs, adjacencies))
-    ship_dir_full = out_dir / 'torsion_run' / 'full'
-    save_torsion_model(model, ship_dir_full)
-    lora = add_lora(model, r=8, alpha=16, dropout=0.05)
-    report = parameter_report(lora)
-    log(f'LoRA: {report}')
-    lora, lora_hist = train_torsion_model(lora, train, valid, adjacencies, epochs=100, batch_size=8, lr=2e-3,
-                                          max_len=max_len, time_limit=60 * lora_minutes, seed=seed + 1, log=log)
-    save_lora(lora, out_dir / 'torsion_lora_adapters')
-    merged = lora.merge_and_unload().eval()
-    score(f"Stage B + LoRA r=8 on SPOT TR ({report['trainable']:,}/{report['total']:,} params trained)",
-          lambda cs: predict_chains(merged, cs, adjacencies))
+    log(f'full training: {full_hist[-1]["seconds"]:.0f} s, {len(full_hist)} epochs')
+    candidates = {'Stage B': model}
+    histories = {'full training': full_hist}
+    if lora_minutes > 0:
+        lora = add_lora(model, r=8, alpha=16, dropout=0.05)
+        report = parameter_report(lora)
+        log(f'LoRA: {report}')
+        lora, histories['LoRA adaptation'] = train_torsion_model(lora, train, valid, adjacencies, epochs=100, batch_size=8,
+                                                                 lr=2e-3, max_len=max_len, time_limit=60 * lora_minutes,
+                                                                 seed=seed + 1, log=log)
+        save_lora(lora, out_dir / 'torsion_lora_adapters')
+        candidates[f"Stage B + LoRA r=8 on SPOT TR ({report['trainable']:,}/{report['total']:,} params trained)"] = \
+            lora.merge_and_unload().eval()
+    for name, m in candidates.items():
+        if m.config.angle_bins:
+            score(f'{name}, MAE-optimal decoding of the binned head', lambda cs: predict_chains(m, cs, adjacencies, decoding='mae'))
+        score(f'{name}, atan2 of the (sin, cos) head', lambda cs: predict_chains(m, cs, adjacencies, decoding='sincos'))
     for name, value in PUBLISHED_TORSIONBERT.items():
         rows.append({'model': 'RNA-TorsionBERT (published, own test set)', 'split': 'RNA-Puzzles+CASP', name: value})
     table = pd.DataFrame(rows)
     table = table.groupby(['model', 'split'], sort=False).first().reset_index()
     _write_csv(table.to_dict('records'), out_dir / 'torsion_bert_eval.csv')
-    histories = {'full training': full_hist, 'LoRA adaptation': lora_hist}
     _write_csv([{'stage': k, **h} for k, hist in histories.items() for h in hist], out_dir / 'torsion_bert_history.csv')
-    baseline_vl = table[(table.split == 'VL') & table.model.str.contains('baseline')].mcq.iloc[0]
+    baseline_vl = table[(table.split == 'VL') & (table.model == 'per-nucleotide circular median (baseline)')].mcq.iloc[0]
     plot_history(histories, out_dir / 'torsion_bert_loss.png', baseline_vl)
     vl = table[(table.split == 'VL') & table.model.str.startswith('Stage B')].set_index('model').mae_mean
     best_name = vl.idxmin()
     log(f'VL mean MAE: {vl.to_dict()} -> shipping {best_name!r}')
     if ship_dir is not None:
-        chosen = merged if 'LoRA' in best_name else TorsionBertModel.from_pretrained(ship_dir_full, local_files_only=True)
-        save_torsion_model(chosen, ship_dir)
+        save_torsion_model(next(m for name, m in candidates.items() if best_name.startswith(name + ',')), ship_dir)
     return table
