@@ -53,7 +53,8 @@ def cmd_predict(args) -> int:
     options = ({} if args.candidates is None else dict(n_candidates=args.candidates)) | ({} if args.weights is None else dict(weights=args.weights))
     predictor = load_predictor(args.method, data_dir=data_dir, **options)  # reads (and checks) weights before any prediction
     coords, records = predict_targets(targets, predictor, n_samples=args.n_samples, seed=args.seed, pdb_dir=args.pdb_dir,
-                                      progress=not args.quiet, time_budget=args.time_budget, minimise=args.minimise, solvent=args.solvent)
+                                      progress=not args.quiet, time_budget=args.time_budget, minimise=args.minimise, solvent=args.solvent,
+                                      minimise_steps=args.minimise_steps)
     frame = submission_frame(targets, {k: v[:5] for k, v in coords.items()})
     validate_submission(frame, targets)
     write_submission(out, frame)
@@ -116,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="OpenMM minimisation of the full-atom models: auto = the --pdb-dir models when the time budget allows; "
                          "on = every target's models, written or not; off = never (default auto)")
     pr.add_argument('--solvent', choices=['vacuum', 'obc2', 'gbn2'], default='vacuum', help='minimisation solvent model (default vacuum)')
+    pr.add_argument('--minimise-steps', type=int, default=200, help='L-BFGS steps per model (default 200; 1000 also fixes bond geometry, ~2x the time)')
     pr.add_argument('--weights', default=None, help='weights folder of --method neural (default: the shipped model)')
     pr.add_argument('--msa-dir', default=None, help='folder of {target_id}.MSA.fasta files (default: MSA/ beside the sequences CSV)')
     pr.add_argument('--unknown', default=None, metavar='BASE', help='stand-in base for letters other than ACGU (default: error)')

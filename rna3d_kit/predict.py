@@ -23,11 +23,11 @@ from .structure import RNAStructure, Target
 # %% auto #0
 __all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
            'MIN_ATTEMPT_SECONDS', 'SPIRAL_STEP', 'LAST_RESORT', 'MINIMISE_MODES', 'REBUILD_SECONDS_PER_NT',
-           'MINIMISE_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_MODEL', 'FINISH_SHARE', 'PREDICTOR_ERRORS',
-           'REPORT_COLUMNS', 'default_data_dir', 'load_predictor', 'check_msas', 'OutOfTime', 'time_limit',
-           'fallback_seconds', 'TimeBudget', 'spiral_c1', 'spiral_models', 'place_in_range', 'finish_seconds',
-           'FinishPlan', 'plan_finish', 'FinishResult', 'numbered_as_target', 'finish_models', 'TargetRecord',
-           'predict_targets', 'write_models', 'run_report', 'write_run_report']
+           'MINIMISE_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_MODEL', 'MINIMISE_STEPS', 'FINISH_SHARE',
+           'PREDICTOR_ERRORS', 'REPORT_COLUMNS', 'default_data_dir', 'load_predictor', 'check_msas', 'OutOfTime',
+           'time_limit', 'fallback_seconds', 'TimeBudget', 'spiral_c1', 'spiral_models', 'place_in_range',
+           'minimise_seconds', 'finish_seconds', 'FinishPlan', 'plan_finish', 'FinishResult', 'numbered_as_target',
+           'finish_models', 'TargetRecord', 'predict_targets', 'write_models', 'run_report', 'write_run_report']
 
 # %% ../nbs/90_predict.ipynb #c004
 PREDICTORS = {
@@ -146,11 +146,16 @@ MINIMISE_MODES = ('auto', 'on', 'off')
 REBUILD_SECONDS_PER_NT = 0.04  # s per residue and model, `rebuild_full_atom` (1,000 nt: 40 s; 135 nt: 1.6 s, busy 2-core machine)
 MINIMISE_SECONDS_PER_NT = {'vacuum': 0.10, 'obc2': 0.5, 'gbn2': 1.5}  # wall s per residue and model, 200 steps, 1 thread, busy machine (18_minimise: 0.05 CPU-s vacuum)
 MINIMISE_SECONDS_PER_MODEL = 1.5  # fixed cost of one minimisation (force field, hydrogens, context); dominates below ~20 nt
+MINIMISE_STEPS = 200  # L-BFGS steps per model; the per-residue costs above are for this many (more steps: planned in proportion)
 FINISH_SHARE = 0.5  # at most this share of a target's allowance is planned for finishing its models
 
-def finish_seconds(n: int, n_models: int, minimised: bool = True, solvent: str = 'vacuum') -> float:
+def minimise_seconds(n: int, solvent: str = 'vacuum', steps: int = MINIMISE_STEPS) -> float:
+    """Planned seconds to minimise one `n`-residue model."""
+    return MINIMISE_SECONDS_PER_MODEL + n * MINIMISE_SECONDS_PER_NT[solvent] * max(steps, 1) / MINIMISE_STEPS
+
+def finish_seconds(n: int, n_models: int, minimised: bool = True, solvent: str = 'vacuum', steps: int = MINIMISE_STEPS) -> float:
     """Planned seconds to rebuild (and minimise) `n_models` models of `n` residues."""
-    per_model = n * REBUILD_SECONDS_PER_NT + ((MINIMISE_SECONDS_PER_MODEL + n * MINIMISE_SECONDS_PER_NT[solvent]) if minimised else 0.0)
+    per_model = n * REBUILD_SECONDS_PER_NT + (minimise_seconds(n, solvent, steps) if minimised else 0.0)
     return n_models * per_model
 
 @dataclass(frozen=True)
@@ -165,12 +170,12 @@ def plan_finish(n: int, n_models: int,
                 mode: str,  # 'auto' | 'on' | 'off'
                 writing: bool,  # models are written to files
                 allowance: float | None,  # the target's seconds (None = no budget)
-                solvent: str = 'vacuum') -> FinishPlan:
+                solvent: str = 'vacuum', steps: int = MINIMISE_STEPS) -> FinishPlan:
     """Decide how far to finish one target's models within its allowance."""
     if mode not in MINIMISE_MODES: raise InputError(f"minimise must be one of {', '.join(MINIMISE_MODES)}, got {mode!r}")
-    if mode == 'on': return FinishPlan(True, True, finish_seconds(n, n_models, True, solvent))
+    if mode == 'on': return FinishPlan(True, True, finish_seconds(n, n_models, True, solvent, steps))
     if not writing: return FinishPlan(False, False)
-    full, rebuild = finish_seconds(n, n_models, mode == 'auto', solvent), finish_seconds(n, n_models, False)
+    full, rebuild = finish_seconds(n, n_models, mode == 'auto', solvent, steps), finish_seconds(n, n_models, False)
     if allowance is None or full <= FINISH_SHARE * allowance: return FinishPlan(True, mode == 'auto', full)
     if rebuild <= FINISH_SHARE * allowance:
         return FinishPlan(True, False, rebuild, f'minimisation not affordable (planned {full:.0f} s, allowance {allowance:.0f} s)')
@@ -200,6 +205,7 @@ def numbered_as_target(s: RNAStructure, target: Target) -> RNAStructure:
 def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
                   solvent: str = 'vacuum',
                   seconds: float | None = None,  # time allowed for finishing (None = no limit)
+                  steps: int = MINIMISE_STEPS,  # L-BFGS steps per model
                  ) -> tuple[list[RNAStructure], FinishResult]:
     """Rebuild (and minimise) `samples` as `plan` says; returns the finished structures and a summary."""
     from rna3d_kit.fullatom import rebuild_full_atom
@@ -220,13 +226,13 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
     result.full_atom = True
     reports, out = [], list(rebuilt)
     if plan.minimise:
-        per_model = MINIMISE_SECONDS_PER_MODEL + MINIMISE_SECONDS_PER_NT[solvent] * target.n
+        per_model = minimise_seconds(target.n, solvent, steps)
         for k, s in enumerate(rebuilt):
             left = None if seconds is None else seconds - (time.perf_counter() - t0)
             if left is not None and left < per_model:
                 notes.append(f'time allowance reached after minimising {k} of {len(rebuilt)} models'); break
             try:
-                with time_limit(left): out[k], rep = minimise(s, solvent=solvent)
+                with time_limit(left): out[k], rep = minimise(s, solvent=solvent, max_iterations=steps)
             except OutOfTime:
                 notes.append(f'minimisation of model {k + 1} out of time; it and the rest kept unminimised'); break
             except PREDICTOR_ERRORS as e:  # the minimiser keeps its own known failures; anything else keeps the rebuilt model too
@@ -307,11 +313,13 @@ def predict_targets(targets: list[Target],
                     time_budget: float | None = None,  # seconds for the whole run (None = no limit)
                     minimise: str = 'auto',  # 'auto': finish written models when affordable | 'on': always, written or not | 'off'
                     solvent: str = 'vacuum',  # minimisation solvent: 'vacuum' | 'obc2' | 'gbn2'
+                    minimise_steps: int = MINIMISE_STEPS,  # L-BFGS steps per model
                    ) -> tuple[dict[str, np.ndarray], list[TargetRecord]]:
     """Predict every target; returns C1' coordinates `{target_id: [n_samples, N, 3]}` and one record per target."""
     if n_samples < 1: raise InputError(f'n_samples must be at least 1, got {n_samples}')
     if minimise not in MINIMISE_MODES: raise InputError(f"minimise must be one of {', '.join(MINIMISE_MODES)}, got {minimise!r}")
     if solvent not in MINIMISE_SECONDS_PER_NT: raise InputError(f"solvent must be one of {', '.join(MINIMISE_SECONDS_PER_NT)}, got {solvent!r}")
+    if minimise_steps < 1: raise InputError(f'minimise_steps must be at least 1, got {minimise_steps}')
     if time_budget is not None and not time_budget > 0: raise InputError(f'time budget must be a positive number of seconds, got {time_budget}')
     if pdb_dir is not None: check_writable(Path(pdb_dir) / 'probe.pdb')
     budget = None if time_budget is None else TimeBudget(float(time_budget))
@@ -324,7 +332,7 @@ def predict_targets(targets: list[Target],
         bar.set_postfix_str(f'{target.target_id} ({target.n} nt)')
         t0 = time.perf_counter()
         allowance, held = budget.shares([t.n for t in targets[k:]]) if budget else (None, None)
-        plan = plan_finish(target.n, n_samples, minimise, pdb_dir is not None, allowance, solvent)
+        plan = plan_finish(target.n, n_samples, minimise, pdb_dir is not None, allowance, solvent, minimise_steps)
         reserved = plan.seconds if budget is not None and minimise != 'on' else 0.0  # finishing time kept from the predictor
         reasons, samples = [], None
         for step, p in enumerate(chain):
@@ -350,7 +358,7 @@ def predict_targets(targets: list[Target],
             elif minimise == 'on': room = max(budget.left() - sum(fallback_seconds(t.n) for t in targets[k + 1:]), 0.0)
             else: room = max(allowance - (time.perf_counter() - t0), 0.0)
             bar.set_postfix_str(f'{target.target_id} ({target.n} nt): full-atom models')
-        samples, done = finish_models(samples, target, plan, solvent, room)
+        samples, done = finish_models(samples, target, plan, solvent, room, minimise_steps)
         xyz = _check_samples(target, samples, n_samples)  # C1' of the finished models: the files and the CSV agree
         coords[target.target_id] = xyz
         if pdb_dir is not None: write_models(samples, target, pdb_dir)

@@ -54,16 +54,20 @@ def main():
     ap.add_argument('--method', default=DEFAULT_METHOD)
     ap.add_argument('--minimise', default='on', choices=['on', 'off'])
     ap.add_argument('--solvent', default='vacuum')
+    ap.add_argument('--steps', type=int, default=200, help='L-BFGS steps per model')
+    ap.add_argument('--max-length', type=int, default=None, help='only targets up to this many residues')
     ap.add_argument('--limit', type=int, default=None)
     ap.add_argument('--out', default=str(repo_dir() / 'benchmarks' / 'pipeline_casp15'))
     args = ap.parse_args()
     data = Path(args.data) if args.data else default_data_dir()
     seqs, labs = split_files(data, 'validation')
-    targets = check_msas(read_sequences(seqs)[:args.limit])
+    targets = [t for t in read_sequences(seqs) if args.max_length is None or t.n <= args.max_length]
+    targets = check_msas(targets[:args.limit])
     rec = Recording(load_predictor(args.method, data_dir=data))
     load0 = os.getloadavg()
     t_run = time.perf_counter()
-    coords, records = predict_targets(targets, rec, n_samples=5, minimise=args.minimise, solvent=args.solvent, progress=True)
+    coords, records = predict_targets(targets, rec, n_samples=5, minimise=args.minimise, solvent=args.solvent,
+                                      minimise_steps=args.steps, progress=True)
     run_seconds = time.perf_counter() - t_run
     load1 = os.getloadavg()
     labels = read_labels(labs)
@@ -94,9 +98,11 @@ def main():
     by_len = table.sort_values('length')
     lines = [
         f'CASP15 validation ({len(table)} targets), Part 2 TM (exact US-align reproduction), seed 0',
-        f'pipeline: method {args.method} (5 models) -> rebuild_full_atom -> minimise {args.minimise} (solvent {args.solvent}, 200 steps, '
+        f'pipeline: method {args.method} (5 models) -> rebuild_full_atom -> minimise {args.minimise} (solvent {args.solvent}, {args.steps} steps, '
         f"C1' restraint 100 kJ/mol/Å²) -> submission C1' taken from the finished models; no time budget",
-        f'command: OMP_NUM_THREADS=1 OPENMM_CPU_THREADS=1 .venv/bin/python scripts/bench_pipeline.py --method {args.method} --minimise {args.minimise}',
+        f'command: OMP_NUM_THREADS=1 OPENMM_CPU_THREADS=1 .venv/bin/python scripts/bench_pipeline.py --method {args.method} --minimise {args.minimise}'
+        + (f' --steps {args.steps}' if args.steps != 200 else '') + (f' --max-length {args.max_length}' if args.max_length else '')
+        + (f' --out {args.out}' if not args.out.endswith('benchmarks/pipeline_casp15') else ''),
         f'machine: 2 cores shared with other jobs, load average {load0[0]:.1f} at start, {load1[0]:.1f} at end; 1 thread; whole run {run_seconds / 60:.1f} min',
         '',
         f'mean best-of-5 TM: full pipeline {table.tm.mean():.4f} | same models before minimisation (predictor C1\') {table.tm_unminimised.mean():.4f}',
