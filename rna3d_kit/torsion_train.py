@@ -400,6 +400,7 @@ def _write_csv(rows: list[dict], path: Path):
 def plot_history(histories: dict,  # stage name -> list of per-epoch rows (epoch, train_loss, valid_mcq)
                  path: Path,  # PNG to write
                  baseline_mcq: float | None = None,  # the baseline's validation MCQ, drawn as a line
+                 baseline_label: str = 'baseline',  # legend entry of that line
                  ):
     """Training loss and validation MCQ per epoch for each stage (stages one after another), as a PNG."""
     import matplotlib
@@ -412,7 +413,7 @@ def plot_history(histories: dict,  # stage name -> list of per-epoch rows (epoch
         axes[0].plot(epochs, [h['train_loss'] for h in hist], marker='o', ms=3, label=name)
         axes[1].plot(epochs, [h['valid_mcq'] for h in hist], marker='o', ms=3, label=name)
         offset = epochs[-1] if epochs else offset
-    if baseline_mcq is not None: axes[1].axhline(baseline_mcq, color='grey', ls='--', label='baseline')
+    if baseline_mcq is not None: axes[1].axhline(baseline_mcq, color='grey', ls='--', label=baseline_label)
     axes[0].set(xlabel='epoch', ylabel='training loss (1 - cos Δ + |Δ| + ...)', title='Stage B training')
     axes[1].set(xlabel='epoch', ylabel='MCQ on VL (degrees)', title='validation')
     for ax in axes: ax.legend(); ax.grid(alpha=0.3)
@@ -484,7 +485,7 @@ def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapt
     _write_csv(table.to_dict('records'), out_dir / 'torsion_bert_eval.csv')
     _write_csv([{'stage': k, **h} for k, hist in histories.items() for h in hist], out_dir / 'torsion_bert_history.csv')
     baseline_vl = table[(table.split == 'VL') & (table.model == 'per-nucleotide circular median (baseline)')].mcq.iloc[0]
-    plot_history(histories, out_dir / 'torsion_bert_loss.png', baseline_vl)
+    plot_history(histories, out_dir / 'torsion_bert_loss.png', baseline_vl, 'per-nucleotide circular median')
     vl = table[(table.split == 'VL') & table.model.str.startswith('Stage B')].set_index('model').mae_mean
     best_name = vl.idxmin()
     log(f'VL mean MAE: {vl.to_dict()} -> shipping {best_name!r}')
