@@ -113,7 +113,7 @@ def native_obc2(system) -> None:
         gb.setNonbondedMethod(mm.GBSAOBCForce.CutoffNonPeriodic); gb.setCutoffDistance(old.getCutoffDistance())
     system.removeForce(custom[0]); system.addForce(gb)
 
-STALL_RESTARTS = 3  # L-BFGS restarts while the energy is still positive (CASP15 pipeline: 1 restart left ~3% of rebuilt models stalled)
+STALL_RESTARTS = 3  # L-BFGS restarts while the energy is still positive (CASP15 pipeline, one restart: 3 of 60 rebuilt models stalled)
 CHIRAL_VOLUME_FLOOR = 0.0015  # nm³ (1.5 Å³; sugar centres have |V| ≈ 2.5 Å³): smaller or inverted volumes are pushed back
 
 def _chirality_restraint(structure: RNAStructure, flat: np.ndarray, heavy_index: np.ndarray, k: float):
