@@ -47,6 +47,7 @@ def cmd_predict(args) -> int:
     if not args.time_budget > 0: raise InputError(f'--time-budget must be a positive number of seconds, got {args.time_budget}')
     if args.candidates is not None and args.method != 'ensemble': raise InputError('--candidates applies to --method ensemble only')
     if args.weights is not None and args.method != 'neural': raise InputError('--weights applies to --method neural only')
+    if args.minimise_steps < 1: raise InputError(f'--minimise-steps must be at least 1, got {args.minimise_steps}')
     targets = check_msas(read_sequences(seq_path, unknown=args.unknown, msa_dir=args.msa_dir))
     data_dir = Path(args.data) if args.data else default_data_dir()
     if data_dir is not None and not data_dir.is_dir(): raise InputError(f'data folder {data_dir} does not exist')
@@ -85,7 +86,8 @@ def cmd_evaluate(args) -> int:
     from rna3d_kit.core import atomic_write
     if args.out: check_writable(args.out)
     table = evaluate(args.data, split=args.split, method=args.method, n_samples=args.n_samples, mode=args.mode,
-                     limit=args.limit, seed=args.seed, progress=not args.quiet, minimise=args.minimise, solvent=args.solvent)
+                     limit=args.limit, seed=args.seed, progress=not args.quiet, minimise=args.minimise, solvent=args.solvent,
+                     minimise_steps=args.minimise_steps)
     if args.out:
         with atomic_write(args.out) as f: table.to_csv(f, index=False)
     if args.json:
@@ -117,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="OpenMM minimisation of the full-atom models: auto = the --pdb-dir models when the time budget allows; "
                          "on = every target's models, written or not; off = never (default auto)")
     pr.add_argument('--solvent', choices=['vacuum', 'obc2', 'gbn2'], default='vacuum', help='minimisation solvent model (default vacuum)')
-    pr.add_argument('--minimise-steps', type=int, default=200, help='L-BFGS steps per model (default 200; 1000 also fixes bond geometry, ~2x the time)')
+    pr.add_argument('--minimise-steps', type=int, default=200, help='L-BFGS steps per model (default 200; 1000 also fixes bond geometry, ~2.7x the time)')
     pr.add_argument('--weights', default=None, help='weights folder of --method neural (default: the shipped model)')
     pr.add_argument('--msa-dir', default=None, help='folder of {target_id}.MSA.fasta files (default: MSA/ beside the sequences CSV)')
     pr.add_argument('--unknown', default=None, metavar='BASE', help='stand-in base for letters other than ACGU (default: error)')
@@ -139,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument('--minimise', choices=['auto', 'on', 'off'], default='auto',
                     help="on = score the C1' of rebuilt, minimised models (the full pipeline); auto/off = the predictor's C1'")
     ev.add_argument('--solvent', choices=['vacuum', 'obc2', 'gbn2'], default='vacuum')
+    ev.add_argument('--minimise-steps', type=int, default=200)
     ev.add_argument('--out', default=None, help='write the per-target table as CSV')
     ev.add_argument('--seed', type=int, default=0)
     ev.add_argument('--json', action='store_true')

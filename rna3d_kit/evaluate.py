@@ -39,6 +39,7 @@ def evaluate(data_dir: str | Path,  # Kaggle-layout folder with {split}_sequence
              predictor=None,  # an already built predictor (overrides `method`)
              minimise: str = 'auto',  # 'on': score rebuilt, minimised models (the full pipeline); 'auto'/'off': the predictor's C1'
              solvent: str = 'vacuum',  # minimisation solvent
+             minimise_steps: int = 200,  # L-BFGS steps per model
             ) -> pd.DataFrame:
     """Predict and score every target of `split`; one row per target with TM-score, method and seconds."""
     seq_path, label_path = split_files(data_dir, split)
@@ -47,7 +48,7 @@ def evaluate(data_dir: str | Path,  # Kaggle-layout folder with {split}_sequence
     check_msas(targets)
     predictor = predictor or load_predictor(method, data_dir=data_dir)
     coords, records = predict_targets(targets, predictor, n_samples=max(n_samples, 5), seed=seed, progress=progress,
-                                      minimise=minimise, solvent=solvent)
+                                      minimise=minimise, solvent=solvent, minimise_steps=minimise_steps)
     labels = read_labels(label_path)
     rows = []
     for t, rec in zip(targets, records):
