@@ -296,9 +296,7 @@ class RNAFoldModel(nn.Module):
         from rna3d_kit.adjacency import fold, partner_from_adjacency
         if adjacency is None: adjacency = fold(target.sequence, target.chain_ids).adjacency
         guide = None
-        if steer:
-            chains = np.asarray(target.chains)
-            guide = RestraintGuide(c1_restraints(partner_from_adjacency(np.asarray(adjacency)), np.r_[True, chains[1:] != chains[:-1]]))
+        if steer: guide = RestraintGuide(c1_restraints(partner_from_adjacency(np.asarray(adjacency)), target.chain_starts))
         if msa is None and target.msa_path is not None:
             from rna3d_kit.kaggle_io import read_msa
             msa = read_msa(target.msa_path, query=target.sequence, max_depth=self.config.trunk.max_msa_rows)
