@@ -18,7 +18,7 @@ __all__ = ['D0_SMALL_L', 'MODES', 'N_PREDICTIONS', 'PDB_RANGE', 'rna_d0', 'searc
            'pair_sq_dists', 'Superposition', 'fragment_lengths', 'tm_search', 'tm_score_part2', 'AlignParams', 'nw_tm',
            'rna_secondary', 'quick_tm', 'threading_alignments', 'initial_threading', 'tm_matrix', 'initial_local',
            'initial_ss_plus', 'longest_fragment', 'initial_fragment_threading', 'dp_iter', 'Alignment', 'tm_align',
-           'tm_score', 'target_scores', 'score_target', 'score_submission', 'mean_tm']
+           'tm_score', 'target_scores', 'prediction_scores', 'score_target', 'score_submission', 'mean_tm']
 
 # %% ../nbs/03_metric.ipynb #c005
 D0_SMALL_L = ((11, 0.3), (15, 0.4), (19, 0.5), (23, 0.6), (29.999999, 0.7))  # (largest L, d0 in Å) below L = 30
@@ -564,14 +564,24 @@ def target_scores(preds: np.ndarray,  # [P, N, 3] predictions, row i = residue i
         for p, pred in enumerate(preds): out[p, k] = tm_score(pred, ref, mode, sequence)
     return out
 
+def prediction_scores(preds: np.ndarray,  # [P, N, 3] predictions
+                      refs: np.ndarray,  # [K, N, 3] reference conformations
+                      mode: str = 'part2',  # 'part2' or 'part1'
+                      sequence: str = '',  # [N] residue letters (used in Part 1 mode)
+                     ) -> np.ndarray:
+    """`[P]` TM-score of each prediction against its best-matching conformation (NaN where none is scorable)."""
+    s = target_scores(preds, refs, mode, sequence)
+    scorable = np.isfinite(s).any(1)
+    return np.where(scorable, np.where(np.isfinite(s), s, -np.inf).max(1, initial=-np.inf), np.nan)
+
 def score_target(preds: np.ndarray,  # [P, N, 3] predictions (best of P)
                  refs: np.ndarray,  # [K, N, 3] reference conformations
                  mode: str = 'part2',  # 'part2' or 'part1'
                  sequence: str = '',  # [N] residue letters (used in Part 1 mode)
                 ) -> float:
     """Best TM-score over predictions × conformations (NaN if no conformation has 3 resolved residues)."""
-    s = target_scores(preds, refs, mode, sequence)
-    return float(np.nanmax(s)) if np.isfinite(s).any() else float('nan')
+    best = prediction_scores(preds, refs, mode, sequence)
+    return float(np.nanmax(best)) if np.isfinite(best).any() else float('nan')
 
 def _xyz_columns(k: int) -> list[str]:
     return [f'x_{k}', f'y_{k}', f'z_{k}']

@@ -22,15 +22,10 @@ from rna3d_kit.core import atomic_write, repo_dir
 from rna3d_kit.ensemble import CONFIDENCE_WEIGHTS, EnsemblePredictor
 from rna3d_kit.evaluate import split_files
 from rna3d_kit.kaggle_io import read_labels, read_sequences
-from rna3d_kit.metric import target_scores
+from rna3d_kit.metric import prediction_scores
 from rna3d_kit.predict import default_data_dir
 
 TEMPLATES_ALONE, BASELINE_ALONE = 0.2322, 0.2029  # benchmarks/evaluate_*_casp15.csv (earlier runs)
-
-
-def true_tm(xyz: np.ndarray, refs: np.ndarray) -> np.ndarray:
-    """`[M]` exact Part 2 TM-score of each candidate, best over reference conformations."""
-    return np.nanmax(target_scores(xyz, refs, mode='part2'), axis=1)
 
 
 def main():
@@ -54,9 +49,9 @@ def main():
         ranking = ens.rank(t, raw, 5, notes)
         seconds = time.perf_counter() - t0
         refs = labels[t.target_id].coords
-        tm = true_tm(np.stack([c.structure.c1 for c in ranking.candidates]), refs)
-        tpl = true_tm(np.stack([c.structure.c1 for c in raw if c.source == 'templates'][:5]), refs)
-        base = true_tm(np.stack([s.c1 for s in baseline.predict(t, n_samples=5, seed=0)]), refs)
+        tm = prediction_scores(np.stack([c.structure.c1 for c in ranking.candidates]), refs, mode='part2')
+        tpl = prediction_scores(np.stack([c.structure.c1 for c in raw if c.source == 'templates'][:5]), refs, mode='part2')
+        base = prediction_scores(np.stack([s.c1 for s in baseline.predict(t, n_samples=5, seed=0)]), refs, mode='part2')
         conf, cons = ranking.confidence, ranking.consensus
         top5 = np.argsort(-conf, kind='stable')[:5]
         chosen_rank = np.full(len(tm), 0); chosen_rank[ranking.chosen] = np.arange(1, 6)

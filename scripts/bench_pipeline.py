@@ -22,7 +22,7 @@ from rna3d_kit.core import atomic_write, repo_dir
 from rna3d_kit.ensemble import member_priors
 from rna3d_kit.evaluate import split_files
 from rna3d_kit.kaggle_io import read_labels, read_sequences
-from rna3d_kit.metric import target_scores
+from rna3d_kit.metric import prediction_scores
 from rna3d_kit.predict import DEFAULT_METHOD, check_msas, default_data_dir, load_predictor, predict_targets
 
 
@@ -41,11 +41,6 @@ class Recording:
         self.raw[target.target_id] = np.stack([s.c1 for s in out[:n_samples]]).astype(float)
         self.priors[target.target_id] = member_priors(self.inner, target, out[:n_samples])
         return out
-
-
-def true_tm(xyz: np.ndarray, refs: np.ndarray) -> np.ndarray:
-    """`[M]` exact Part 2 TM-score of each model, best over reference conformations."""
-    return np.nanmax(target_scores(xyz, refs, mode='part2'), axis=1)
 
 
 def main():
@@ -74,8 +69,8 @@ def main():
     rows, model_rows = [], []
     for t, r in zip(targets, records):
         refs = labels[t.target_id].coords
-        final = true_tm(coords[t.target_id][:5], refs)
-        raw = true_tm(rec.raw[t.target_id][:5], refs) if t.target_id in rec.raw else final
+        final = prediction_scores(coords[t.target_id][:5], refs, mode='part2')
+        raw = prediction_scores(rec.raw[t.target_id][:5], refs, mode='part2') if t.target_id in rec.raw else final
         prior = rec.priors.get(t.target_id, np.full(5, np.nan))
         for k in range(5):
             model_rows.append(dict(target_id=t.target_id, length=t.n, model=k + 1, confidence=prior[k], tm=final[k], tm_unminimised=raw[k]))
