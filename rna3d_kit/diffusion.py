@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -27,7 +29,8 @@ __all__ = ['DIFFUSION_ATOMS', 'N_DIFFUSION_ATOMS', 'DIFFUSION_C1', 'FRAME_ATOMS'
            'centre_random_augmentation', 'fourier_embedding', 'AdaptiveLayerNorm', 'ConditionedAttention',
            'ConditionedTransition', 'DiffusionTransformerBlock', 'residue_frames', 'geometry_features',
            'channel_first_linear', 'DiffusionConfig', 'ConditioningCache', 'DiffusionTrainingOutput', 'SamplerConfig',
-           'DiffusionModule', 'C1Restraints', 'c1_restraints', 'restraint_energy', 'RestraintGuide']
+           'DiffusionModule', 'C1Restraints', 'signed_volume', 'stem_chirality', 'c1_restraints', 'restraint_energy',
+           'RestraintGuide']
 
 # %% ../nbs/15_diffusion.ipynb #c005
 DIFFUSION_ATOMS = ("P", "C4'", "C1'", "N*", "C*")  # N*, C*: glycosidic N and chi's 4th atom (GLYCOSIDIC_ATOMS)
@@ -451,16 +454,43 @@ class C1Restraints:
     clash_weight: float = 3.0
     rg_range: tuple | None = None  # Å, flat-bottom range of the radius of gyration (None = no compactness term)
     rg_weight: float = 1.0  # per residue
+    quads: Tensor | None = None  # [Q, 4] long residue quadruples whose handedness is restrained (None = no chirality term)
+    volumes: Tensor | None = None  # [Q] Å³, their signed volumes in the ideal right-handed A-form stem
+    chiral_weight: float = 10.0
 
     @property
     def n(self) -> int: return self.bonded.shape[-1]
+
+def signed_volume(x: Tensor,  # [*, N, 3]
+                  quads: Tensor,  # [Q, 4] long residue indices (a, b, c, d)
+                 ) -> Tensor:
+    """`[*, Q]` signed volumes `((b − a) × (c − a)) · (d − a)` in Å³: positive or negative by handedness, zero when flat."""
+    a, b, c, d = (x[..., quads[:, k], :] for k in range(4))
+    return (torch.linalg.cross(b - a, c - a, dim=-1) * (d - a)).sum(-1)
+
+def stem_chirality(partner) -> tuple[Tensor, Tensor]:
+    """Quadruples `[Q, 4]` `(i, i+1, j, j−1)` and `(i, i+1, i+2, j)` of every stem and their A-form signed volumes `[Q]` (Å³)."""
+    from rna3d_kit.baseline import helices, helix_c1, nested_partner
+    quads, volumes = [], []
+    for stem in helices(nested_partner(np.asarray(partner))):
+        n_bp = len(stem)
+        if n_bp < 2: continue
+        sa, sb = helix_c1(n_bp)  # strand 1 going up and the partners, both indexed by base-pair level
+        ideal = torch.as_tensor(np.concatenate([sa, sb]), dtype=torch.float32)
+        res = [i for i, _ in stem] + [j for _, j in stem]
+        local = [(k, k + 1, n_bp + k, n_bp + k + 1) for k in range(n_bp - 1)] + [(k, k + 1, k + 2, n_bp + k) for k in range(n_bp - 2)]
+        local = torch.tensor(local, dtype=torch.long)
+        quads.append(torch.tensor(res)[local]); volumes.append(signed_volume(ideal, local))
+    if not quads: return torch.zeros(0, 4, dtype=torch.long), torch.zeros(0)
+    return torch.cat(quads), torch.cat(volumes)
 
 def c1_restraints(partner,  # [N] Stage A partner index (-1 unpaired)
                   chain_start=None,  # [N] bool, True where a new chain starts (no bond to the residue before)
                   stem_slack: float = 0.5,  # Å either side of each A-form stem distance
                   rg_factors: tuple | None = RG_FACTORS,  # radius of gyration kept within these multiples of 5.5 N^(1/3) Å
+                  chirality: bool = True,  # keep every stem right-handed (`stem_chirality`)
                  ) -> C1Restraints:
-    """Bond, stem and clash restraints of a target from its secondary structure."""
+    """Bond, stem, clash, compactness and stem-handedness restraints of a target from its secondary structure."""
     from rna3d_kit.baseline import C1_GEOMETRY, BOND_WEIGHT, RG_COMPACT, stem_restraints
     partner = torch.as_tensor(partner, dtype=torch.long)
     n = partner.shape[0]
@@ -477,11 +507,12 @@ def c1_restraints(partner,  # [N] Stage A partner index (-1 unpaired)
                         upper=torch.cat([torch.full((len(bonds),), float(hi)), st_d + stem_slack]),
                         weight=torch.cat([torch.full((len(bonds),), float(BOND_WEIGHT)), torch.ones(len(st_d))]),
                         bonded=bonded, clash=float(C1_GEOMETRY['clash']),
-                        rg_range=None if rg_factors is None else tuple(f * RG_COMPACT * n ** (1 / 3) for f in rg_factors))
+                        rg_range=None if rg_factors is None else tuple(f * RG_COMPACT * n ** (1 / 3) for f in rg_factors),
+                        **(dict(zip(('quads', 'volumes'), stem_chirality(partner.numpy()))) if chirality else {}))
 
 def restraint_energy(c1: Tensor,  # [*, N, 3] C1' coordinates, Å
                      r: C1Restraints) -> Tensor:
-    """`[*]` restraint energy: Σ w (below lower or above upper)² + clash weight · Σ (clash − d)² over non-bonded pairs."""
+    """`[*]` restraint energy: distance violations², clashes², Rg outside its window², stem quadruples below half their A-form volume²."""
     d = (c1[..., r.pairs[:, 0], :] - c1[..., r.pairs[:, 1], :]).norm(dim=-1)
     w = r.weight.to(c1)
     e = (w * (F.relu(r.lower.to(c1) - d) ** 2 + F.relu(d - r.upper.to(c1)) ** 2)).sum(-1)
@@ -492,6 +523,9 @@ def restraint_energy(c1: Tensor,  # [*, N, 3] C1' coordinates, Å
     if r.rg_range is not None:
         rg = (c1 - c1.mean(-2, keepdim=True)).square().sum(-1).mean(-1).sqrt()
         e = e + r.rg_weight * r.n * (F.relu(r.rg_range[0] - rg) ** 2 + F.relu(rg - r.rg_range[1]) ** 2)
+    if r.quads is not None and len(r.quads):
+        ratio = signed_volume(c1, r.quads.to(c1.device)) / r.volumes.to(c1)  # 1 = ideal, negative = mirror image
+        e = e + r.chiral_weight * (F.relu(0.5 - ratio) ** 2).sum(-1)
     return e
 
 @dataclass(frozen=True)
