@@ -22,10 +22,10 @@ from .primitives import GatedAttention, Linear, mask_bias
 from .structure import ATOM_SLOT, C1_INDEX, MAX_ATOMS
 
 # %% auto #0
-__all__ = ['DIFFUSION_ATOMS', 'N_DIFFUSION_ATOMS', 'DIFFUSION_C1', 'FRAME_ATOMS', 'SIGMA_DATA', 'STEER_CLASH_MAX_N', 'RG_FACTORS',
-           'diffusion_atom_slots', 'fill_missing_atoms', 'select_diffusion_atoms', 'to_residue_slots',
-           'warm_start_from_c1', 'edm_c_skip', 'edm_c_out', 'edm_c_in', 'edm_c_noise', 'edm_loss_weight',
-           'sample_training_sigma', 'inference_noise_schedule', 'random_rotation', 'masked_centre',
+__all__ = ['DIFFUSION_ATOMS', 'N_DIFFUSION_ATOMS', 'DIFFUSION_C1', 'FRAME_ATOMS', 'SIGMA_DATA', 'SAMPLER_PRESETS',
+           'STEER_CLASH_MAX_N', 'RG_FACTORS', 'diffusion_atom_slots', 'fill_missing_atoms', 'select_diffusion_atoms',
+           'to_residue_slots', 'warm_start_from_c1', 'edm_c_skip', 'edm_c_out', 'edm_c_in', 'edm_c_noise',
+           'edm_loss_weight', 'sample_training_sigma', 'inference_noise_schedule', 'random_rotation', 'masked_centre',
            'centre_random_augmentation', 'fourier_embedding', 'AdaptiveLayerNorm', 'ConditionedAttention',
            'ConditionedTransition', 'DiffusionTransformerBlock', 'residue_frames', 'geometry_features',
            'channel_first_linear', 'DiffusionConfig', 'ConditioningCache', 'DiffusionTrainingOutput', 'SamplerConfig',
@@ -315,7 +315,19 @@ class SamplerConfig:
     rho: float = 7.0
     augment: bool = False  # random rotation each step (AF3 does; a no-op in distribution for this equivariant D)
 
-# %% ../nbs/15_diffusion.ipynb #c022
+    @classmethod
+    def preset(cls, name: str,  # a key of SAMPLER_PRESETS: 'af3' or 'ode'
+               n_steps: int = 200) -> 'SamplerConfig':
+        """A named sampler with `n_steps` steps."""
+        if name not in SAMPLER_PRESETS: raise InputError(f"unknown sampler {name!r}; choose one of {', '.join(SAMPLER_PRESETS)}")
+        return cls(n_steps=n_steps, **SAMPLER_PRESETS[name])
+
+SAMPLER_PRESETS = {  # name -> SamplerConfig fields that differ from the defaults
+    'af3': {},  # AF3 Algorithm 18 as published: churn γ0 0.8, step scale η 1.5
+    'ode': dict(gamma_0=0.0, step_scale=1.0),  # deterministic EDM sampler: no churn, plain Euler steps
+}
+
+# %% ../nbs/15_diffusion.ipynb #c023
 class DiffusionModule(nn.Module):
     """EDM denoiser over 5 atoms per residue, conditioned on the merged latent; training and sampling entry points."""
     def __init__(self, config: DiffusionConfig = DiffusionConfig()):
@@ -438,7 +450,7 @@ class DiffusionModule(nn.Module):
             x = x_noisy + sampler.step_scale * (c_tau - t_hat) * (x_noisy - x_den) / t_hat
         return torch.where(mask[..., None, None].bool(), x, torch.zeros_like(x))
 
-# %% ../nbs/15_diffusion.ipynb #c024
+# %% ../nbs/15_diffusion.ipynb #c025
 STEER_CLASH_MAX_N = 1500  # residues: above this the all-pairs clash term (N² per gradient step) is left out
 RG_FACTORS = (0.9, 1.2)  # compactness window: Rg of folded RNAs ≈ 5.5 N^(1/3) Å (Hyeon, Dima & Thirumalai 2006)
 

@@ -118,8 +118,10 @@ class FoldRuntime:
     def training(cls, checkpoint_blocks: bool = False) -> 'FoldRuntime': return cls(checkpoint_blocks=checkpoint_blocks)
 
     @classmethod
-    def inference(cls, n_steps: int = 200, chunk_size: int | None = 32) -> 'FoldRuntime':
-        return cls(chunk_size=chunk_size, sampler=SamplerConfig(n_steps=n_steps))
+    def inference(cls, n_steps: int = 200, chunk_size: int | None = 32,
+                  sampler: str = 'ode',  # a `diffusion.SAMPLER_PRESETS` name; 'ode' keeps far more of a warm start with this model
+                 ) -> 'FoldRuntime':
+        return cls(chunk_size=chunk_size, sampler=SamplerConfig.preset(sampler, n_steps))
 
 # %% ../nbs/19_model.ipynb #c008
 @dataclass(frozen=True)
@@ -422,6 +424,7 @@ class NeuralPredictor:
                  chunk_size: int | None = 32,  # trunk chunking (memory)
                  use_msa: bool = True,  # read target.msa_path when set
                  steer: bool = True,  # steer sampling with Stage A C1' restraints (`diffusion.RestraintGuide`)
+                 sampler: str = 'ode',  # 'ode' (deterministic) or 'af3' (AF3 Alg 18 churn): `diffusion.SAMPLER_PRESETS`
                  device: str | None = None):
         if warm_start is None and warm_start_sigma is not None: warm_start = 'stage_c'  # the older spelling of a Stage C warm start
         if warm_start not in WARM_STARTS: raise InputError(f"unknown warm start {warm_start!r}; choose one of {', '.join(map(str, WARM_STARTS))}")
@@ -430,7 +433,7 @@ class NeuralPredictor:
         self.data_dir = data_dir
         self.weights = Path(weights) if weights is not None else default_model_dir()
         if not self.weights.is_dir(): raise InputError(f'no neural model weights at {self.weights} (train one with scripts/train.py and pass weights=...)')
-        self.runtime = FoldRuntime.inference(n_steps, chunk_size)
+        self.runtime = FoldRuntime.inference(n_steps, chunk_size, sampler)
         self.model = load_fold_model(self.weights, self.runtime)
         if device: self.model.to(device)
         meta = json.loads((self.weights / 'config.json').read_text())

@@ -20,14 +20,10 @@ import argparse
 import datetime as dt
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-SAMPLERS = {'af3': {}, 'ode': dict(gamma_0=0.0, step_scale=1.0)}
-
 
 def holdout_targets(data: Path, stride: int):
     """Date-honest held-out targets of the Kaggle training file with fully resolved first conformations."""
@@ -43,7 +39,7 @@ def run(args) -> pd.DataFrame:
     torch.set_num_threads(1)
     from rna3d_kit.adjacency import fold
     from rna3d_kit.core import shared_dir
-    from rna3d_kit.diffusion import DIFFUSION_C1, warm_start_from_c1
+    from rna3d_kit.diffusion import DIFFUSION_C1, SAMPLER_PRESETS, SamplerConfig, warm_start_from_c1
     from rna3d_kit.metric import prediction_scores
     from rna3d_kit.model import FoldRuntime, collate_fold_features, default_model_dir, fold_features, load_fold_model
     runtime = FoldRuntime.inference(args.n_steps, 32)
@@ -61,9 +57,8 @@ def run(args) -> pd.DataFrame:
             with torch.no_grad(): one = model.diffusion(noisy[None], sigma, cond)[0]
             tm = lambda x: float(np.mean(prediction_scores(x[..., DIFFUSION_C1, :].numpy(), refs, 'part2', target.sequence)))
             row = dict(target_id=target.target_id, length=target.n, sigma_start=sigma, one_step=round(tm(one), 4))
-            for name, change in SAMPLERS.items():
-                sampler = replace(runtime.sampler, **change)
-                x = model.diffusion.sample(cond, 5, sampler, 0, x_init=start[None], sigma_start=sigma)[0]
+            for name in SAMPLER_PRESETS:
+                x = model.diffusion.sample(cond, 5, SamplerConfig.preset(name, args.n_steps), 0, x_init=start[None], sigma_start=sigma)[0]
                 row[name] = round(tm(x), 4)
             rows.append(row)
             print(row, flush=True)
@@ -82,7 +77,8 @@ def main(argv=None) -> int:
     from rna3d_kit.core import atomic_write
     table = run(args)
     with atomic_write(args.out) as f: table.to_csv(f, index=False)
-    summary = table.groupby('sigma_start')[['one_step', *SAMPLERS]].mean().round(3)
+    from rna3d_kit.diffusion import SAMPLER_PRESETS
+    summary = table.groupby('sigma_start')[['one_step', *SAMPLER_PRESETS]].mean().round(3)
     text = (f"# {' '.join(sys.argv)}\n# {table.target_id.nunique()} held-out targets (Kaggle train, released >= 2022-06-01, "
             f"40-160 nt); mean TM (Part 2) of 5 samples against the native they started from; load {os.getloadavg()[0]:.1f}\n"
             f"{summary.to_string()}\n")
