@@ -239,6 +239,10 @@ class RNAFoldModel(nn.Module):
     def run_stage_c(self, features: FoldFeatures, angle_sincos: Tensor) -> Tensor:
         """Stage C heavy atoms `[B, N, 23, 3]` (NaN at padding) from Stage B's first 7 angles, item by item."""
         torsions = torch.atan2(angle_sincos[..., :len(TORSION_NAMES), 0], angle_sincos[..., :len(TORSION_NAMES), 1])
+        if self.training and not torch.isfinite(torsions).all():
+            # in training a NaN from Stage B must reach the loss (the trainer skips that step), not stop the run here;
+            # at inference build_atoms refuses non-finite angles
+            torsions = torch.nan_to_num(torsions, nan=0.0, posinf=0.0, neginf=0.0)
         starts = chain_starts_from_ids(features.trunk.residue_ids)
         out = torsions.new_full((*torsions.shape[:-1], 23, 3), float('nan'))
         rows = []

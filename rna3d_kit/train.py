@@ -32,7 +32,7 @@ __all__ = ['CASP15_CUTOFF', 'TRAIN_PRESETS', 'released_before', 'TrainingChain',
            'load_training_chains', 'cached_training_chains', 'contiguous_crop', 'spatial_crop', 'crop_chain',
            'FeatureCache', 'TrainingBatch', 'make_example', 'collate_examples', 'fold_loss', 'TrainConfig', 'DataOrder',
            'step_rng', 'TrainProgress', 'stage_b_folder', 'build_model', 'lr_factor', 'latest_checkpoint',
-           'train_model', 'model_config_kmer', 'save_checkpoint', 'plot_losses']
+           'TrainingDiverged', 'train_model', 'model_config_kmer', 'save_checkpoint', 'plot_losses']
 
 # %% ../nbs/20_train.ipynb #c005
 CASP15_CUTOFF = dt.date(2022, 5, 27)  # CASP15 targets' temporal cutoff: train only on structures released before it
@@ -282,6 +282,7 @@ class TrainConfig:
     warmup_steps: int = 50
     max_steps: int = 2000
     grad_clip: float = 10.0
+    max_skipped_steps: int = 10  # consecutive steps with a non-finite loss or gradient (skipped, logged) before the run stops with an error
     lora_stages: tuple = ()  # stages adapted with LoRA (base frozen): subset of ('stage_b', 'trunk')
     lora_r: int = 8
     lora_alpha: int = 16
@@ -398,6 +399,9 @@ def latest_checkpoint(out_dir: Path) -> Path | None:
     path = Path(out_dir) / 'checkpoints' / pointer.read_text().strip()
     return path if path.is_dir() else None
 
+class TrainingDiverged(RuntimeError):
+    """Too many consecutive training steps had a non-finite loss or gradient."""
+
 def train_model(config: TrainConfig, out_dir: str | Path,
                 chains: list[TrainingChain] | None = None,  # None = load_training_chains(config...)
                 max_steps: int | None = None,  # stop after this step (the LR schedule still uses config.max_steps)
@@ -451,6 +455,7 @@ def train_model(config: TrainConfig, out_dir: str | Path,
     start_time, rows = time.time(), []
     bar = tqdm(total=stop, initial=state.step, desc='training', disable=not (progress and acc.is_main_process))
     rank_log = out_dir / f'rank{rank}.log'
+    run_of_skips = 0
     model.train()
     while state.step < stop:
         step = state.step
@@ -463,8 +468,17 @@ def train_model(config: TrainConfig, out_dir: str | Path,
             terms = fold_loss(model, batch, config.loss, config.n_diffusion_samples, gen)
         acc.backward(terms.total)
         grad_norm = acc.clip_grad_norm_(params, config.grad_clip)
-        optimizer.step(); scheduler.step(); optimizer.zero_grad()
+        # the gradients are all-reduced, so every process sees the same norm and skips the same steps
+        skipped = not bool(torch.isfinite(torch.as_tensor(grad_norm)))
+        if not skipped: optimizer.step()
+        scheduler.step(); optimizer.zero_grad()
         state.step += 1
+        run_of_skips = run_of_skips + 1 if skipped else 0
+        if skipped:
+            with open(rank_log, 'a') as f: f.write(f'rank {rank} step {state.step}: non-finite loss or gradient, update skipped\n')
+        if run_of_skips > config.max_skipped_steps:
+            raise TrainingDiverged(f'{run_of_skips} consecutive steps (up to step {state.step}) had a non-finite loss or gradient; '
+                                   f'lower the learning rate or resume from an earlier checkpoint in {out_dir / "checkpoints"}')
         seconds = time.time() - t0
         local = torch.tensor([*terms.as_dict().values(), float(batch.n_residues), seconds], dtype=torch.float64, device=acc.device)
         everyone = acc.gather(local[None]).cpu()  # [world, terms + 2]
@@ -474,7 +488,7 @@ def train_model(config: TrainConfig, out_dir: str | Path,
         if acc.is_main_process:
             mean = everyone.mean(0)
             row = {'step': state.step, **{k: float(v) for k, v in zip(terms.as_dict(), mean)},
-                   'lr': scheduler.get_last_lr()[0], 'grad_norm': float(grad_norm), 'epoch': order.epoch(state.step),
+                   'lr': scheduler.get_last_lr()[0], 'grad_norm': float(grad_norm), 'skipped': int(skipped), 'epoch': order.epoch(state.step),
                    'residues': int(everyone[:, -2].sum()), 'residues_per_s': float(everyone[:, -2].sum() / everyone[:, -1].max()),
                    'wall_s': time.time() - start_time}
             rows.append(row)
