@@ -40,7 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--split', default='validation')
     p.add_argument('--variants', default=','.join(VARIANTS), help=f'comma-separated subset of {", ".join(VARIANTS)}')
     p.add_argument('--n-steps', type=int, default=50, help='diffusion sampler steps')
-    p.add_argument('--sampler', default='ode', help="diffusion sampler preset of the neural variants ('ode' or 'af3')")
+    p.add_argument('--sampler', default=None, help="diffusion sampler of the neural variants ('ode' or 'af3'; default: model.WARM_START_SAMPLER)")
     p.add_argument('--sigma', action='append', default=[], metavar='VARIANT=Å', help='warm-start noise level of a variant')
     p.add_argument('--limit', type=int, default=None, help='only the first LIMIT targets')
     p.add_argument('--out', type=Path, required=True)
@@ -68,7 +68,7 @@ def run(args) -> pd.DataFrame:
             tm = score_target(coords[t.target_id][:5], labels[t.target_id].coords, mode='part2', sequence=t.sequence)
             rows.append(dict(variant=name, target_id=t.target_id, length=t.n, tm=round(float(tm), 4), method=rec.method,
                              seconds=round(rec.seconds, 1), sigma=getattr(predictor, 'warm_start_sigma', None),
-                             sampler=args.sampler if method == 'neural' else None,
+                             churn_gamma0=predictor.runtime.sampler.gamma_0 if method == 'neural' else None,
                              fallback_reason=rec.fallback_reason))
         part = pd.DataFrame([r for r in rows if r['variant'] == name])
         print(f'{name}: mean best-of-5 TM {part.tm.mean():.4f} over {len(part)} targets, {time.perf_counter() - t0:.0f} s', flush=True)
