@@ -47,11 +47,13 @@ def cmd_predict(args) -> int:
     if not args.time_budget > 0: raise InputError(f'--time-budget must be a positive number of seconds, got {args.time_budget}')
     if args.candidates is not None and args.method != 'ensemble': raise InputError('--candidates applies to --method ensemble only')
     if args.weights is not None and args.method != 'neural': raise InputError('--weights applies to --method neural only')
+    if args.warm_start is not None and args.method != 'neural': raise InputError('--warm-start applies to --method neural only')
     if args.minimise_steps < 1: raise InputError(f'--minimise-steps must be at least 1, got {args.minimise_steps}')
     targets = check_msas(read_sequences(seq_path, unknown=args.unknown, msa_dir=args.msa_dir))
     data_dir = Path(args.data) if args.data else default_data_dir()
     if data_dir is not None and not data_dir.is_dir(): raise InputError(f'data folder {data_dir} does not exist')
     options = ({} if args.candidates is None else dict(n_candidates=args.candidates)) | ({} if args.weights is None else dict(weights=args.weights))
+    options |= {} if args.warm_start is None else dict(warm_start=args.warm_start)
     predictor = load_predictor(args.method, data_dir=data_dir, **options)  # reads (and checks) weights before any prediction
     coords, records = predict_targets(targets, predictor, n_samples=args.n_samples, seed=args.seed, pdb_dir=args.pdb_dir,
                                       progress=not args.quiet, time_budget=args.time_budget, minimise=args.minimise, solvent=args.solvent,
@@ -121,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument('--solvent', choices=['vacuum', 'obc2', 'gbn2'], default='vacuum', help='minimisation solvent model (default vacuum)')
     pr.add_argument('--minimise-steps', type=int, default=200, help='L-BFGS steps per model (default 200; 1000 also fixes bond geometry, ~2.7x the time)')
     pr.add_argument('--weights', default=None, help='weights folder of --method neural (default: the shipped model)')
+    pr.add_argument('--warm-start', choices=['stage_c', 'templates', 'baseline'], default=None,
+                    help="--method neural: start sampling from Stage C atoms or from template or baseline models instead of noise")
     pr.add_argument('--msa-dir', default=None, help='folder of {target_id}.MSA.fasta files (default: MSA/ beside the sequences CSV)')
     pr.add_argument('--unknown', default=None, metavar='BASE', help='stand-in base for letters other than ACGU (default: error)')
     pr.add_argument('--seed', type=int, default=0)
