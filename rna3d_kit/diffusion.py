@@ -9,7 +9,6 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
