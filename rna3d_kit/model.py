@@ -26,7 +26,8 @@ from .pairformer import (LORA_TARGETS, PairformerConfig, PairformerFeatures, Pai
                                   PairformerRuntime, PairformerTrunk, collate_features, featurize)
 from .structure import RNAStructure, Target
 from .torsion_model import (ANGLE_NAMES, CLS_ID, LORA_ATTENTION_TARGETS, PAD_ID, SEP_ID, TORSION_NAMES,
-                                     KmerTokenizer, TorsionBertModel, small_torsion_config)
+                                     KmerTokenizer, TorsionBertModel, dense_weight, dequantize_4bit_layers,
+                                     small_torsion_config)
 
 # %% auto #0
 __all__ = ['FOLD_STAGES', 'MODEL_FORMAT', 'WEIGHTS_FILE', 'WARM_STARTS', 'WARM_START_SIGMA', 'WARM_START_SAMPLER', 'FoldConfig',
@@ -354,12 +355,20 @@ def lora_modules(model: nn.Module) -> dict:
     return {n: m for n, m in model.named_modules() if isinstance(m, LoraLayer)}
 
 def merge_fold_lora(model: nn.Module) -> nn.Module:
-    """Fold every LoRA adapter into its base weight and put the plain layer back (in place)."""
+    """Fold every LoRA adapter into its base weight and put a plain float `nn.Linear` back (in place); 4-bit
+    (QLoRA) bases are dequantised first, so the result loads anywhere."""
     for name, m in lora_modules(model).items():
-        m.merge()
+        base = m.get_base_layer()
+        weight = dense_weight(base).clone()
+        for adapter in m.active_adapters:
+            if adapter in m.lora_A: weight += m.get_delta_weight(adapter).to(weight.dtype)
+        plain = nn.Linear(base.in_features, base.out_features, bias=base.bias is not None, device=weight.device)
+        with torch.no_grad():
+            plain.weight.copy_(weight)
+            if base.bias is not None: plain.bias.copy_(base.bias.float())
         parent, _, child = name.rpartition('.')
-        setattr(model.get_submodule(parent) if parent else model, child, m.get_base_layer())
-    return model
+        setattr(model.get_submodule(parent) if parent else model, child, plain)
+    return dequantize_4bit_layers(model)  # 4-bit layers that carried no adapter
 
 def parameter_counts(model: RNAFoldModel) -> dict:
     """Trainable and total parameters per stage and overall, and the LoRA adapter count."""

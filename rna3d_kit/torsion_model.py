@@ -30,7 +30,8 @@ __all__ = ['ANGLE_NAMES', 'PUCKER_CLASSES', 'PUCKER_DELTA_SPLIT', 'DISTRIBUTION_
            'bin_centres', 'angle_bin_targets', 'mae_optimal_angles', 'decode_angle_bins', 'predict_torsions_batch',
            'predict_torsions', 'check_checkpoint_folder', 'save_torsion_model', 'load_torsion_model',
            'default_torsion_model_dir', 'load_default_torsion_model', 'load_dnabert_base', 'add_lora',
-           'parameter_report', 'save_lora', 'load_lora', 'qlora_support', 'load_torsion_model_4bit']
+           'parameter_report', 'save_lora', 'load_lora', 'keep_4bit_compute_dtype', 'dense_weight',
+           'dequantize_4bit_layers', 'qlora_support', 'load_torsion_model_4bit']
 
 # %% ../nbs/07_torsion_model.ipynb #c004
 ANGLE_NAMES = TORSION_NAMES + PSEUDO_TORSION_NAMES  # column order of every angle array of this module
@@ -508,24 +509,60 @@ def load_lora(model: TorsionBertModel,  # the same base the adapters were traine
     return PeftModel.from_pretrained(model, str(folder), is_trainable=trainable)
 
 # %% ../nbs/07_torsion_model.ipynb #c040
-def qlora_support() -> tuple[bool, str]:
-    """Whether a 4-bit nf4 base can run forward and backward on this machine, and a one-line reason."""
+def keep_4bit_compute_dtype(model: nn.Module) -> nn.Module:
+    """Make every bitsandbytes `Linear4bit` of `model` compute in the dtype it was built with; returns `model`.
+
+    bitsandbytes 0.50 repacks a 4-bit weight into a bfloat16 CPU layout on the first inference call (eval mode,
+    no gradients) on CPUs with AVX512-BF16. That layout needs in-features divisible by the quantisation block
+    (64) and out-features by 32, so it fails on Stage B's 96-wide layers, and it would also compute in bfloat16
+    while training computes in float32. Turning it off keeps one code path and one precision for both modes.
+    """
+    for m in model.modules():
+        if hasattr(m, 'support_avx512bf16_for_cpu'): m.support_avx512bf16_for_cpu = False
+    return model
+
+def dense_weight(layer: nn.Module) -> torch.Tensor:
+    """`[out, in]` float weight of a linear layer, dequantised when it is a bitsandbytes 4-bit layer."""
+    w = layer.weight
+    if getattr(w, 'quant_state', None) is None: return w.data
+    import bitsandbytes as bnb
+    return bnb.functional.dequantize_4bit(w.data, w.quant_state).to(torch.float32)
+
+def dequantize_4bit_layers(model: nn.Module) -> nn.Module:
+    """Replace every bitsandbytes 4-bit linear layer of `model` by a float32 `nn.Linear` (in place): a QLoRA base
+    trains in 4 bits, but weights are shipped dense so that any machine can load them."""
+    for name, m in list(model.named_modules()):
+        if getattr(getattr(m, 'weight', None), 'quant_state', None) is None or not isinstance(m, nn.Linear): continue
+        dense = nn.Linear(m.in_features, m.out_features, bias=m.bias is not None, device=m.weight.device)
+        with torch.no_grad():
+            dense.weight.copy_(dense_weight(m))
+            if m.bias is not None: dense.bias.copy_(m.bias.float())
+        parent, _, child = name.rpartition('.')
+        setattr(model.get_submodule(parent) if parent else model, child, dense)
+    return model
+
+def qlora_support(in_features: int = 96,  # probe layer widths: Stage B's own (not multiples of 64) by default
+                  out_features: int = 144) -> tuple[bool, str]:
+    """Whether a 4-bit nf4 base can run on this machine (inference and training), and a one-line reason."""
     try:
         import bitsandbytes as bnb
     except ImportError as e:
         return False, f'QLoRA needs bitsandbytes ({e}); use add_lora on the float32 model instead'
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     try:
-        layer = bnb.nn.Linear4bit(16, 8, compute_dtype=torch.float32, quant_type='nf4')
-        layer.weight = bnb.nn.Params4bit(torch.randn(8, 16), requires_grad=False, quant_type='nf4')
-        layer = layer.to(device)
-        x = torch.randn(3, 16, device=device, requires_grad=True)
-        layer(x).sum().backward()
-        assert x.grad is not None and torch.isfinite(x.grad).all()
+        layer = bnb.nn.Linear4bit(in_features, out_features, compute_dtype=torch.float32, quant_type='nf4')
+        layer.weight = bnb.nn.Params4bit(torch.randn(out_features, in_features), requires_grad=False, quant_type='nf4')
+        layer = keep_4bit_compute_dtype(layer.to(device))
+        x = torch.randn(3, in_features, device=device)
+        with torch.no_grad(): inferred = layer.eval()(x)  # the inference path (where 0.50.x repacks weights)
+        x.requires_grad_(True)
+        layer.train()(x).sum().backward()  # the training path: gradients reach the input through the 4-bit weight
+        assert x.grad is not None and torch.isfinite(x.grad).all() and torch.isfinite(inferred).all()
+        assert torch.allclose(layer(x), inferred, atol=1e-4), 'inference and training outputs differ'
     except Exception as e:  # any backend failure means: no QLoRA here, and we say why
-        return False, (f'bitsandbytes {bnb.__version__} cannot run nf4 Linear4bit on {device} '
+        return False, (f'bitsandbytes {bnb.__version__} cannot run nf4 Linear4bit {in_features}x{out_features} on {device} '
                        f'({type(e).__name__}: {e}); use add_lora on the float32 model instead')
-    return True, f'bitsandbytes {bnb.__version__} runs nf4 Linear4bit forward/backward on {device}'
+    return True, f'bitsandbytes {bnb.__version__} runs nf4 Linear4bit inference and training on {device}'
 
 def load_torsion_model_4bit(folder: str | Path) -> TorsionBertModel:
     """Load a Stage B model with its BERT linear layers in 4-bit nf4 (QLoRA base); heads stay float32."""
@@ -535,4 +572,5 @@ def load_torsion_model_4bit(folder: str | Path) -> TorsionBertModel:
     quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_compute_dtype=torch.float32,
                                llm_int8_skip_modules=HEAD_MODULES)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    return load_torsion_model(folder, quantization_config=quant, device_map=device)
+    return keep_4bit_compute_dtype(load_torsion_model(folder, quantization_config=quant, device_map=device))
+

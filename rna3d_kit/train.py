@@ -380,7 +380,10 @@ def build_model(config: TrainConfig) -> RNAFoldModel:
         from rna3d_kit.torsion_model import load_torsion_model, load_torsion_model_4bit
         loaded = (load_torsion_model_4bit if config.qlora else load_torsion_model)(folder)
         want = model.stage_b.state_dict()
-        if not config.qlora and any(k not in want or want[k].shape != v.shape for k, v in loaded.state_dict().items()):
+        sizes = lambda c: [getattr(c, f) for f in ('vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size')]
+        # 4-bit weights have packed shapes and extra quantisation keys: compare the configs' sizes for every base
+        if sizes(loaded.config) != sizes(model.stage_b.config) or not config.qlora and any(
+                k not in want or want[k].shape != v.shape for k, v in loaded.state_dict().items()):
             raise InputError(f'Stage B weights in {folder} do not match the {config.model} preset sizes')
         model.stage_b = loaded.train()
     elif config.qlora: raise InputError('QLoRA needs Stage B weights to quantise (stage_b_init)')
