@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['RNA_ALPHABET', 'InputError', 'repo_dir', 'package_data_dir', 'shared_dir', 'check_writable', 'atomic_write',
-           'clean_sequence', 'RNA3DWarning', 'warn']
+__all__ = ['RNA_ALPHABET', 'InputError', 'repo_dir', 'package_data_dir', 'shared_dir', 'fixtures_dir', 'check_writable',
+           'atomic_write', 'clean_sequence', 'RNA3DWarning', 'warn']
 
 # %% ../nbs/00_core.ipynb #c004
 class InputError(ValueError):
@@ -42,6 +42,14 @@ def shared_dir(must_exist: bool = True) -> Path:
     if must_exist:
         raise InputError(f"shared data folder not found (looked at {', '.join(map(str, candidates))}); set RNA3D_SHARED")
     return candidates[0]
+
+# %% ../nbs/00_core.ipynb #c017
+def fixtures_dir() -> Path:
+    """The test fixtures of a source checkout (`fixtures/`, laid out like the shared folder); `InputError` elsewhere."""
+    folder = repo_dir() / 'fixtures'
+    if not (folder / 'data').is_dir():
+        raise InputError(f'test fixtures not found at {folder}: they ship with the source checkout, not the installed package')
+    return folder
 
 # %% ../nbs/00_core.ipynb #c010
 def check_writable(path: str | os.PathLike) -> Path:
