@@ -284,14 +284,15 @@ def _is_clean(s) -> bool:
     missing[0, :3] = False
     return 'N' not in s.sequence and not missing.any() and bool(backbone_links(s.coords, s.sequence)[:-1].all())
 
-def load_clean_chains(source: str = 'rnabind',  # 'rnabind' or 'rnasolo' (folders of shared_dir()/data/allatom)
+def load_clean_chains(source: str = 'rnabind',  # 'rnabind' or 'rnasolo' (folders of `root`)
                       max_resolution: float | None = 3.0,  # rnabind: X-ray at or below this (None: any method)
                       representatives: bool = True,  # rnabind: one chain per unique sequence (`is_group_rep`)
                       limit: int | None = None,  # stop after this many chains
+                      root: Path | None = None,  # the all-atom folder (default shared_dir()/data/allatom)
                      ) -> list:
-    """Clean chains (no modified residues, missing heavy atoms or breaks) of a shared all-atom set as `(target_id, RNAStructure)`."""
+    """Clean chains (no modified residues, missing heavy atoms or breaks) of an all-atom set as `(target_id, RNAStructure)`."""
     import pandas as pd
-    folder = shared_dir() / 'data' / 'allatom' / source
+    folder = (shared_dir() / 'data' / 'allatom' if root is None else Path(root)) / source
     if source not in ('rnabind', 'rnasolo'): raise InputError(f"unknown all-atom source {source!r} (use 'rnabind' or 'rnasolo')")
     table = pd.read_csv(folder / 'chains.csv')
     if source == 'rnabind':

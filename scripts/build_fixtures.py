@@ -32,6 +32,7 @@ RNABIND = ['1f27_rna.pdb.gz']
 CASP15_ERA = ['1fir.cif.gz']
 PDB_RNA = ['1zbh', '7b3d', '5guh']  # a homodimer, a heterodimer, a chain with a modified nucleotide
 TORSION_CHAINS_PER_SPLIT = 3  # the first chains of each SPOT-RNA-1D split (1A60_A among them)
+TORSION_SPECIAL = ['1XJR_A']  # also in RNASOLO: our angles against the table's
 
 
 def _copy(src: Path, dst: Path):
@@ -83,7 +84,8 @@ def pdb_rna(src: Path, dst: Path):
 
 def torsions(src: Path, dst: Path):
     chains = pd.read_csv(src / 'chains.csv', dtype=str, keep_default_na=False)
-    keep = chains.groupby('spot1d_split', sort=False).head(TORSION_CHAINS_PER_SPLIT)
+    first = chains.groupby('spot1d_split', sort=False).head(TORSION_CHAINS_PER_SPLIT)
+    keep = chains[chains.target_id.isin(set(first.target_id) | set(TORSION_SPECIAL))]
     _write_csv(keep, dst / 'chains.csv')
     table = pd.read_csv(src / 'torsions.csv', dtype=str, keep_default_na=False)
     _write_csv(table[table.target_id.isin(keep.target_id)], dst / 'torsions.csv')
