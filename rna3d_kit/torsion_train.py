@@ -76,7 +76,8 @@ def overlaps(a: str, b: str) -> bool:
 
 def load_allatom_chains(exclude_sequences,  # sequences that no kept chain may equal, contain or lie inside
                         known_sequences=(),  # sequences already labelled elsewhere: exact copies are skipped
-                        sources=('rnabind', 'rnasolo'),  # shared all-atom sets read through geometry.load_clean_chains
+                        sources=('rnabind', 'rnasolo'),  # all-atom sets read through geometry.load_clean_chains
+                        allatom_root: Path | None = None,  # folder of the all-atom sets (default shared_dir()/data/allatom)
                         ) -> list[TorsionChain]:
     """Angle labels (degrees) extracted from clean all-atom chains, minus chains overlapping `exclude_sequences`."""
     from rna3d_kit.geometry import ANGLE_NAMES as GEOMETRY_ANGLES, load_clean_chains, torsions_from_coords
@@ -85,7 +86,7 @@ def load_allatom_chains(exclude_sequences,  # sequences that no kept chain may e
     exclude = list(exclude_sequences)
     out, seen = [], set(known_sequences)
     for source in sources:
-        for target_id, s in load_clean_chains(source, max_resolution=None):
+        for target_id, s in load_clean_chains(source, max_resolution=None, root=allatom_root):
             seq = s.sequence
             if seq in seen or any(overlaps(seq, x) for x in exclude): continue
             seen.add(seq)
@@ -103,6 +104,7 @@ ALLATOM_FOLDERS = {'rnabind': 'pdb', 'rnasolo': 'pdb', 'casp15_era_cif': 'cif'} 
 def with_phase_labels(chains: list[TorsionChain],  # e.g. SPOT-RNA-1D test chains (no phase labels of their own)
                       sources=tuple(ALLATOM_FOLDERS),  # shared all-atom sets to look the same entry and chain up in
                       max_delta_disagreement: float = 5.0,  # degrees: median |Δδ| above which the match is refused
+                      allatom_root: Path | None = None,  # folder of the all-atom sets (default shared_dir()/data/allatom)
                       ) -> list[TorsionChain]:
     """`chains` with pucker phase labels taken from a structure of the same PDB entry and chain, where one is shared.
 
@@ -111,7 +113,7 @@ def with_phase_labels(chains: list[TorsionChain],  # e.g. SPOT-RNA-1D test chain
     from rna3d_kit.structure import read_structure
     files = {}
     for source in sources:
-        folder = shared_dir() / 'data' / 'allatom' / source
+        folder = (shared_dir() / 'data' / 'allatom' if allatom_root is None else Path(allatom_root)) / source
         table = pd.read_csv(folder / 'chains.csv')
         for row in table.itertuples():
             path = folder / ALLATOM_FOLDERS[source] / row.source_file

@@ -31,8 +31,8 @@ RNASOLO = ['1XJR.pdb', '4LVW.pdb', '7D7W.pdb']  # clean single chains, 40-90 nt
 RNABIND = ['1f27_rna.pdb.gz']
 CASP15_ERA = ['1fir.cif.gz']
 PDB_RNA = ['1zbh', '7b3d', '5guh']  # a homodimer, a heterodimer, a chain with a modified nucleotide
-TORSION_CHAINS_PER_SPLIT = 3  # the first chains of each SPOT-RNA-1D split (1A60_A among them)
-TORSION_SPECIAL = ['1XJR_A']  # also in RNASOLO: our angles against the table's
+TORSION_CHAINS_PER_SPLIT = 10  # the shortest chains of each SPOT-RNA-1D split (training lessons)
+TORSION_SPECIAL = ['1A60_A', '1XJR_A']  # the table's first rows (checked by hand); 1XJR_A is also in RNASOLO
 
 
 def _copy(src: Path, dst: Path):
@@ -84,9 +84,10 @@ def pdb_rna(src: Path, dst: Path):
 
 def torsions(src: Path, dst: Path):
     chains = pd.read_csv(src / 'chains.csv', dtype=str, keep_default_na=False)
-    first = chains.groupby('spot1d_split', sort=False).head(TORSION_CHAINS_PER_SPLIT)
+    chains = chains.assign(length=chains.sequence.str.len())
+    first = chains.sort_values(['length', 'target_id'], kind='stable').groupby('spot1d_split', sort=False).head(TORSION_CHAINS_PER_SPLIT)
     keep = chains[chains.target_id.isin(set(first.target_id) | set(TORSION_SPECIAL))]
-    _write_csv(keep, dst / 'chains.csv')
+    _write_csv(keep.drop(columns='length'), dst / 'chains.csv')
     table = pd.read_csv(src / 'torsions.csv', dtype=str, keep_default_na=False)
     _write_csv(table[table.target_id.isin(keep.target_id)], dst / 'torsions.csv')
 
