@@ -27,6 +27,7 @@ VALIDATION = ['R1107', 'R1108', 'R1116', 'R1117v2', 'R1149', 'R1156']
 TRAIN_SPECIAL = ['7LYG_A', '4KJI_D', '1SCL_A', '6WB1_C']
 TRAIN_SHORT = 10  # more labelled training targets, the first of the file with at most TRAIN_MAX_NT residues
 TRAIN_MAX_NT = 80
+MSA_MAX_BYTES = 50_000  # training targets' MSAs are copied up to this size (the tRNAs' deep ones are left out)
 RNASOLO = ['1XJR.pdb', '4LVW.pdb', '7D7W.pdb']  # clean single chains, 40-90 nt
 RNABIND = ['1f27_rna.pdb.gz']
 CASP15_ERA = ['1fir.cif.gz']
@@ -63,13 +64,14 @@ def kaggle_part1(src: Path, dst: Path):
     _write_csv(lab[_target(lab.ID).isin(keep)], dst / 'train_labels.csv')
     for tid in sorted(keep | set(VALIDATION)):
         msa = src / 'MSA' / f'{tid}.MSA.fasta'
-        if msa.exists(): _copy(msa, dst / 'MSA' / msa.name)
+        if msa.exists() and (tid in VALIDATION or msa.stat().st_size <= MSA_MAX_BYTES): _copy(msa, dst / 'MSA' / msa.name)
 
 
 def allatom(src: Path, dst: Path):
     for name, files, sub in (('rnasolo', RNASOLO, 'pdb'), ('rnabind', RNABIND, 'pdb'), ('casp15_era_cif', CASP15_ERA, 'cif')):
         table = pd.read_csv(src / name / 'chains.csv', dtype=str, keep_default_na=False)
-        _write_csv(table[table.source_file.isin(files)], dst / name / 'chains.csv')
+        listed = table.source_file.isin(files) | (table.source_file + '.gz').isin(files)  # casp15_era_cif lists names without .gz
+        _write_csv(table[listed], dst / name / 'chains.csv')
         for f in files: _copy(src / name / sub / f, dst / name / sub / f)
         if (src / name / 'LICENSE').exists(): _copy(src / name / 'LICENSE', dst / name / 'LICENSE')
 
