@@ -4,8 +4,8 @@
     .venv/bin/python scripts/simulate_kaggle_kernel.py --bench-out benchmarks/kaggle_offline.txt
 
 1. builds the datasets with kaggle_datasets/build_datasets.py (downloaded wheels cached between runs);
-2. lays out ROOT/kaggle/input/<competition>/ (the 12 CASP15 validation targets of the shared Part 1 data as
-   test_sequences.csv, their MSAs, the competition's train files for templates), ROOT/kaggle/input/<wheelhouse>/
+2. lays out ROOT/kaggle/input/<competition>/ (the validation targets of a Part 1 folder, by default the 12 CASP15
+   targets of the shared data, `--data` another one such as fixtures/data/kaggle_part1, as test_sequences.csv, their MSAs, the competition's train files for templates), ROOT/kaggle/input/<wheelhouse>/
    and ROOT/kaggle/input/<weights>/ under a temporary ROOT;
 3. makes a fresh venv (with `--kaggle-preinstalled`: torch and transformers put in first, as in Kaggle's image, and
    left out of the wheelhouse; with `--torch-preinstalled`: this environment's installed torch hard-linked in, as
@@ -196,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument('--cache', default=None, help='wheel cache passed to build_datasets.py')
     p.add_argument('--python', default=getattr(sys, '_base_executable', sys.executable), help='interpreter of the fresh venv')
     p.add_argument('--method', default=None, help='predictor (default: the kit default)')
+    p.add_argument('--data', default=None, help='Part 1 folder whose validation targets are the test set (default: the shared kaggle_part1)')
     p.add_argument('--time-budget', type=float, default=None, help="run_kernel's time budget in seconds (default: run_kernel's)")
     p.add_argument('--threads', type=int, default=2, help='OMP_NUM_THREADS of the kernel')
     p.add_argument('--step-timeout', type=float, default=STEP_TIMEOUT[0], help='seconds any one step may take')
@@ -218,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     log = work / 'simulate.log'
     numbers = {}
     try:
-        kaggle_dir = shared_dir() / 'data' / 'kaggle_part1'
+        kaggle_dir = Path(args.data).resolve() if args.data else shared_dir() / 'data' / 'kaggle_part1'
+        if not (kaggle_dir / 'validation_sequences.csv').is_file(): raise SystemExit(f'simulate_kaggle_kernel: no validation_sequences.csv in {kaggle_dir}')
         step(f'1/5 building the datasets (log {log})')
         build_out = work / 'datasets'
         build = [sys.executable, REPO / 'kaggle_datasets' / 'build_datasets.py', '--out', build_out]
