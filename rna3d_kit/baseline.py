@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .core import InputError
-from .structure import RNAStructure, Target
+from .structure import Provenance, RNAStructure, Target
 from .adjacency import (LOCAL_FOLD_ABOVE, SecondaryStructure, fold, helices, parse_dot_bracket,
                                  sample_structures, to_dot_bracket)
 
@@ -301,5 +301,6 @@ class GeometricBaseline:
             rng = None if k == 0 else np.random.default_rng([seed, k])
             xyz = self.model(ss.partner, chain_start, rng)
             xyz = xyz - xyz.mean(0)
-            out.append(RNAStructure.from_c1(target.sequence, xyz, chain_ids=target.chains, name=f'{target.target_id}_baseline_{k + 1}'))
+            out.append(RNAStructure.from_c1(target.sequence, xyz, chain_ids=target.chains, name=f'{target.target_id}_baseline_{k + 1}',
+                                            provenance=Provenance('baseline')))
         return out

@@ -62,11 +62,12 @@ def cmd_predict(args) -> int:
     validate_submission(frame, targets)
     write_submission(out, frame)
     write_run_report(records, report)
-    n_fb, n_min = sum(bool(r.fallback_reason) for r in records), sum(r.minimised > 0 for r in records)
-    n_full = sum(r.full_atom for r in records)
-    print(f'wrote {out} ({len(frame)} rows, {len(targets)} targets, method {predictor.name}'
-          + (f', {n_fb} fallbacks' if n_fb else '') + (f', {n_full} full-atom ({n_min} minimised)' if n_full else '')
-          + f') and the run report {report}', file=sys.stderr)
+    n_min, n_full = sum(r.minimised > 0 for r in records), sum(r.full_atom for r in records)
+    methods = {}
+    for r in records: methods[r.method] = methods.get(r.method, 0) + 1
+    made = ', '.join(f'{m} {k}' for m, k in methods.items())  # what produced each target's first model
+    print(f'wrote {out} ({len(frame)} rows, {len(targets)} targets by method: {made}'
+          + (f'; {n_full} full-atom ({n_min} minimised)' if n_full else '') + f') and the run report {report}', file=sys.stderr)
     return 0
 
 def cmd_score(args) -> int:
@@ -103,13 +104,16 @@ def cmd_evaluate(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `rna3d` and its sub-commands."""
-    from rna3d_kit.predict import DEFAULT_TIME_BUDGET
+    from rna3d_kit import __version__
+    from rna3d_kit.predict import DEFAULT_METHOD, DEFAULT_TIME_BUDGET, PREDICTORS
+    methods = f"one of {', '.join(sorted(PREDICTORS))} (default {DEFAULT_METHOD})"
     p = argparse.ArgumentParser(prog='rna3d', description='RNA 3D structure prediction kit (Kaggle Stanford RNA 3D Folding).')
+    p.add_argument('--version', action='version', version=f'rna3d_kit {__version__}')
     sub = p.add_subparsers(dest='command', required=True)
     pr = sub.add_parser('predict', help='predict structures and write a Kaggle submission')
     pr.add_argument('sequences', nargs='?', help='Kaggle sequences CSV (default: the bundled demo targets)')
     pr.add_argument('-o', '--output', default='submissions/submission.csv', help='submission CSV to write')
-    pr.add_argument('--method', default=None, help='predictor name (default: templates with baseline fallback)')
+    pr.add_argument('--method', default=None, help=f'predictor: {methods}; the geometric baseline answers where it fails')
     pr.add_argument('--data', default=None, help='Kaggle-layout folder used for templates (default: shared Part 1 data if present)')
     pr.add_argument('--n-samples', type=int, default=5, help='structures per target (>= 5)')
     pr.add_argument('--time-budget', type=float, default=DEFAULT_TIME_BUDGET, metavar='SECONDS',
@@ -138,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser('evaluate', help='predict and score a split of a Kaggle-layout folder')
     ev.add_argument('--data', required=True, help='Kaggle-layout folder')
     ev.add_argument('--split', default='validation')
-    ev.add_argument('--method', default=None)
+    ev.add_argument('--method', default=None, help=f'predictor: {methods}')
     ev.add_argument('--n-samples', type=int, default=5)
     ev.add_argument('--mode', choices=['part2', 'part1'], default='part2')
     ev.add_argument('--limit', type=int, default=None, help='only the first N targets')

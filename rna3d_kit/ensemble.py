@@ -268,7 +268,8 @@ class Ranking:
         for r, i in enumerate(self.chosen):
             s = self.candidates[i].structure
             out.append(RNAStructure(s.sequence, s.coords, s.chain_ids, s.res_nums, s.ins_codes,
-                                    f'{self.target_id}_{self.candidates[i].source}{r + 1}', self.per_residue[r].astype(np.float32)))
+                                    f'{self.target_id}_{self.candidates[i].source}{r + 1}', self.per_residue[r].astype(np.float32),
+                                    s.provenance))
         return out
 
 # %% ../nbs/21_ensemble.ipynb #c025
@@ -300,10 +301,10 @@ class EnsemblePredictor:
         return self._members[spec]
 
     def prepare(self):
-        """Build every member now (and open the template database), so per-target time limits measure prediction only."""
+        """Build every member now (and let each prepare itself: the template library), so per-target time limits measure prediction only."""
         for spec, _ in self.plan:
             p = self.member(spec)
-            if hasattr(p, 'db'): p.db
+            if hasattr(p, 'prepare'): p.prepare()
 
     def candidates(self, target: Target, seed: int = 0,
                    seconds: float | None = None,  # time allowance for drawing; None = draw everything planned

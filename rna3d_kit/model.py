@@ -24,7 +24,7 @@ from .merger import (DiffusionConditioning, MergerConfig, ResidueIndexMap, Unifi
 from .nerf import build_atoms
 from .pairformer import (LORA_TARGETS, PairformerConfig, PairformerFeatures, PairformerOutput,
                                   PairformerRuntime, PairformerTrunk, collate_features, featurize)
-from .structure import RNAStructure, Target
+from .structure import Provenance, RNAStructure, Target
 from .torsion_model import (ANGLE_NAMES, CLS_ID, LORA_ATTENTION_TARGETS, PAD_ID, SEP_ID, TORSION_NAMES,
                                      KmerTokenizer, TorsionBertModel, dense_weight, dequantize_4bit_layers,
                                      small_torsion_config)
@@ -317,7 +317,8 @@ class RNAFoldModel(nn.Module):
         finally:
             self.train(was_training)
         coords = to_residue_slots(x, target.sequence).numpy()
-        return [RNAStructure(target.sequence, coords[k], target.chains, name=f'{target.target_id}_neural_{k + 1}') for k in range(n_samples)]
+        return [RNAStructure(target.sequence, coords[k], target.chains, name=f'{target.target_id}_neural_{k + 1}',
+                             provenance=Provenance('neural')) for k in range(n_samples)]
 
 # %% ../nbs/19_model.ipynb #c019
 FOLD_STAGES = ('stage_b', 'trunk', 'merger', 'diffusion')
@@ -480,5 +481,7 @@ class NeuralPredictor:
             if dt.date.fromisoformat(self.training_cutoff) > target.temporal_cutoff:
                 raise InputError(f'{target.target_id}: weights trained on structures up to {self.training_cutoff}, after the target cutoff {target.temporal_cutoff}')
         t = target if self.use_msa else replace(target, msa_path=None)
-        return self.model.predict(t, n_samples, seed, warm_start_sigma=self.warm_start_sigma, x_init=self.initial_atoms(t, n_samples, seed),
-                                  steer=self.steer)
+        samples = self.model.predict(t, n_samples, seed, warm_start_sigma=self.warm_start_sigma,
+                                     x_init=self.initial_atoms(t, n_samples, seed), steer=self.steer)
+        how = Provenance('neural', f'warm start: {self.warm_start}' if self.warm_start else 'from noise')
+        return [replace(s, provenance=how) for s in samples]

@@ -12,13 +12,14 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .core import InputError, atomic_write, check_writable, shared_dir, warn
-from .structure import RNAStructure, Target
+from .structure import Provenance, RNAStructure, Target
 
 # %% auto #0
 __all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
@@ -93,11 +94,15 @@ def fallback_seconds(n: int) -> float:
 class TimeBudget:
     """Seconds for a whole run, shared among the targets still to predict."""
     seconds: float  # the whole run's budget
-    start: float = field(default_factory=time.perf_counter)
+    clock: Callable[[], float] = time.perf_counter  # seconds from any origin (tests inject a clock they control)
+    start: float | None = None  # the clock's reading when the run started (None: now)
+
+    def __post_init__(self):
+        if self.start is None: self.start = self.clock()
 
     def left(self) -> float:
         """Seconds of the budget not yet spent."""
-        return self.seconds - (time.perf_counter() - self.start)
+        return self.seconds - (self.clock() - self.start)
 
     def shares(self, lengths: list[int]) -> tuple[float, float]:
         """`(allowance, held fallback time)` in seconds for the first of `lengths` (the targets still to do)."""
@@ -121,7 +126,8 @@ def spiral_c1(n: int, step: float = SPIRAL_STEP) -> np.ndarray:
 
 def spiral_models(target: Target, n_samples: int = 5) -> list[RNAStructure]:
     """`n_samples` copies of the last-resort spiral model of `target`."""
-    s = RNAStructure.from_c1(target.sequence, spiral_c1(target.n), chain_ids=target.chains, name=f'{target.target_id}_{LAST_RESORT}')
+    s = RNAStructure.from_c1(target.sequence, spiral_c1(target.n), chain_ids=target.chains, name=f'{target.target_id}_{LAST_RESORT}',
+                            provenance=Provenance(LAST_RESORT))
     return [s] * n_samples
 
 # %% ../nbs/90_predict.ipynb #c018
@@ -200,7 +206,7 @@ class FinishResult:
 def numbered_as_target(s: RNAStructure, target: Target) -> RNAStructure:
     """`s` with the target's chain ids and residue numbers 1..N (the submission's `resid`)."""
     if s.chain_ids == target.chains and s.res_nums == tuple(range(1, s.n + 1)): return s
-    return RNAStructure(s.sequence, s.coords, target.chains, None, None, s.name, s.confidence)
+    return RNAStructure(s.sequence, s.coords, target.chains, None, None, s.name, s.confidence, s.provenance)
 
 def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
                   solvent: str = 'vacuum',
@@ -253,7 +259,7 @@ class TargetRecord:
     """What happened for one target: method used, seconds spent and allowed, confidence, and the fallback reason if any."""
     target_id: str
     n_residues: int
-    method: str
+    method: str  # what produced the first model (its `provenance`), else the predictor that answered
     seconds: float
     fallback_reason: str = ''
     confidence: float = float('nan')  # mean per-residue confidence of the first structure (NaN = not given)
@@ -267,6 +273,7 @@ class TargetRecord:
     bond_outliers_after: float = float('nan')
     c1_shift: float = float('nan')  # Å, mean C1' RMSD moved by minimisation (the submission's C1' are the moved ones)
     finish_note: str = ''  # why models were not (all) rebuilt or minimised
+    models: str = ''  # what produced each of the models, e.g. 'templates 2, baseline 3'
 
 
 def _check_samples(target: Target, samples: list[RNAStructure], n_samples: int) -> np.ndarray:
@@ -289,6 +296,15 @@ def _attempt(predictor, target: Target, n_samples: int, seed: int, seconds: floa
     with time_limit(seconds):
         samples = predictor.predict(target, n_samples=n_samples, seed=seed, **pace)
     return samples, _check_samples(target, samples, n_samples)
+
+def _provenance(samples: list[RNAStructure], answered: str) -> tuple[str, str, str]:
+    """`(method, reason, models)`: what produced the first model, why it is not `answered` (the predictor that
+    returned them) when it differs, and a count of what produced each model."""
+    made = [s.provenance or Provenance(answered) for s in samples]
+    counts = {}
+    for p in made: counts[p.method] = counts.get(p.method, 0) + 1
+    why = f'{answered}: {made[0].detail}' if made[0].method != answered and made[0].detail else ''
+    return made[0].method, why, ', '.join(f'{m} {k}' for m, k in counts.items())
 
 def _sample_confidence(samples: list[RNAStructure]) -> float:
     """Mean per-residue confidence of the first structure, NaN when it has none."""
@@ -352,6 +368,8 @@ def predict_targets(targets: list[Target],
             samples = None
         if samples is None: samples, method = spiral_models(target, n_samples), LAST_RESORT
         samples = place_in_range([samples[i % len(samples)] for i in range(n_samples)])  # short answers repeat, as in _check_samples
+        method, why, models = _provenance(samples, method)
+        if why: reasons.append(why)
         room = None  # seconds for finishing
         if plan.rebuild:
             if budget is None: pass
@@ -365,7 +383,7 @@ def predict_targets(targets: list[Target],
         records.append(TargetRecord(target.target_id, target.n, method, time.perf_counter() - t0, '; '.join(reasons),
                                     _sample_confidence(samples), float('nan') if allowance is None else allowance,
                                     done.full_atom, done.minimised, done.seconds, done.clashscore_before, done.clashscore_after,
-                                    done.bond_outliers_before, done.bond_outliers_after, done.c1_shift, done.note))
+                                    done.bond_outliers_before, done.bond_outliers_after, done.c1_shift, done.note, models))
     return coords, records
 
 def write_models(samples: list[RNAStructure], target: Target, pdb_dir: str | Path):
@@ -378,13 +396,13 @@ def write_models(samples: list[RNAStructure], target: Target, pdb_dir: str | Pat
         else: s.to_pdb(pdb_dir / f'{target.target_id}_{k}.pdb')
 
 # %% ../nbs/90_predict.ipynb #c030
-REPORT_COLUMNS = ['target_id', 'length', 'method', 'seconds', 'allowance', 'confidence', 'fallback_reason',
+REPORT_COLUMNS = ['target_id', 'length', 'method', 'models', 'seconds', 'allowance', 'confidence', 'fallback_reason',
                   'full_atom', 'minimised', 'finish_seconds', 'clashscore_before', 'clashscore_after', 'c1_shift', 'finish_note']
 
 def run_report(records: list[TargetRecord]) -> 'pd.DataFrame':
     """The per-run report table: target, length, method, seconds spent and allowed, confidence, fallback reason, finishing."""
     import pandas as pd
-    rows = [dict(target_id=r.target_id, length=r.n_residues, method=r.method, seconds=round(r.seconds, 2),
+    rows = [dict(target_id=r.target_id, length=r.n_residues, method=r.method, models=r.models, seconds=round(r.seconds, 2),
                  allowance=round(r.allowance, 2), confidence=round(r.confidence, 4), fallback_reason=r.fallback_reason,
                  full_atom='yes' if r.full_atom else 'no', minimised=r.minimised, finish_seconds=round(r.finish_seconds, 2),
                  clashscore_before=round(r.clashscore_before, 1), clashscore_after=round(r.clashscore_after, 1),

@@ -15,7 +15,7 @@ import numpy as np
 from .core import InputError, atomic_write, clean_sequence, warn
 
 # %% auto #0
-__all__ = ['BACKBONE_ATOMS', 'BASE_ATOMS', 'RESIDUE_ATOMS', 'MAX_ATOMS', 'C1_INDEX', 'ATOM_SLOT', 'RNAStructure',
+__all__ = ['BACKBONE_ATOMS', 'BASE_ATOMS', 'RESIDUE_ATOMS', 'MAX_ATOMS', 'C1_INDEX', 'ATOM_SLOT', 'Provenance', 'RNAStructure',
            'read_structure', 'Target']
 
 # %% ../nbs/01_structure.ipynb #c004
@@ -30,6 +30,15 @@ MAX_ATOMS = max(len(v) for v in RESIDUE_ATOMS.values())
 C1_INDEX = BACKBONE_ATOMS.index("C1'")
 ATOM_SLOT = {b: {a: i for i, a in enumerate(names)} for b, names in RESIDUE_ATOMS.items()}  # name -> slot
 
+# %% ../nbs/01_structure.ipynb #c018
+@dataclass(frozen=True)
+class Provenance:
+    """What produced a model: a method name and a one-line detail (the templates used, or why a fallback answered)."""
+    method: str  # 'templates', 'baseline', 'neural', 'spiral', ...
+    detail: str = ''
+
+    def __str__(self): return f'{self.method} ({self.detail})' if self.detail else self.method
+
 # %% ../nbs/01_structure.ipynb #c007
 @dataclass(frozen=True, eq=False)
 class RNAStructure:
@@ -41,6 +50,7 @@ class RNAStructure:
     ins_codes: tuple = None  # [N] insertion codes ('' when none)
     name: str = ''  # model or target name
     confidence: np.ndarray | None = None  # [N] per-residue confidence in [0, 1], written as B-factor x 100
+    provenance: Provenance | None = None  # what produced this model (None = not recorded)
 
     def __post_init__(self):
         n = len(self.sequence)
@@ -83,13 +93,14 @@ class RNAStructure:
 
     @classmethod
     def from_c1(cls, sequence: str, c1: np.ndarray,  # [N, 3] C1' coordinates
-                chain_ids=None, res_nums=None, name: str = '', confidence=None) -> 'RNAStructure':
+                chain_ids=None, res_nums=None, name: str = '', confidence=None,
+                provenance: Provenance | None = None) -> 'RNAStructure':
         """A C1'-only structure from `[N, 3]` coordinates."""
         c1 = np.asarray(c1, dtype=np.float32)
         if c1.shape != (len(sequence), 3): raise InputError(f'{name or "structure"}: C1\' shape {c1.shape}, expected ({len(sequence)}, 3)')
         coords = np.full((len(sequence), MAX_ATOMS, 3), np.nan, np.float32)
         coords[:, C1_INDEX] = c1
-        return cls(sequence, coords, chain_ids, res_nums, None, name, confidence)
+        return cls(sequence, coords, chain_ids, res_nums, None, name, confidence, provenance)
 
     def with_coords(self, coords: np.ndarray, **changes) -> 'RNAStructure':
         """The same residues with new `[N, MAX_ATOMS, 3]` coordinates (and any other field changed)."""
@@ -100,7 +111,8 @@ class RNAStructure:
         idx = np.asarray(indices, dtype=int)
         pick = lambda t: tuple(t[i] for i in idx)
         return RNAStructure(''.join(self.sequence[i] for i in idx), self.coords[idx], pick(self.chain_ids), pick(self.res_nums),
-                            pick(self.ins_codes), self.name, None if self.confidence is None else self.confidence[idx])
+                            pick(self.ins_codes), self.name, None if self.confidence is None else self.confidence[idx],
+                            self.provenance)
 
     def to_gemmi(self):
         """This structure as a `gemmi.Structure` (one model; chains split where the chain id changes)."""

@@ -5,7 +5,7 @@
 # %% ../nbs/11_templates.ipynb #c002
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import numpy as np
 
 from .core import InputError, shared_dir, warn
 from .metric import superpose
-from .structure import BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, RNAStructure, Target
+from .structure import BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, Provenance, RNAStructure, Target
 from .template_db import TemplateDB, TemplateHit, open_template_db, search_templates
 
 # %% auto #0
@@ -243,6 +243,16 @@ class TemplatePredictor:
         self._db, self.z_min, self.max_hits, self.similar_tm, self.hybrid_below = db, z_min, max_hits, similar_tm, hybrid_below
         self.leave_one_out, self.relax, self.progress, self.search_options = leave_one_out, relax, progress, search_options
         self._baseline = fallback
+        self.no_library: str | None = None  # why there is no template library, once `prepare` found none
+
+    def prepare(self):
+        """Open (or build and cache) the template library once; without one, say so once: every target then gets the baseline."""
+        if self._db is not None or self.no_library is not None: return
+        try: self.db
+        except InputError as e:
+            self.no_library = str(e)
+            warn(f'{self.name}: no template library ({e}); every target gets the geometric baseline. Give one with '
+                 '--data DIR (a Kaggle competition folder with train_sequences.csv and train_labels.csv) or set RNA3D_SHARED')
 
     @property
     def db(self) -> TemplateDB:
@@ -260,11 +270,13 @@ class TemplatePredictor:
         return self._baseline
 
     def search(self, target: Target) -> dict[str, list[TemplateHit]]:
-        """Significant hits (best first) for each distinct chain sequence of `target`."""
+        """Significant hits (best first) for each distinct chain sequence of `target` (none without a library)."""
+        self.prepare()
         out = {}
         for _, s, e in chain_segments(target):
             seq = target.sequence[s:e]
             if seq in out: continue
+            if self.no_library is not None: out[seq] = []; continue
             hits = search_templates(self.db, seq, cutoff=target.temporal_cutoff, max_hits=self.max_hits,
                                     exclude_ids=(target.target_id,) if self.leave_one_out else (),
                                     exclude_identical=self.leave_one_out, z_min=self.z_min, **self.search_options)
@@ -315,7 +327,10 @@ class TemplatePredictor:
             new = relax_c1(c1, anchored, target.chain_starts, soft)
             coords += (new - c1)[:, None, :].astype(np.float32)  # move each residue rigidly with its C1'
             coords[:, C1_INDEX] = new
-        return RNAStructure(target.sequence, coords, target.chains, name=name or target.target_id)
+        used = '+'.join(dict.fromkeys(h.template_id for h in picks.values() if h is not None))
+        partial = scaffold is not None and any(h is None or h.coverage < self.hybrid_below for h in picks.values())
+        how = Provenance('templates', used + ('; the rest from the baseline' if partial else ''))
+        return RNAStructure(target.sequence, coords, target.chains, name=name or target.target_id, provenance=how)
 
     def predict(self, target: Target, n_samples: int = 5, seed: int = 0) -> list[RNAStructure]:
         """`n_samples` models: distinct template models first, geometric baseline samples for the rest."""
@@ -336,8 +351,9 @@ class TemplatePredictor:
             if any(_kabsch_tm(model.c1, m.c1) >= self.similar_tm for m in models): continue
             models.append(model)
         if len(models) < n_samples:
-            if not models: warn(f'{target.target_id}: no significant template; using the geometric baseline')
-            models += [baseline_sample(r) for r in range(n_samples - len(models))]
+            why = Provenance('baseline', 'no template library' if self.no_library is not None else
+                             'no significant template' if not models else f'after {len(models)} distinct template models')
+            models += [replace(baseline_sample(r), provenance=why) for r in range(n_samples - len(models))]
         return models[:n_samples]
 
     def template_features(self, target: Target, k: int = 4) -> TemplateFeatures:
