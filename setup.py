@@ -8,7 +8,10 @@ cfg = ConfigParser(delimiters=['='])
 cfg.read(Path(__file__).parent / 'settings.ini', encoding='utf-8')
 cfg = cfg['DEFAULT']
 
-requirements = cfg.get('requirements', '').split()
+requirements = cfg.get('requirements', '').split()  # core: templates, baseline, scoring, submissions
+neural = cfg.get('neural_requirements', '').split()  # the end-to-end neural model (torch, transformers, peft)
+train = neural + cfg.get('train_requirements', '').split()  # training it (accelerate, bitsandbytes for QLoRA, plots)
+finish = cfg.get('finish_requirements', '').split()  # OpenMM minimisation of full-atom models
 dev_requirements = cfg.get('dev_requirements', '').split()
 console_scripts = cfg.get('console_scripts', '').split()
 readme = Path(__file__).parent / 'README.md'
@@ -26,7 +29,8 @@ setuptools.setup(
     include_package_data=True,
     package_data={'rna3d_kit': ['data/*', 'data/**/*']},
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require={'neural': neural, 'train': train, 'finish': finish, 'all': train + finish,
+                    'dev': train + finish + dev_requirements},
     python_requires='>=' + cfg['min_python'],
     zip_safe=False,
     entry_points={'console_scripts': console_scripts, 'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},

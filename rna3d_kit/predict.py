@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import signal
 import threading
@@ -52,7 +53,11 @@ def load_predictor(method: str = DEFAULT_METHOD,  # a name in PREDICTORS
     if method not in PREDICTORS:
         raise InputError(f"unknown method {method!r}; choose one of: {', '.join(sorted(PREDICTORS))}")
     module_name, cls_name = PREDICTORS[method].split(':')
-    cls = getattr(importlib.import_module(module_name), cls_name)
+    try: cls = getattr(importlib.import_module(module_name), cls_name)
+    except ModuleNotFoundError as e:  # an optional dependency of this method (a missing part of the kit itself is a bug)
+        if (e.name or '').startswith('rna3d_kit'): raise
+        raise InputError(f"method {method!r} needs the Python package {e.name!r}, which is not installed; "
+                         f"pip install 'rna3d_kit[neural]' adds the neural model's, 'rna3d_kit[all]' every optional part") from None
     return cls(data_dir=None if data_dir is None else Path(data_dir), **options)
 
 # %% ../nbs/90_predict.ipynb #c006
@@ -338,6 +343,10 @@ def predict_targets(targets: list[Target],
     if minimise_steps < 1: raise InputError(f'minimise_steps must be at least 1, got {minimise_steps}')
     if time_budget is not None and not time_budget > 0: raise InputError(f'time budget must be a positive number of seconds, got {time_budget}')
     if pdb_dir is not None: check_writable(Path(pdb_dir) / 'probe.pdb')
+    if minimise != 'off' and importlib.util.find_spec('openmm') is None:  # the optional [finish] part is not installed
+        if minimise == 'on': raise InputError("minimisation needs OpenMM: pip install 'rna3d_kit[finish]' (or --minimise off)")
+        if pdb_dir is not None: warn("OpenMM is not installed: written models are rebuilt full-atom but not minimised (pip install 'rna3d_kit[finish]')")
+        minimise = 'off'
     budget = None if time_budget is None else TimeBudget(float(time_budget))
     if fallback is None: fallback = [] if predictor.name == FALLBACK_METHOD else [load_predictor(FALLBACK_METHOD)]
     chain = [predictor] + [f for f in (fallback if isinstance(fallback, (list, tuple)) else [fallback]) if f is not predictor]
