@@ -4,16 +4,15 @@
     python kaggle_datasets/build_datasets.py --out build/kaggle_datasets            # this interpreter's tags
     python kaggle_datasets/build_datasets.py --python-version 3.11 --kaggle-preinstalled    # Kaggle's image (glibc 2.35)
 
-Writes OUT/rna3d-kit-wheelhouse/ (rna3d_kit's wheel and a wheel of every runtime dependency in settings.ini
-`requirements`, resolved for the kernel's Python) and OUT/rna3d-kit-weights/ (copies of the model folders under
+Writes OUT/rna3d-kit-wheelhouse/ (rna3d_kit's wheel and a wheel of every dependency of `rna3d_kit[neural]`, the
+core and the neural model, at the tested versions of constraints.txt, for the kernel's Python) and OUT/rna3d-kit-weights/ (copies of the model folders under
 rna3d_kit/data/), each with its `dataset-metadata.json` and a MANIFEST.txt, plus OUT/build_summary.json.
 Downloaded wheels are kept in a cache folder per set of tags, so a second build downloads nothing new.
-In the kernel: `pip install --no-index --find-links /kaggle/input/rna3d-kit-wheelhouse rna3d_kit`.
+In the kernel: `pip install --no-index --find-links /kaggle/input/rna3d-kit-wheelhouse 'rna3d_kit[neural]'`.
 """
 from __future__ import annotations
 
 import argparse
-import configparser
 import json
 import os
 import re
@@ -29,16 +28,10 @@ HERE = Path(__file__).resolve().parent
 WHEELHOUSE, WEIGHTS = 'rna3d-kit-wheelhouse', 'rna3d-kit-weights'  # dataset slugs = folder names under /kaggle/input
 KAGGLE_PREINSTALLED = ('torch', 'transformers')  # large, and already in Kaggle's Python image
 NOT_WEIGHTS = ('demo',)  # folders under rna3d_kit/data that ship inside the wheel and are no model
-TORCH_PIN = 'torch==2.13.0'  # the CPU build the project tests with (pip finds it on this machine's disk)
-KIT_SOURCES = ('setup.py', 'settings.ini', 'README.md', 'rna3d_kit')  # what the kit's wheel is built from
-SOURCE_ONLY = ('pdbfixer',)  # published as source only: built here into pure-Python (py3-none-any) wheels
-
-
-def runtime_requirements(repo: Path = REPO) -> list[str]:
-    """The `requirements` line of settings.ini, one specifier per item."""
-    cfg = configparser.ConfigParser(delimiters=['='])
-    cfg.read(repo / 'settings.ini', encoding='utf-8')
-    return cfg['DEFAULT'].get('requirements', '').split()
+KIT_SOURCES = ('setup.py', 'settings.ini', 'README.md', 'LICENSE', 'rna3d_kit')  # what the kit's wheel is built from
+KERNEL_EXTRAS = 'neural'  # the kernel installs the core and the neural model (it writes no model files: no OpenMM)
+KERNEL_INSTALL = f"rna3d_kit[{KERNEL_EXTRAS}]"  # what the kernel's install cell asks pip for
+CONSTRAINTS = REPO / 'constraints.txt'  # the tested versions (scripts/refresh_constraints.sh); torch is the CPU build 2.13.0
 
 
 def project_name(wheel: Path) -> str:
@@ -107,25 +100,9 @@ def build_kit_wheel(dest: Path, log: Path, repo: Path = REPO) -> Path:
         return Path(shutil.copy2(wheel, dest / wheel.name))
 
 
-def build_source_only(requirements: list[str], cache: Path, log: Path) -> list[Path]:
-    """Wheels for the requirements in SOURCE_ONLY, built once from source into `cache`; they must be pure Python."""
-    wheels = []
-    for req in requirements:
-        name = re.split(r'[<>=!~;\[ ]', req, maxsplit=1)[0].lower()
-        if name not in SOURCE_ONLY: continue
-        built = sorted(cache.glob(f'{name}-*-py3-none-any.whl'))
-        if not built:
-            run_pip(['wheel', '--no-deps', '--no-binary', name, '--wheel-dir', str(cache), req], log)
-            built = sorted(cache.glob(f'{name}-*.whl'))
-            bad = [w.name for w in built if not w.name.endswith('-py3-none-any.whl')]
-            if bad: raise SystemExit(f'build_datasets: {name} built as {bad[0]}, not a pure-Python wheel; it cannot serve other platforms')
-        wheels.append(built[-1])
-    return wheels
-
-
 def cache_is_warm(cache: Path) -> bool:
     """Whether `cache` holds downloaded wheels (beyond the ones this script builds itself)."""
-    return any(project_name(w) not in ('rna3d-kit', *SOURCE_ONLY) for w in cache.glob('*.whl'))
+    return any(project_name(w) != 'rna3d-kit' for w in cache.glob('*.whl'))
 
 
 def download_wheels(requirements: list[str], cache: Path, tags: list[str], log: Path, refresh: bool = False) -> list[Path]:
@@ -133,7 +110,7 @@ def download_wheels(requirements: list[str], cache: Path, tags: list[str], log: 
 
     A warm cache is tried first on its own (`--no-index`: quick, and the same versions as last time); the package
     index is asked only when the cache cannot satisfy the requirements, or when `refresh` asks for newer releases."""
-    base = ['download', '--dest', str(cache), '--only-binary=:all:', '--progress-bar', 'off', *tags]
+    base = ['download', '--dest', str(cache), '--only-binary=:all:', '--progress-bar', 'off', '-c', str(CONSTRAINTS), *tags]
     out = None
     if not refresh and cache_is_warm(cache):
         try: out = run_pip(base + ['--no-index', '--find-links', str(cache), *requirements], log)
@@ -169,8 +146,7 @@ def build_wheelhouse(out: Path, cache: Path, tags: list[str], without: tuple[str
     """Fill `out/WHEELHOUSE` with the kit's wheel and its dependencies' wheels; returns a summary."""
     t0 = time.perf_counter()
     kit = build_kit_wheel(cache, log)
-    reqs = [str(kit)] + [str(w) for w in build_source_only(runtime_requirements(), cache, log)]
-    reqs += [TORCH_PIN]  # pinned even when left out: otherwise the resolver would fetch a newer, CUDA, torch only to drop it
+    reqs = [f'{KERNEL_INSTALL} @ {kit.resolve().as_uri()}']
     wheels = download_wheels(reqs, cache, tags, log, refresh)
     kept = [w for w in wheels if project_name(w) not in without]
     folder = fresh_folder(out / WHEELHOUSE)

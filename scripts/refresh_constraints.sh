@@ -16,10 +16,7 @@ python3 -m venv "$venv"
 "$venv/bin/pip" install -q torch==2.13.0  # first: an unpinned torch pulls a CUDA build
 "$venv/bin/pip" install -q -e ".[dev]"
 "$venv/bin/nbdev_test" --n_workers 2
-if [ -d "${RNA3D_SHARED:-../shared}" ]; then
-  shared_nbs=$(grep -l '"#| shared' nbs/*.ipynb | xargs -n1 basename | sed 's/\.ipynb$//' | paste -sd'|')
-  "$venv/bin/nbdev_test" --n_workers 2 --flags shared --file_re "^($shared_nbs)\.ipynb$"
-fi
+if [ -d "${RNA3D_SHARED:-../shared}/data" ]; then VENV="$venv" bash scripts/test_shared.sh; fi
 {
   echo "# Exact versions of a green run (README test command passed with them), for pip's -c option."
   echo "# Written by scripts/refresh_constraints.sh on $(date -u +%Y-%m-%d) with $("$venv/bin/python" --version); do not edit by hand."

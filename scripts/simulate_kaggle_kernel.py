@@ -11,7 +11,7 @@
    left out of the wheelhouse; with `--torch-preinstalled`: this environment's installed torch hard-linked in, as
    Kaggle's image has torch, which spares unpacking its ~700 MB), cuts it off the network (below) and runs the
    kernel's install cell in it,
-   `pip install --no-index --find-links <wheelhouse> rna3d_kit`, with PIP_NO_INDEX=1, no pip configuration and an
+   `pip install --no-index --find-links <wheelhouse> 'rna3d_kit[neural]'`, with PIP_NO_INDEX=1, no pip configuration and an
    empty environment;
 4. runs the kernel cell (`run_kernel(kaggle_paths())`) the same way, with HF_HUB_OFFLINE=1, TRANSFORMERS_OFFLINE=1
    and KAGGLE_IS_COMPETITION_RERUN=1, from ROOT/kaggle/working;
@@ -47,7 +47,7 @@ from rna3d_kit.core import shared_dir  # noqa: E402
 from rna3d_kit.kaggle import COMPETITION, WEIGHTS, WHEELHOUSE  # noqa: E402
 
 sys.path.insert(0, str(REPO / 'kaggle_datasets'))
-from build_datasets import NOT_WEIGHTS  # noqa: E402
+from build_datasets import KERNEL_INSTALL, NOT_WEIGHTS  # noqa: E402
 
 PASSED_THROUGH = ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'LANG', 'TZ')  # machine settings a kernel also has
 
@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
             image = [*prefix, venv / 'bin' / 'python', '-m', 'pip', 'install', '--no-index', '--find-links', summary['cache'],
                      'torch==2.13.0', 'transformers']
             numbers['image_s'] = run(image, log, 'image', env=env)
-        install = [*prefix, venv / 'bin' / 'python', '-m', 'pip', 'install', '--no-index', '--find-links', inp / WHEELHOUSE, 'rna3d_kit']
+        install = [*prefix, venv / 'bin' / 'python', '-m', 'pip', 'install', '--no-index', '--find-links', inp / WHEELHOUSE, KERNEL_INSTALL]
         install += ['--no-compile'] if args.pip_no_compile else []
         numbers['install_s'] = run(install, log, 'install', env=env, cwd=root / 'kaggle' / 'working')
         numbers['venv_mib'] = sum(f.stat().st_size for f in venv.rglob('*') if f.is_file() and not f.is_symlink()) / 2**20
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
                 '(torch CPU wheel included)') + '; weights dataset: '
              f'{", ".join(numbers["weights_models"]) or "no model folder yet (metadata only)"} ({numbers["weights_mib"]:.1f} MiB)',
              f'build_datasets.py: {numbers["build_s"]:.0f} s ({CPU_SECONDS["build"]:.0f} CPU s) with a {"warm" if numbers["cache_was_warm"] else "cold"} wheel cache',
-             f'fresh venv {numbers["venv_s"]:.0f} s; offline install (pip install --no-index --find-links <wheelhouse> rna3d_kit'
+             f'fresh venv {numbers["venv_s"]:.0f} s; offline install (pip install --no-index --find-links <wheelhouse> {KERNEL_INSTALL}'
              f'{" --no-compile" if args.pip_no_compile else ""}): '
              f'{numbers["install_s"]:.0f} s ({CPU_SECONDS["install"]:.0f} CPU s), venv {numbers["venv_mib"]:.0f} MiB; network: {numbers["offline"]} '
              f'({numbers["network_probe"]})',
