@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import inspect
 import signal
 import threading
@@ -324,6 +323,12 @@ def _prepare(predictor, seconds: float | None):
     except (OutOfTime, *PREDICTOR_ERRORS) as e:
         warn(f'{predictor.name}: preparation failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}); targets may fall back')
 
+def _has_openmm() -> bool:
+    """Whether the optional OpenMM (the `[finish]` extra) imports."""
+    try: import openmm  # noqa: F401
+    except ImportError: return False
+    return True
+
 def predict_targets(targets: list[Target],
                     predictor,  # an object with .name and .predict(target, n_samples, seed[, seconds])
                     n_samples: int = 5,  # structures per target (the submission takes 5)
@@ -343,9 +348,9 @@ def predict_targets(targets: list[Target],
     if minimise_steps < 1: raise InputError(f'minimise_steps must be at least 1, got {minimise_steps}')
     if time_budget is not None and not time_budget > 0: raise InputError(f'time budget must be a positive number of seconds, got {time_budget}')
     if pdb_dir is not None: check_writable(Path(pdb_dir) / 'probe.pdb')
-    if minimise != 'off' and importlib.util.find_spec('openmm') is None:  # the optional [finish] part is not installed
+    if (minimise == 'on' or minimise == 'auto' and pdb_dir is not None) and not _has_openmm():  # [finish] not installed
         if minimise == 'on': raise InputError("minimisation needs OpenMM: pip install 'rna3d_kit[finish]' (or --minimise off)")
-        if pdb_dir is not None: warn("OpenMM is not installed: written models are rebuilt full-atom but not minimised (pip install 'rna3d_kit[finish]')")
+        warn("OpenMM is not installed: written models are rebuilt full-atom but not minimised (pip install 'rna3d_kit[finish]')")
         minimise = 'off'
     budget = None if time_budget is None else TimeBudget(float(time_budget))
     if fallback is None: fallback = [] if predictor.name == FALLBACK_METHOD else [load_predictor(FALLBACK_METHOD)]
