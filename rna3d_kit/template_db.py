@@ -5,6 +5,7 @@
 # %% ../nbs/10_template_db.ipynb #c002
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import json
@@ -27,7 +28,7 @@ __all__ = ['FORMAT_VERSION', 'KMER', 'kaggle_entries', 'structure_entries', 'kme
            'open_template_db', 'TemplateHit', 'search_templates']
 
 # %% ../nbs/10_template_db.ipynb #c005
-FORMAT_VERSION = 1  # bump when the on-disk layout or the entry contents change
+FORMAT_VERSION = 2  # bump when the on-disk layout or the entry contents change (2: index.json holds checksums)
 KMER = 6  # k of the k-mer prefilter: 4^6 = 4096 words, sensitive enough for ~60%-identity homologues
 
 def _parse_date(value) -> dt.date | None:
@@ -193,14 +194,21 @@ def build_template_db(entries: list[dict],  # from `kaggle_entries` / `structure
 # %% ../nbs/10_template_db.ipynb #c012
 _ARRAYS = ('release', 'offsets', 'seq', 'c1', 'atom_offsets', 'atoms', 'kmer_ptr', 'kmer_entries')
 
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 22), b''): h.update(block)
+    return h.hexdigest()
+
 def save_template_db(db: TemplateDB, folder, meta: dict | None = None) -> Path:
-    """Write `db` to `folder` atomically (arrays as .npy, ids/sources/meta as index.json)."""
+    """Write `db` to `folder` atomically (arrays as .npy, ids/sources/meta and the arrays' checksums as index.json)."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f'.{folder.name}.', dir=folder.parent))
     try:
         for name in _ARRAYS: np.save(tmp / f'{name}.npy', getattr(db, name))
-        index = dict(format_version=FORMAT_VERSION, k=db.k, ids=db.ids, sources=db.sources, meta=meta or {})
+        index = dict(format_version=FORMAT_VERSION, k=db.k, ids=db.ids, sources=db.sources, meta=meta or {},
+                     sha256={name: _sha256(tmp / f'{name}.npy') for name in _ARRAYS})
         (tmp / 'index.json').write_text(json.dumps(index))
         if folder.exists(): shutil.rmtree(folder)
         os.replace(tmp, folder)
@@ -210,12 +218,16 @@ def save_template_db(db: TemplateDB, folder, meta: dict | None = None) -> Path:
     return folder
 
 def load_template_db(folder) -> TemplateDB:
-    """Memory-map a database written by `save_template_db`."""
+    """Memory-map a database written by `save_template_db`; `InputError` if any file differs from its checksum."""
     folder = Path(folder)
     if not (folder / 'index.json').exists(): raise InputError(f'{folder} is not a template database (no index.json)')
-    index = json.loads((folder / 'index.json').read_text())
+    try: index = json.loads((folder / 'index.json').read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise InputError(f'{folder}: index.json is not readable ({e})') from None
     if index.get('format_version') != FORMAT_VERSION:
         raise InputError(f'{folder}: template database format {index.get("format_version")}, this kit reads {FORMAT_VERSION}; rebuild it')
+    for name in _ARRAYS:
+        if not (folder / f'{name}.npy').is_file() or _sha256(folder / f'{name}.npy') != index['sha256'].get(name):
+            raise InputError(f'{folder}: {name}.npy is missing or differs from its checksum')
     arrays = {name: np.load(folder / f'{name}.npy', mmap_mode='r') for name in _ARRAYS}
     return TemplateDB(index['ids'], index['sources'], k=index['k'], path=folder, **arrays)
 
@@ -260,14 +272,20 @@ def open_template_db(kaggle_dir=None,  # Kaggle-layout folder with {split}_label
     folder = Path(cache_dir or default_cache_dir()) / f'db-{input_hash(kaggle_dir, splits, structure_dirs, k)}'
     if (folder / 'index.json').exists():
         try: return load_template_db(folder)
-        except (InputError, ValueError, OSError) as e: warn(f'template cache {folder} unreadable ({e}); rebuilding')
+        except (InputError, ValueError, OSError) as e: warn(f'template cache unusable ({e}); rebuilding it')
     entries = kaggle_entries(kaggle_dir, splits) if kaggle_dir is not None else []
     for d in structure_dirs: entries += structure_entries(d, progress=progress)
     if not entries: raise InputError('no template entries found in the given folders')
     db = build_template_db(entries, k=k)
     meta = dict(kaggle_dir=str(kaggle_dir), splits=list(splits), structure_dirs=[str(d) for d in structure_dirs],
                 built=dt.datetime.now().isoformat(timespec='seconds'))
-    save_template_db(db, folder, meta)
+    try: folder = save_template_db(db, folder, meta)
+    except OSError as e:  # read-only or full: keep this run's library in a temporary folder instead of rebuilding per target
+        scratch = Path(tempfile.mkdtemp(prefix='rna3d_templates_'))
+        atexit.register(shutil.rmtree, scratch, True)
+        warn(f'cannot write the template cache under {folder.parent} ({e.strerror or e}); using {scratch} for this run '
+             '(set RNA3D_CACHE to a writable folder to keep it)')
+        folder = save_template_db(db, scratch / folder.name, meta)
     return load_template_db(folder)
 
 # %% ../nbs/10_template_db.ipynb #c018
