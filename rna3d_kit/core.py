@@ -94,7 +94,7 @@ def atomic_writes(*paths: str | os.PathLike, mode: str = 'w', encoding: str | No
     try:
         for path in paths:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.part', dir=path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f'.{path.name[:40]}.', suffix='.part', dir=path.parent)  # short: a name at NAME_MAX still gets a temporary
             tmps.append(tmp); files.append(os.fdopen(fd, mode, encoding=None if 'b' in mode else encoding))
         yield files
         for f, tmp in zip(files, tmps):  # the data reaches the disk (a full disk fails here) before any rename

@@ -676,6 +676,6 @@ def score_summary(scores: pd.DataFrame,  # per-target `tm` (and optionally `note
     scored = np.isfinite(tm)
     notes = scores['note'] if 'note' in scores.columns else pd.Series([UNSCORED] * len(scores))
     skipped = [f'{t} ({n or UNSCORED})' for t, n, ok in zip(scores['target_id'], notes, scored) if not ok]
-    head = (f'mean TM-score ({mode}) over {int(scored.sum())} scored target{"s" if scored.sum() != 1 else ""}: {mean_tm(scores):.4f}'
+    head = (f'mean best-of-5 TM-score ({mode}) over {int(scored.sum())} scored target{"s" if scored.sum() != 1 else ""}: {mean_tm(scores):.4f}'
             if scored.any() else f'no target could be scored ({mode})')
     return head + (f'; {len(skipped)} of {len(tm)} not scored: {", ".join(skipped[:5])}{" ..." if len(skipped) > 5 else ""}' if skipped else '')
