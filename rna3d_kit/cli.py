@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import warnings
 from pathlib import Path
 
-from .core import InputError, RNA3DWarning, check_writable, package_data_dir
+from .core import InputError, RNA3DWarning, atomic_writes, check_writable, package_data_dir
 
 # %% auto #0
-__all__ = ['DEMO_SEQUENCES', 'read_csv_checked', 'report_path', 'cmd_predict', 'cmd_score', 'cmd_evaluate', 'build_parser',
-           'main']
+__all__ = ['DEMO_SEQUENCES', 'read_csv_checked', 'report_path', 'json_line', 'cmd_predict', 'cmd_score', 'cmd_evaluate',
+           'build_parser', 'main']
 
 # %% ../nbs/92_cli.ipynb #c004
 DEMO_SEQUENCES = 'demo/demo_sequences.csv'
@@ -25,78 +27,101 @@ def _demo_sequences() -> Path:
     return package_data_dir() / DEMO_SEQUENCES
 
 def read_csv_checked(path: Path, what: str):
-    """`pandas.read_csv` with unreadable or empty files reported as one-line `InputError`s."""
-    import pandas as pd
-    if not path.exists(): raise InputError(f'{what} file {path} does not exist')
-    try: return pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise InputError(f'{what} file {path} is not a readable CSV ({str(e).splitlines()[0]})') from None
+    """A CSV file as a table; a missing path, a folder or an unreadable file is a one-line `InputError`."""
+    from rna3d_kit.kaggle_io import _existing_file, _read_csv
+    return _read_csv(_existing_file(path, what), what, dtype={'ID': str, 'resname': str})
 
 def report_path(output: Path, report: str | None) -> Path:
     """Where the per-run report goes: `report` if given, else `{submission stem}_report.csv` beside the submission."""
     return Path(report) if report else output.with_name(f'{output.stem}_report.csv')
 
+def json_line(obj) -> str:
+    """`obj` as one line of strict JSON: floats that are not finite (NaN, inf) become null."""
+    def clean(x):
+        if isinstance(x, dict): return {str(k): clean(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)): return [clean(v) for v in x]
+        if hasattr(x, 'item') and not isinstance(x, (str, bytes)): x = x.item()  # numpy scalars
+        if isinstance(x, float) and not math.isfinite(x): return None
+        return x if x is None or isinstance(x, (str, int, float, bool)) else str(x)
+    return json.dumps(clean(obj), allow_nan=False)
+
 def cmd_predict(args) -> int:
     """`rna3d predict`: sequences CSV -> submission CSV (+ run report, PDB models)."""
-    from rna3d_kit.kaggle_io import read_sequences, submission_frame, validate_submission, write_submission
-    from rna3d_kit.predict import check_msas, default_data_dir, load_predictor, predict_targets, write_run_report
+    from rna3d_kit.kaggle_io import read_sequences, submission_frame, submission_text
+    from rna3d_kit.predict import (ModelFiles, check_msas, check_seed, check_time_budget, default_data_dir, load_predictor,
+                                   predict_targets, run_report)
     seq_path = Path(args.sequences) if args.sequences else _demo_sequences()
     out = check_writable(args.output)
     report = check_writable(report_path(out, args.report))
-    if args.pdb_dir is not None: check_writable(Path(args.pdb_dir) / 'probe.pdb')
-    if not args.time_budget > 0: raise InputError(f'--time-budget must be a positive number of seconds, got {args.time_budget}')
+    if os.path.abspath(out) == os.path.abspath(report): raise InputError(f'--report {report} is the submission itself; give another file')
+    models = ModelFiles(args.pdb_dir) if args.pdb_dir is not None else None
+    check_time_budget(args.time_budget, '--time-budget'); check_seed(args.seed, '--seed')
     if args.candidates is not None and args.method != 'ensemble': raise InputError('--candidates applies to --method ensemble only')
     if args.weights is not None and args.method != 'neural': raise InputError('--weights applies to --method neural only')
     if args.warm_start is not None and args.method != 'neural': raise InputError('--warm-start applies to --method neural only')
     if args.minimise_steps < 1: raise InputError(f'--minimise-steps must be at least 1, got {args.minimise_steps}')
+    if args.msa_dir is not None and not Path(args.msa_dir).is_dir(): raise InputError(f'--msa-dir {args.msa_dir} is not an existing folder')
     targets = check_msas(read_sequences(seq_path, unknown=args.unknown, msa_dir=args.msa_dir))
+    if models is not None: models.check(targets, args.n_samples)
     data_dir = Path(args.data) if args.data else default_data_dir()
     if data_dir is not None and not data_dir.is_dir(): raise InputError(f'data folder {data_dir} does not exist')
     options = ({} if args.candidates is None else dict(n_candidates=args.candidates)) | ({} if args.weights is None else dict(weights=args.weights))
     options |= {} if args.warm_start is None else dict(warm_start=args.warm_start)
-    predictor = load_predictor(args.method, data_dir=data_dir, **options)  # reads (and checks) weights before any prediction
-    coords, records = predict_targets(targets, predictor, n_samples=args.n_samples, seed=args.seed, pdb_dir=args.pdb_dir,
+    predictor = load_predictor(args.method, data_dir=data_dir, progress=not args.quiet, **options)  # reads (and checks) weights before any prediction
+    coords, records = predict_targets(targets, predictor, n_samples=args.n_samples, seed=args.seed, pdb_dir=models,
                                       progress=not args.quiet, time_budget=args.time_budget, minimise=args.minimise, solvent=args.solvent,
                                       minimise_steps=args.minimise_steps)
-    frame = submission_frame(targets, {k: v[:5] for k, v in coords.items()})
-    validate_submission(frame, targets)
-    write_submission(out, frame)
-    write_run_report(records, report)
+    text = submission_text(submission_frame(targets, {k: v[:5] for k, v in coords.items()}), targets)  # validated as it will be read
+    try:
+        with atomic_writes(out, report) as (f_sub, f_report):
+            f_sub.write(text); run_report(records).to_csv(f_report, index=False)
+    except OSError as e:
+        raise InputError(f'could not write {out} and its report {report} ({e.strerror or e}); neither was written '
+                         '(files there before are unchanged)') from None
+    if models is not None:
+        try: models.write()
+        except OSError as e:
+            raise InputError(f'wrote {out} and its report {report}, but could not write the models to {models.pdb_dir} '
+                             f'({e.strerror or e}); no model file of this run was written') from None
     n_min, n_full = sum(r.minimised > 0 for r in records), sum(r.full_atom for r in records)
     methods = {}
     for r in records: methods[r.method] = methods.get(r.method, 0) + 1
     made = ', '.join(f'{m} {k}' for m, k in methods.items())  # what produced each target's first model
-    print(f'wrote {out} ({len(frame)} rows, {len(targets)} targets by method: {made}'
-          + (f'; {n_full} full-atom ({n_min} minimised)' if n_full else '') + f') and the run report {report}', file=sys.stderr)
+    print(f'wrote {out} ({text.count(chr(10)) - 1} rows, {len(targets)} targets by method: {made}'
+          + (f'; {n_full} full-atom ({n_min} minimised)' if n_full else '') + f') and the run report {report}'
+          + (f'; {len(targets) * args.n_samples} models in {models.pdb_dir}' if models else ''), file=sys.stderr)
     return 0
 
 def cmd_score(args) -> int:
-    """`rna3d score`: submission CSV x labels CSV -> per-target and mean TM-score."""
-    from rna3d_kit.metric import score_submission
+    """`rna3d score`: submission CSV x labels CSV -> per-target and mean TM-score (naming targets that cannot be scored)."""
+    from rna3d_kit.metric import mean_tm, score_submission, score_summary
     table = score_submission(read_csv_checked(Path(args.submission), 'submission'), read_csv_checked(Path(args.labels), 'labels'),
                              mode=args.mode)
-    mean = float(table.tm.mean())
     if args.json:
-        print(json.dumps({'mode': args.mode, 'mean': mean, 'targets': {r.target_id: float(r.tm) for r in table.itertuples()}}))
+        print(json_line({'mode': args.mode, 'mean': mean_tm(table), 'n_targets': len(table), 'n_scored': int(table.tm.notna().sum()),
+                         'targets': {r.target_id: r.tm for r in table.itertuples()},
+                         'not_scored': {r.target_id: r.note for r in table.itertuples() if r.note}}))
     else:
         print(table.to_string(index=False))
-        print(f'mean TM-score ({args.mode}) over {len(table)} targets: {mean:.4f}')
+        print(score_summary(table, args.mode))
     return 0
 
 def cmd_evaluate(args) -> int:
     """`rna3d evaluate`: predict + score a split of a Kaggle-layout folder."""
     from rna3d_kit.evaluate import evaluate, summary_line
     from rna3d_kit.core import atomic_write
+    from rna3d_kit.metric import mean_tm
     if args.out: check_writable(args.out)
+    if args.limit is not None and args.limit < 1: raise InputError(f'--limit must be at least 1, got {args.limit}')
     table = evaluate(args.data, split=args.split, method=args.method, n_samples=args.n_samples, mode=args.mode,
                      limit=args.limit, seed=args.seed, progress=not args.quiet, minimise=args.minimise, solvent=args.solvent,
                      minimise_steps=args.minimise_steps)
     if args.out:
         with atomic_write(args.out) as f: table.to_csv(f, index=False)
     if args.json:
-        print(json.dumps({'mode': args.mode, 'method': args.method, 'mean': float(table.tm.mean()),
-                          'seconds_per_target': float(table.seconds.mean()),
-                          'targets': table.drop(columns=['temporal_cutoff']).to_dict(orient='records')}))
+        print(json_line({'mode': args.mode, 'method': args.method, 'mean': mean_tm(table),
+                         'seconds_per_target': float(table.seconds.mean()),
+                         'targets': table.drop(columns=['temporal_cutoff']).to_dict(orient='records')}))
     else:
         print(table.drop(columns=['fallback_reason']).to_string(index=False))
         print(summary_line(table, args.mode))
@@ -120,7 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f'time for the whole run, shared among targets by length (default {DEFAULT_TIME_BUDGET:.0f}: a Kaggle kernel)')
     pr.add_argument('--candidates', type=int, default=None, help='candidates drawn per target (--method ensemble; default 20)')
     pr.add_argument('--report', default=None, help='per-run report CSV (default: {submission stem}_report.csv beside it)')
-    pr.add_argument('--pdb-dir', default=None, help='also write every model here, full-atom, as PDB (mmCIF when PDB cannot hold it)')
+    pr.add_argument('--pdb-dir', default=None, help='also write every model here, full-atom, as PDB (mmCIF when PDB cannot hold it), '
+                    'named {target_id}_{k}.pdb with characters other than letters, digits, _ - . written as %%XX '
+                    '(too long ids cut and hashed); written last, all or none')
     pr.add_argument('--minimise', choices=['auto', 'on', 'off'], default='auto',
                     help="OpenMM minimisation of the full-atom models: auto = the --pdb-dir models when the time budget allows; "
                          "on = every target's models, written or not; off = never (default auto)")
@@ -131,8 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="--method neural: start sampling from Stage C atoms or from template or baseline models instead of noise")
     pr.add_argument('--msa-dir', default=None, help='folder of {target_id}.MSA.fasta files (default: MSA/ beside the sequences CSV)')
     pr.add_argument('--unknown', default=None, metavar='BASE', help='stand-in base for letters other than ACGU (default: error)')
-    pr.add_argument('--seed', type=int, default=0)
-    pr.add_argument('-q', '--quiet', action='store_true', help='no progress bar')
+    pr.add_argument('--seed', type=int, default=0, help='random seed, 0 to 4294967295 (default 0)')
+    pr.add_argument('-q', '--quiet', action='store_true', help='no progress bars (also none while a template library is built)')
     pr.set_defaults(func=cmd_predict)
     sc = sub.add_parser('score', help='score a submission against labels (best-of-5 TM-score)')
     sc.add_argument('submission'); sc.add_argument('labels')
@@ -151,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument('--solvent', choices=['vacuum', 'obc2', 'gbn2'], default='vacuum')
     ev.add_argument('--minimise-steps', type=int, default=200)
     ev.add_argument('--out', default=None, help='write the per-target table as CSV')
-    ev.add_argument('--seed', type=int, default=0)
+    ev.add_argument('--seed', type=int, default=0, help='random seed, 0 to 4294967295 (default 0)')
     ev.add_argument('--json', action='store_true')
     ev.add_argument('-q', '--quiet', action='store_true')
     ev.set_defaults(func=cmd_evaluate)
@@ -170,5 +197,5 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except InputError as e:
         print(f'rna3d: error: {e}', file=sys.stderr); return 2
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
-        print(f'rna3d: error: {e.strerror or e}: {e.filename}', file=sys.stderr); return 2
+    except OSError as e:  # a file that vanished, a full disk, ...: one line, never a traceback
+        print(f'rna3d: error: {e.strerror or e}' + (f': {e.filename}' if e.filename else ''), file=sys.stderr); return 2

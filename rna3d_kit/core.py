@@ -6,14 +6,16 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['RNA_ALPHABET', 'InputError', 'repo_dir', 'package_data_dir', 'shared_dir', 'fixtures_dir', 'check_writable',
-           'atomic_write', 'clean_sequence', 'RNA3DWarning', 'warn']
+__all__ = ['NAME_MAX', 'RNA_ALPHABET', 'InputError', 'repo_dir', 'package_data_dir', 'shared_dir', 'fixtures_dir',
+           'check_replaceable', 'check_writable', 'atomic_writes', 'atomic_write', 'clean_sequence', 'RNA3DWarning',
+           'warn']
 
 # %% ../nbs/00_core.ipynb #c004
 class InputError(ValueError):
@@ -52,6 +54,21 @@ def fixtures_dir() -> Path:
     return folder
 
 # %% ../nbs/00_core.ipynb #c010
+NAME_MAX = 255  # bytes in one file name: the limit of ext4, XFS, Btrfs, tmpfs, APFS and NTFS (names made by the kit stay within it)
+
+_SPECIAL_FILES = ((stat.S_ISFIFO, 'a FIFO'), (stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'),
+                  (stat.S_ISSOCK, 'a socket'), (stat.S_ISDIR, 'a folder'))
+
+def check_replaceable(path: str | os.PathLike) -> Path:
+    """Raise `InputError` if `path` exists and is not a regular file (links are followed); return it as a `Path`."""
+    path = Path(path)
+    try: mode = path.stat().st_mode
+    except FileNotFoundError: return path  # new file (or a dangling link, which the rename replaces)
+    except OSError as e: raise InputError(f'output path {path} cannot be used ({e.strerror})') from None
+    if stat.S_ISREG(mode): return path
+    kind = next((name for is_kind, name in _SPECIAL_FILES if is_kind(mode)), 'a special file')
+    raise InputError(f'output path {path} is {kind}, not a regular file; outputs only replace regular files')
+
 def check_writable(path: str | os.PathLike) -> Path:
     """Raise `InputError` now if `path` could not be written later; return it as a `Path`."""
     path = Path(path)
@@ -60,8 +77,8 @@ def check_writable(path: str | os.PathLike) -> Path:
     while not probe_dir.exists():  # the writer creates missing folders; check the first existing ancestor
         if probe_dir == probe_dir.parent: break
         probe_dir = probe_dir.parent
-    if path.is_dir(): raise InputError(f'output path {path} is a folder, expected a file name')
     if not probe_dir.is_dir(): raise InputError(f'output path {path} is not writable ({probe_dir} is not a folder)')
+    check_replaceable(path)
     try:  # really create a file: permission bits say nothing for root or on a read-only file system
         fd, probe = tempfile.mkstemp(prefix='.rna3d_probe_', dir=probe_dir)
         os.close(fd); os.unlink(probe)
@@ -77,21 +94,34 @@ def _umask() -> int:
     return mask
 
 @contextmanager
+def atomic_writes(*paths: str | os.PathLike, mode: str = 'w', encoding: str | None = 'utf-8'):
+    """Open a temporary file beside each path; rename them all into place when the block ends without error
+    (after every one is written and synced), else delete them all. Yields the open files in the order of `paths`."""
+    paths = [check_writable(p) for p in paths]
+    if len({os.path.abspath(p) for p in paths}) < len(paths): raise InputError(f'the same output path is given twice: {", ".join(map(str, paths))}')
+    tmps, files = [], []
+    try:
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f'.{path.name[:40]}.', suffix='.part', dir=path.parent)  # short: a name at NAME_MAX still gets a temporary
+            tmps.append(tmp); files.append(os.fdopen(fd, mode, encoding=None if 'b' in mode else encoding))
+        yield files
+        for f, tmp in zip(files, tmps):  # the data reaches the disk (a full disk fails here) before any rename
+            f.flush(); os.fsync(f.fileno()); f.close()
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; give the usual permissions
+        for tmp, path in zip(tmps, paths): os.replace(tmp, path)  # a rename writes no data: it does not fail for space
+    except BaseException as e:
+        for f in files:
+            with suppress(OSError): f.close()  # a file whose write failed fails again on close; the first error is raised below
+        for tmp in tmps: Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.filename is None:  # a failed write() says only "No space left on device": name the files
+            raise OSError(e.errno, e.strerror or str(e), ', '.join(map(str, paths))) from e
+        raise
+
+@contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = 'w', encoding: str | None = 'utf-8'):
     """Open a temporary file beside `path`; on success rename it to `path`, on error delete it."""
-    path = check_writable(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.part', dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, encoding=None if 'b' in mode else encoding) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writes(path, mode=mode, encoding=encoding) as (f,): yield f
 
 # %% ../nbs/00_core.ipynb #c013
 RNA_ALPHABET = 'ACGU'

@@ -12,8 +12,8 @@ import pandas as pd
 
 from .core import InputError
 from .kaggle_io import read_labels, read_sequences
-from .metric import score_target
-from .predict import check_msas, load_predictor, predict_targets
+from .metric import MODES, UNSCORED, score_summary, score_target
+from .predict import check_msas, check_seed, load_predictor, predict_targets
 
 # %% auto #0
 __all__ = ['split_files', 'evaluate', 'summary_line']
@@ -41,26 +41,35 @@ def evaluate(data_dir: str | Path,  # Kaggle-layout folder with {split}_sequence
              solvent: str = 'vacuum',  # minimisation solvent
              minimise_steps: int = 200,  # L-BFGS steps per model
             ) -> pd.DataFrame:
-    """Predict and score every target of `split`; one row per target with TM-score, method and seconds."""
+    """Predict and score every target of `split`; one row per target with TM-score, method, seconds and a `note`
+    (why a target is not scored, '' when it is)."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
+        raise InputError(f'limit must be a whole number of at least 1, got {limit!r}')
+    if mode not in MODES: raise InputError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    check_seed(seed)
     seq_path, label_path = split_files(data_dir, split)
     targets = read_sequences(seq_path)
     if limit is not None: targets = targets[:limit]
     check_msas(targets)
-    predictor = predictor or load_predictor(method, data_dir=data_dir)
+    labels = read_labels(label_path)  # read and checked before any prediction; never handed to the predictor
+    lost = [t.target_id for t in targets if t.target_id not in labels]
+    if lost: raise InputError(f'{label_path.name} has no labels for {len(lost)} of the {len(targets)} targets: '
+                              f'{", ".join(lost[:5])}{" ..." if len(lost) > 5 else ""}')
+    for t in targets:
+        if labels[t.target_id].n != t.n:
+            raise InputError(f'{label_path.name}: target {t.target_id} has {labels[t.target_id].n} labelled residues, its sequence {t.n}')
+    predictor = predictor or load_predictor(method, data_dir=data_dir, progress=progress)
     coords, records = predict_targets(targets, predictor, n_samples=max(n_samples, 5), seed=seed, progress=progress,
                                       minimise=minimise, solvent=solvent, minimise_steps=minimise_steps)
-    labels = read_labels(label_path)
     rows = []
     for t, rec in zip(targets, records):
-        if t.target_id not in labels: raise InputError(f'{label_path.name} has no labels for target {t.target_id}')
-        lab = labels[t.target_id]
-        tm = score_target(coords[t.target_id][:5], lab.coords, mode=mode, sequence=t.sequence)
+        tm = score_target(coords[t.target_id][:5], labels[t.target_id].coords, mode=mode, sequence=t.sequence)
         rows.append(dict(target_id=t.target_id, length=t.n, tm=float(tm), method=rec.method, seconds=round(rec.seconds, 2),
                          fallback_reason=rec.fallback_reason, temporal_cutoff=t.temporal_cutoff,
-                         minimised=rec.minimised, finish_seconds=round(rec.finish_seconds, 2), c1_shift=round(rec.c1_shift, 3)))
+                         minimised=rec.minimised, finish_seconds=round(rec.finish_seconds, 2), c1_shift=round(rec.c1_shift, 3),
+                         note='' if np.isfinite(tm) else UNSCORED))
     return pd.DataFrame(rows)
 
 def summary_line(table: pd.DataFrame, mode: str = 'part2') -> str:
-    """One line: mean best-of-5 TM over targets and mean seconds per target."""
-    return (f'mean best-of-5 TM-score ({mode}) over {len(table)} targets: {table.tm.mean():.4f}; '
-            f'{table.seconds.mean():.1f} s per target')
+    """One line: mean best-of-5 TM over the scored targets (naming any not scored) and mean seconds per target."""
+    return f'{score_summary(table, mode)}; {table.seconds.mean():.1f} s per target'

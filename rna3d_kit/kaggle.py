@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .core import InputError, atomic_write, check_writable
+from .core import InputError, atomic_writes, check_writable
 
 # %% auto #0
 __all__ = ['COMPETITION', 'WHEELHOUSE', 'WEIGHTS', 'ROOT_ENV', 'COMPETITION_ENV', 'KagglePaths', 'find_competition',
@@ -86,7 +86,7 @@ def run_kernel(paths: KagglePaths | None = None,  # default: `kaggle_paths()`
               ):
     """Predict every test target and write the validated `submission.csv`; returns the per-target report."""
     import pandas as pd
-    from rna3d_kit.kaggle_io import read_sequences, submission_frame, validate_submission, write_submission
+    from rna3d_kit.kaggle_io import read_sequences, submission_frame, submission_text, validate_submission
     from rna3d_kit.predict import DEFAULT_METHOD, DEFAULT_TIME_BUDGET, check_msas, load_predictor, predict_targets
     paths = paths or kaggle_paths()
     method = method or DEFAULT_METHOD
@@ -100,11 +100,11 @@ def run_kernel(paths: KagglePaths | None = None,  # default: `kaggle_paths()`
     predictor = load_predictor(method, data_dir=paths.competition_dir, **predictor_options(method, paths))
     coords, records = predict_targets(targets, predictor, n_samples=n_samples, seed=seed, progress=progress, time_budget=time_budget)
     frame = submission_frame(targets, {k: v[:5] for k, v in coords.items()})
-    validate_submission(frame, targets)
-    write_submission(paths.submission, frame)
-    validate_submission(paths.submission, targets)  # the file as written, parsed back
+    text = submission_text(frame, targets)  # validated as it will be read back
     report = pd.DataFrame([vars(r) for r in records])
-    with atomic_write(paths.report) as f: report.to_csv(f, index=False)
+    with atomic_writes(paths.submission, paths.report) as (f_sub, f_report):  # both land or neither
+        f_sub.write(text); report.to_csv(f_report, index=False)
+    validate_submission(paths.submission, targets)  # the file as written, parsed back
     print(f'wrote {paths.submission}: {len(frame)} rows, {len(targets)} targets, method {predictor.name}, '
           f'{"rerun" if rerun else "interactive"} run, {time.perf_counter() - t0:.0f} s')
     return report

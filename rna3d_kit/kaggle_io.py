@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import InputError, atomic_write, clean_sequence, package_data_dir, warn
+from .core import NAME_MAX, InputError, atomic_write, clean_sequence, package_data_dir, warn
 from .structure import RNAStructure, Target
 
 # %% auto #0
@@ -21,7 +22,7 @@ __all__ = ['SEQUENCE_COLUMNS', 'PART2_COLUMNS', 'ABSENT_BELOW', 'MSA_ALPHABET', 
            'N_PREDICTIONS', 'COORD_MIN', 'COORD_MAX', 'DEMO_TARGETS', 'parse_fasta', 'header_chains',
            'parse_stoichiometry', 'stoichiometry_chain_ids', 'read_sequences', 'Labels', 'read_labels',
            'labels_to_structures', 'structures_to_labels', 'write_labels', 'MSA', 'read_msa', 'msa_to_array',
-           'find_msa', 'submission_frame', 'write_submission', 'validate_submission', 'demo_dir']
+           'find_msa', 'submission_frame', 'submission_text', 'write_submission', 'validate_submission', 'demo_dir']
 
 # %% ../nbs/02_kaggle_io.ipynb #c005
 def _existing_file(path, what: str) -> Path:
@@ -135,6 +136,13 @@ def _parse_date(value: str, where: str) -> dt.date | None:
     try: return dt.date.fromisoformat(value[:10])
     except ValueError: raise InputError(f'{where}: temporal_cutoff {value!r} is not a yyyy-mm-dd date') from None
 
+def _msa_file(msa_dir: Path, target_id: str) -> Path | None:
+    """`msa_dir/{target_id}.MSA.fasta` if that file exists directly in `msa_dir`, else None."""
+    name = f'{target_id}.MSA.fasta'
+    if '/' in name or len(name.encode()) > NAME_MAX: return None  # no such file can be in msa_dir itself
+    p = msa_dir / name
+    return p if p.is_file() else None
+
 def read_sequences(path,  # Kaggle sequences CSV (Part 1 or Part 2 columns)
                    unknown: str | None = None,  # stand-in base for letters outside ACGU; None = reject them
                    msa_dir=None,  # folder of {target_id}.MSA.fasta; default: MSA/ beside the CSV if present
@@ -149,6 +157,7 @@ def read_sequences(path,  # Kaggle sequences CSV (Part 1 or Part 2 columns)
     for row, tid in enumerate(ids, 1):
         if not tid: raise InputError(f'{path}: row {row} has an empty target_id')
         if re.search(r'\s', tid): raise InputError(f'{path}: row {row}: target_id {tid!r} contains white space')
+        if re.search(r'[\x00-\x1f\x7f]', tid): raise InputError(f'{path}: row {row}: target_id {tid!r} contains a control character')
     dup = ids[ids.duplicated(keep=False)]
     if len(dup):
         rows = {t: [i + 1 for i in dup.index[dup == t]] for t in dict.fromkeys(dup)}
@@ -162,9 +171,8 @@ def read_sequences(path,  # Kaggle sequences CSV (Part 1 or Part 2 columns)
         try: seq = clean_sequence(_text(seq), name=tid, unknown=unknown)
         except InputError as e: raise InputError(f'{path}: row {row}: {e}') from None
         chain_ids = stoichiometry_chain_ids(stoich, fasta, len(seq), where) if _text(stoich).strip() else None
-        msa = msa_dir / f'{tid}.MSA.fasta' if has_msas else None
         targets.append(Target(tid, seq, _parse_date(_text(cutoff), where), chain_ids, _text(desc).strip(),
-                              msa if msa is not None and msa.is_file() else None))
+                              _msa_file(msa_dir, tid) if has_msas else None))
     return targets
 
 # %% ../nbs/02_kaggle_io.ipynb #c021
@@ -448,8 +456,7 @@ def msa_to_array(msa: MSA) -> np.ndarray:
 
 def find_msa(msa_dir, target_id: str) -> Path | None:
     """`msa_dir/{target_id}.MSA.fasta` if it exists, else None."""
-    p = Path(msa_dir) / f'{target_id}.MSA.fasta'
-    return p if p.is_file() else None
+    return _msa_file(Path(msa_dir), target_id)
 
 # %% ../nbs/02_kaggle_io.ipynb #c041
 SUBMISSION_COLUMNS = ['ID', 'resname', 'resid'] + [f'{a}_{k}' for k in range(1, 6) for a in 'xyz']
@@ -514,19 +521,36 @@ def _fixed3_text(xyz: np.ndarray,  # [R, C] finite values in [COORD_MIN, COORD_M
         lines.extend(words.tobytes().translate(None, b'\0').decode('ascii').split('\n')[:-1])
     return lines
 
-def write_submission(path, frame: pd.DataFrame) -> Path:
-    """Write a submission table atomically with 3 decimals (nothing is left behind on failure)."""
+def _csv_field(values: pd.Series) -> pd.Series:
+    """Text fields as CSV writes them: quoted (inner quotes doubled) when they hold a comma, quote or line break."""
+    values = values.astype(str)
+    special = values.str.contains('[,"\r\n]', regex=True)
+    if not special.any(): return values
+    return values.where(~special, '"' + values.str.replace('"', '""', regex=False) + '"')
+
+def submission_text(frame: pd.DataFrame,  # from `submission_frame`
+                    targets: list[Target] | None = None,  # if given, the text is parsed back and validated against them
+                   ) -> str:
+    """The submission CSV text: header, then one line per row with 3-decimal coordinates."""
     if list(frame.columns) != SUBMISSION_COLUMNS:
         raise InputError(f'submission columns {list(frame.columns)[:5]}... are not {",".join(SUBMISSION_COLUMNS[:5])},...')
     xyz = frame[SUBMISSION_COLUMNS[3:]].to_numpy(np.float64)
     if not np.isfinite(xyz).all(): raise InputError('submission frame has non-finite coordinates; build it with submission_frame')
     xyz = np.clip(xyz, COORD_MIN, COORD_MAX)
     numbers = _fixed3_text(xyz)
-    heads = [f'{i},{r},{n},' for i, r, n in zip(frame['ID'].tolist(), frame['resname'].tolist(), frame['resid'].tolist())]
+    heads = [f'{i},{r},{n},' for i, r, n in zip(_csv_field(frame['ID']).tolist(), frame['resname'].tolist(), frame['resid'].tolist())]
+    text = ','.join(SUBMISSION_COLUMNS) + '\n' + '\n'.join([h + x for h, x in zip(heads, numbers)]) + '\n'
+    if targets is not None:
+        validate_submission(_read_csv(io.StringIO(text), 'submission', dtype={'ID': str, 'resname': str}, keep_default_na=False), targets)
+    return text
+
+def write_submission(path, frame: pd.DataFrame,
+                     targets: list[Target] | None = None,  # if given, the text is validated against them before it is written
+                    ) -> Path:
+    """Write a submission table atomically with 3 decimals (nothing is left behind on failure)."""
+    text = submission_text(frame, targets)
     path = Path(path)
-    with atomic_write(path) as f:
-        f.write(','.join(SUBMISSION_COLUMNS) + '\n')
-        f.write('\n'.join([h + x for h, x in zip(heads, numbers)]) + '\n')
+    with atomic_write(path) as f: f.write(text)
     return path
 
 # %% ../nbs/02_kaggle_io.ipynb #c044

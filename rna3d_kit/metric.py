@@ -12,13 +12,15 @@ import numpy as np
 import pandas as pd
 
 from .core import InputError
+from .kaggle_io import _numeric
 
 # %% auto #0
-__all__ = ['D0_SMALL_L', 'MODES', 'N_PREDICTIONS', 'PDB_RANGE', 'rna_d0', 'search_radius', 'kabsch', 'superpose', 'pair_features',
-           'pair_sq_dists', 'Superposition', 'fragment_lengths', 'tm_search', 'tm_score_part2', 'AlignParams', 'nw_tm',
-           'rna_secondary', 'quick_tm', 'threading_alignments', 'initial_threading', 'tm_matrix', 'initial_local',
-           'initial_ss_plus', 'longest_fragment', 'initial_fragment_threading', 'dp_iter', 'Alignment', 'tm_align',
-           'tm_score', 'target_scores', 'prediction_scores', 'score_target', 'score_submission', 'mean_tm']
+__all__ = ['D0_SMALL_L', 'MODES', 'N_PREDICTIONS', 'PDB_RANGE', 'UNSCORED', 'NO_LABELS', 'rna_d0', 'search_radius', 'kabsch',
+           'superpose', 'pair_features', 'pair_sq_dists', 'Superposition', 'fragment_lengths', 'tm_search',
+           'tm_score_part2', 'AlignParams', 'nw_tm', 'rna_secondary', 'quick_tm', 'threading_alignments',
+           'initial_threading', 'tm_matrix', 'initial_local', 'initial_ss_plus', 'longest_fragment',
+           'initial_fragment_threading', 'dp_iter', 'Alignment', 'tm_align', 'tm_score', 'target_scores',
+           'prediction_scores', 'score_target', 'score_submission', 'mean_tm', 'score_summary']
 
 # %% ../nbs/03_metric.ipynb #c005
 D0_SMALL_L = ((11, 0.3), (15, 0.4), (19, 0.5), (23, 0.6), (29.999999, 0.7))  # (largest L, d0 in Å) below L = 30
@@ -590,28 +592,51 @@ def _target_of(ids: pd.Series) -> pd.Series:
     """Target id of each `ID` (everything before the last '_')."""
     return ids.astype(str).str.rsplit('_', n=1).str[0]
 
+UNSCORED = 'fewer than 3 resolved reference residues in every conformation'  # note of a target that cannot be scored
+NO_LABELS = 'no labels'  # note of a submission target the labels lack
+
+def _labels_signs(df: pd.DataFrame) -> str:
+    """Why `df`, given as a submission, looks like a labels file ('' if it does not). (Absent markers are no sign:
+    a submission may hold -1e18, which the metric clips like any other coordinate.)"""
+    if 'x_6' in df.columns: return 'it has more than 5 structures (x_6)'
+    extra = [c for c in ('chain', 'copy') if c in df.columns]
+    return f'it has a {extra[0]} column' if extra else ''
+
+def _swapped(why: str) -> InputError:
+    return InputError(f'the submission looks like a labels file ({why}); are the two files swapped? the submission comes first')
+
 def score_submission(submission: pd.DataFrame,  # Kaggle submission: ID, resname, resid, x_1..z_5
                      labels: pd.DataFrame,  # Kaggle labels: ID, resname, resid, x_1, y_1, z_1[, x_2, ...]
                      mode: str = 'part2',  # 'part2' or 'part1'
                      progress: bool = False,  # show a progress bar over targets
                     ) -> pd.DataFrame:
-    """Per-target best-of-5 TM-scores: target_id, tm, best_prediction, best_reference (1-based), n_residues."""
+    """Per-target best-of-5 TM-scores: target_id, tm, best_prediction, best_reference (1-based), n_residues, note
+    (why a target is not scored: `UNSCORED`, or `NO_LABELS` for a submission target the labels lack; '' when scored)."""
     if mode not in MODES: raise InputError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    need_sub = ['ID'] + [c for k in range(1, N_PREDICTIONS + 1) for c in _xyz_columns(k)]
-    missing = [c for c in need_sub if c not in submission.columns]
-    if missing: raise InputError(f"submission lacks columns {', '.join(missing)}")
+    sub_cols = [c for k in range(1, N_PREDICTIONS + 1) for c in _xyz_columns(k)]
+    missing = [c for c in ['ID'] + sub_cols if c not in submission.columns]
+    if missing:
+        hint = '; are the two files swapped? the submission comes first' if all(c in labels.columns for c in sub_cols) else ''
+        raise InputError(f"submission lacks columns {', '.join(missing)}{hint}")
     missing = [c for c in ['ID', 'resname', 'resid'] + _xyz_columns(1) if c not in labels.columns]
     if missing: raise InputError(f"labels lack columns {', '.join(missing)}")
+    if why := _labels_signs(submission): raise _swapped(why)
     n_conf = 1
     while all(c in labels.columns for c in _xyz_columns(n_conf + 1)): n_conf += 1
-    dup = submission['ID'].astype(str).duplicated()
-    if dup.any(): raise InputError(f"submission repeats {int(dup.sum())} IDs (first: {submission['ID'][dup].iloc[0]})")
-    sub = submission.set_axis(submission['ID'].astype(str), axis=0)
-    lab_ids = labels['ID'].astype(str)
-    absent = ~lab_ids.isin(sub.index)
-    if absent.any():
-        lost = sorted(set(_target_of(lab_ids[absent])))
-        raise InputError(f'submission lacks {int(absent.sum())} IDs of the labels (targets {", ".join(lost[:5])}'
+    sub_ids, lab_ids = submission['ID'].astype(str), labels['ID'].astype(str)
+    dup = sub_ids.duplicated()
+    if dup.any(): raise InputError(f"submission repeats {int(dup.sum())} IDs (first: {sub_ids[dup].iloc[0]})")
+    sub_xyz = _numeric(submission, sub_cols, 'submission')  # [R, 15]; text in a cell is an error naming it
+    bad = ~np.isfinite(sub_xyz)
+    if bad.any():
+        i, j = map(int, np.argwhere(bad)[0])
+        raise InputError(f'submission: ID {sub_ids.iloc[i]} {sub_cols[j]} is {sub_xyz[i, j]}, not a finite number '
+                         f'({int(bad.any(1).sum())} rows have missing or non-finite coordinates)')
+    lab_xyz = _numeric(labels, [c for k in range(1, n_conf + 1) for c in _xyz_columns(k)], 'labels')  # [R', 3K], NaN = absent
+    row = pd.Index(sub_ids).get_indexer(lab_ids)  # submission row of each label row
+    if (row < 0).any():
+        lost = sorted(set(_target_of(lab_ids[row < 0])))
+        raise InputError(f'submission lacks {int((row < 0).sum())} IDs of the labels (targets {", ".join(lost[:5])}'
                          f'{" ..." if len(lost) > 5 else ""})')
     targets = _target_of(lab_ids)
     groups = labels.groupby(targets.values, sort=False).indices
@@ -621,22 +646,36 @@ def score_submission(submission: pd.DataFrame,  # Kaggle submission: ID, resname
         items = tqdm(items, total=len(groups), desc=f'scoring ({mode})')
     rows = []
     for target_id, idx in items:
-        lab = labels.iloc[idx]
-        pred_rows = sub.loc[lab_ids.iloc[idx]]
-        preds = np.stack([pred_rows[_xyz_columns(k)].to_numpy(float) for k in range(1, N_PREDICTIONS + 1)])
-        refs = np.stack([lab[_xyz_columns(k)].to_numpy(float) for k in range(1, n_conf + 1)])
+        preds = sub_xyz[row[idx]].reshape(len(idx), N_PREDICTIONS, 3).transpose(1, 0, 2)  # [5, N, 3]
+        refs = lab_xyz[idx].reshape(len(idx), n_conf, 3).transpose(1, 0, 2)  # [K, N, 3]
         refs[~_present(refs)] = np.nan
         preds = np.round(np.clip(preds, *PDB_RANGE), 3)
         refs = np.round(np.clip(refs, *PDB_RANGE), 3)
-        seq = ''.join(str(r)[:1] for r in lab['resname'])
+        seq = ''.join(str(r)[:1] for r in labels['resname'].iloc[idx])
         s = target_scores(preds, refs, mode, seq)
         if np.isfinite(s).any():
             p, k = np.unravel_index(np.nanargmax(s), s.shape)
             rows.append(dict(target_id=target_id, tm=float(s[p, k]), best_prediction=int(p) + 1,
-                             best_reference=int(k) + 1, n_residues=len(idx)))
-        else: rows.append(dict(target_id=target_id, tm=np.nan, best_prediction=0, best_reference=0, n_residues=len(idx)))
-    return pd.DataFrame(rows, columns=['target_id', 'tm', 'best_prediction', 'best_reference', 'n_residues'])
+                             best_reference=int(k) + 1, n_residues=len(idx), note=''))
+        else: rows.append(dict(target_id=target_id, tm=np.nan, best_prediction=0, best_reference=0, n_residues=len(idx), note=UNSCORED))
+    extra = _target_of(sub_ids[~sub_ids.isin(lab_ids)])  # submission targets the labels do not have: named, not scored
+    for target_id, n in extra.value_counts(sort=False).items():
+        rows.append(dict(target_id=target_id, tm=np.nan, best_prediction=0, best_reference=0, n_residues=int(n), note=NO_LABELS))
+    return pd.DataFrame(rows, columns=['target_id', 'tm', 'best_prediction', 'best_reference', 'n_residues', 'note'])
 
 def mean_tm(scores: pd.DataFrame) -> float:
-    """The competition score: mean of the per-target `tm` column."""
-    return float(scores['tm'].mean())
+    """The competition score: mean of the per-target `tm` column over the scored targets (NaN if none is)."""
+    tm = scores['tm'].to_numpy(float)
+    return float(tm[np.isfinite(tm)].mean()) if np.isfinite(tm).any() else float('nan')
+
+def score_summary(scores: pd.DataFrame,  # per-target `tm` (and optionally `note`), as `score_submission` gives
+                  mode: str = 'part2',
+                 ) -> str:
+    """One line: the mean over the scored targets, how many there are, and which targets were not scored and why."""
+    tm = scores['tm'].to_numpy(float)
+    scored = np.isfinite(tm)
+    notes = scores['note'] if 'note' in scores.columns else pd.Series([UNSCORED] * len(scores))
+    skipped = [f'{t} ({n or UNSCORED})' for t, n, ok in zip(scores['target_id'], notes, scored) if not ok]
+    head = (f'mean best-of-5 TM-score ({mode}) over {int(scored.sum())} scored target{"s" if scored.sum() != 1 else ""}: {mean_tm(scores):.4f}'
+            if scored.any() else f'no target could be scored ({mode})')
+    return head + (f'; {len(skipped)} of {len(tm)} not scored: {", ".join(skipped[:5])}{" ..." if len(skipped) > 5 else ""}' if skipped else '')

@@ -5,9 +5,13 @@
 # %% ../nbs/90_predict.ipynb #c002
 from __future__ import annotations
 
+import hashlib
 import importlib
 import inspect
+import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -18,17 +22,19 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, check_writable, shared_dir, warn
+from .core import NAME_MAX, InputError, atomic_write, check_replaceable, check_writable, shared_dir, warn
 from .structure import Provenance, RNAStructure, Target
 
 # %% auto #0
 __all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
-           'MIN_ATTEMPT_SECONDS', 'SPIRAL_STEP', 'LAST_RESORT', 'MINIMISE_MODES', 'REBUILD_SECONDS_PER_NT',
-           'MINIMISE_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_MODEL', 'MINIMISE_STEPS', 'FINISH_SHARE',
-           'PREDICTOR_ERRORS', 'REPORT_COLUMNS', 'default_data_dir', 'load_predictor', 'check_msas', 'OutOfTime',
-           'time_limit', 'fallback_seconds', 'TimeBudget', 'spiral_c1', 'spiral_models', 'place_in_range',
-           'minimise_seconds', 'finish_seconds', 'FinishPlan', 'plan_finish', 'FinishResult', 'numbered_as_target',
-           'finish_models', 'TargetRecord', 'predict_targets', 'write_models', 'run_report', 'write_run_report']
+           'MIN_ATTEMPT_SECONDS', 'MAX_TIME_BUDGET', 'MAX_SEED', 'SPIRAL_STEP', 'LAST_RESORT', 'MINIMISE_MODES',
+           'REBUILD_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_MODEL', 'MINIMISE_STEPS',
+           'FINISH_SHARE', 'PREDICTOR_ERRORS', 'MODEL_STAGING_PREFIX', 'REPORT_COLUMNS', 'default_data_dir',
+           'load_predictor', 'check_msas', 'OutOfTime', 'time_limit', 'fallback_seconds', 'TimeBudget',
+           'check_time_budget', 'check_seed', 'spiral_c1', 'spiral_models', 'place_in_range', 'minimise_seconds',
+           'finish_seconds', 'FinishPlan', 'plan_finish', 'FinishResult', 'numbered_as_target', 'finish_models',
+           'model_file_stem', 'write_models', 'ModelFiles', 'TargetRecord', 'predict_targets', 'run_report',
+           'write_run_report']
 
 # %% ../nbs/90_predict.ipynb #c004
 PREDICTORS = {
@@ -47,6 +53,7 @@ def default_data_dir() -> Path | None:
 
 def load_predictor(method: str = DEFAULT_METHOD,  # a name in PREDICTORS
                    data_dir: str | Path | None = None,  # Kaggle-layout folder for templates / learned parts
+                   progress: bool | None = None,  # the predictor's own progress bars (e.g. a library build); None = its default
                    **options):
     """Build the predictor registered as `method`."""
     if method not in PREDICTORS:
@@ -57,6 +64,7 @@ def load_predictor(method: str = DEFAULT_METHOD,  # a name in PREDICTORS
         if (e.name or '').startswith('rna3d_kit'): raise
         raise InputError(f"method {method!r} needs the Python package {e.name!r}, which is not installed; "
                          f"pip install 'rna3d_kit[neural]' adds the neural model's, 'rna3d_kit[all]' every optional part") from None
+    if progress is not None and 'progress' in inspect.signature(cls).parameters: options['progress'] = progress
     return cls(data_dir=None if data_dir is None else Path(data_dir), **options)
 
 # %% ../nbs/90_predict.ipynb #c006
@@ -115,6 +123,27 @@ class TimeBudget:
         held = min(reserve.sum(), 0.5 * left)
         weight = np.asarray(lengths, float) + TARGET_OVERHEAD_NT
         return (left - held) * weight[0] / weight.sum(), held * reserve[0] / reserve.sum()
+
+# %% ../nbs/90_predict.ipynb #c081
+MAX_TIME_BUDGET = 30 * 24 * 3600.0  # s: longer than any real run; `setitimer` overflows near 9e9 s
+MAX_SEED = 2 ** 32 - 1  # numpy's legacy seed range; also fits ViennaRNA's and torch's generators
+
+def check_time_budget(seconds,  # None (no limit) or a number of seconds
+                      name: str = 'time budget',  # what to call it in the error
+                     ) -> float | None:
+    """`seconds` as a float, or `InputError` unless it is a finite positive number up to `MAX_TIME_BUDGET`."""
+    if seconds is None: return None
+    try: value = float(seconds)
+    except (TypeError, ValueError): raise InputError(f'{name} must be a number of seconds, got {seconds!r}') from None
+    if not 0 < value <= MAX_TIME_BUDGET:  # False for NaN too
+        raise InputError(f'{name} must be a positive number of seconds up to {MAX_TIME_BUDGET:.0f} (30 days), got {seconds}')
+    return value
+
+def check_seed(seed, name: str = 'seed') -> int:
+    """`seed` as an int, or `InputError` unless it is a whole number in [0, MAX_SEED]."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
+        raise InputError(f'{name} must be a whole number from 0 to {MAX_SEED}, got {seed!r}')
+    return int(seed)
 
 # %% ../nbs/90_predict.ipynb #c016
 SPIRAL_STEP = 5.9  # Å, C1'–C1' distance along the last-resort spiral
@@ -257,6 +286,63 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
     result.minimised, result.note, result.seconds = len(reports), '; '.join(notes), time.perf_counter() - t0
     return out, result
 
+# %% ../nbs/90_predict.ipynb #c084
+_NAME_SAFE = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.')
+MODEL_STAGING_PREFIX = '.rna3d-models-'  # hidden folder inside the model folder while a run's files are written
+
+def model_file_stem(target_id: str,
+                    n_models: int = 5,  # models per target: the name must leave room for `_{n_models}.cif`
+                   ) -> str:
+    """The target id as a file-name stem: unsafe characters as %XX, cut and hashed when too long (see above)."""
+    stem = ''.join(c if c in _NAME_SAFE else ''.join(f'%{b:02X}' for b in c.encode()) for c in target_id)
+    if stem.startswith('.'): stem = '%2E' + stem[1:]
+    room = NAME_MAX - len(f'_{n_models}.cif')
+    if len(stem) > room:
+        cut = stem[:room - 17]
+        if '%' in cut[-2:]: cut = cut[:cut.rindex('%')]  # do not split an escape
+        stem = f'{cut}~{hashlib.sha256(target_id.encode()).hexdigest()[:16]}'
+    return stem
+
+def write_models(samples: list[RNAStructure], target: Target, pdb_dir: str | Path) -> list[Path]:
+    """Write samples as `{model_file_stem}_{k}.pdb` (1-based k), or `.cif` when PDB cannot hold them; returns the paths."""
+    pdb_dir, stem, paths = Path(pdb_dir), model_file_stem(target.target_id, len(samples)), []
+    for k, s in enumerate(samples, 1):
+        s = numbered_as_target(s, target)
+        if s.n > 9999 or s.atom_mask.sum() > 99999 or any(len(c) > 1 for c in s.chain_ids):  # PDB's 4-digit residue and 5-digit atom numbers, 1-letter chains
+            paths.append(pdb_dir / f'{stem}_{k}.cif'); s.to_mmcif(paths[-1])
+        else: paths.append(pdb_dir / f'{stem}_{k}.pdb'); s.to_pdb(paths[-1])
+    return paths
+
+class ModelFiles:
+    """A run's model files: held as targets finish, written into `pdb_dir` all at once by `write()` (all or none)."""
+    def __init__(self, pdb_dir: str | Path):
+        self.pdb_dir = check_writable(Path(pdb_dir) / 'probe.pdb').parent
+        self.models = []  # (target, samples), in run order
+
+    def check(self, targets: list[Target], n_models: int):
+        """`InputError` now if a model name of these targets is taken by a folder, FIFO, device or socket."""
+        for t in targets:
+            stem = model_file_stem(t.target_id, n_models)
+            for k in range(1, n_models + 1):
+                for suffix in ('pdb', 'cif'): check_replaceable(self.pdb_dir / f'{stem}_{k}.{suffix}')
+
+    def add(self, samples: list[RNAStructure], target: Target):
+        """Keep one target's models for `write()`."""
+        self.models.append((target, samples))
+
+    def write(self) -> list[Path]:
+        """Write every model (staged in a hidden folder, then renamed into place); on an `OSError` none appears."""
+        self.pdb_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=MODEL_STAGING_PREFIX, dir=self.pdb_dir))
+        try:
+            staged = [p for target, samples in self.models for p in write_models(samples, target, staging)]
+            for p in staged: check_replaceable(self.pdb_dir / p.name)  # nothing special appeared there meanwhile
+            for p in staged: os.replace(p, self.pdb_dir / p.name)
+        except OSError as e:
+            raise OSError(e.errno, e.strerror or str(e), str(self.pdb_dir)) from e  # name the folder, not the hidden one
+        finally: shutil.rmtree(staging)
+        return [self.pdb_dir / p.name for p in staged]
+
 # %% ../nbs/90_predict.ipynb #c028
 @dataclass
 class TargetRecord:
@@ -333,7 +419,7 @@ def predict_targets(targets: list[Target],
                     predictor,  # an object with .name and .predict(target, n_samples, seed[, seconds])
                     n_samples: int = 5,  # structures per target (the submission takes 5)
                     seed: int = 0,
-                    pdb_dir: str | Path | None = None,  # write each sample as {target_id}_{k}.pdb (mmCIF when too big)
+                    pdb_dir: str | Path | ModelFiles | None = None,  # model folder (files written at the end, all or none); a `ModelFiles` is filled for the caller to write
                     fallback=None,  # predictor (or list of them, tried in order) used when `predictor` fails; default: the geometric baseline
                     progress: bool = True,
                     time_budget: float | None = None,  # seconds for the whole run (None = no limit)
@@ -346,13 +432,14 @@ def predict_targets(targets: list[Target],
     if minimise not in MINIMISE_MODES: raise InputError(f"minimise must be one of {', '.join(MINIMISE_MODES)}, got {minimise!r}")
     if solvent not in MINIMISE_SECONDS_PER_NT: raise InputError(f"solvent must be one of {', '.join(MINIMISE_SECONDS_PER_NT)}, got {solvent!r}")
     if minimise_steps < 1: raise InputError(f'minimise_steps must be at least 1, got {minimise_steps}')
-    if time_budget is not None and not time_budget > 0: raise InputError(f'time budget must be a positive number of seconds, got {time_budget}')
-    if pdb_dir is not None: check_writable(Path(pdb_dir) / 'probe.pdb')
+    time_budget, seed = check_time_budget(time_budget), check_seed(seed)
+    models = pdb_dir if isinstance(pdb_dir, ModelFiles) or pdb_dir is None else ModelFiles(pdb_dir)
+    if models is not None: models.check(targets, n_samples)
     if (minimise == 'on' or minimise == 'auto' and pdb_dir is not None) and not _has_openmm():  # [finish] not installed
         if minimise == 'on': raise InputError("minimisation needs OpenMM: pip install 'rna3d_kit[finish]' (or --minimise off)")
         warn("OpenMM is not installed: written models are rebuilt full-atom but not minimised (pip install 'rna3d_kit[finish]')")
         minimise = 'off'
-    budget = None if time_budget is None else TimeBudget(float(time_budget))
+    budget = None if time_budget is None else TimeBudget(time_budget)
     if fallback is None: fallback = [] if predictor.name == FALLBACK_METHOD else [load_predictor(FALLBACK_METHOD)]
     chain = [predictor] + [f for f in (fallback if isinstance(fallback, (list, tuple)) else [fallback]) if f is not predictor]
     _prepare(predictor, None if budget is None else 0.25 * budget.seconds)
@@ -362,7 +449,7 @@ def predict_targets(targets: list[Target],
         bar.set_postfix_str(f'{target.target_id} ({target.n} nt)')
         t0 = time.perf_counter()
         allowance, held = budget.shares([t.n for t in targets[k:]]) if budget else (None, None)
-        plan = plan_finish(target.n, n_samples, minimise, pdb_dir is not None, allowance, solvent, minimise_steps)
+        plan = plan_finish(target.n, n_samples, minimise, models is not None, allowance, solvent, minimise_steps)
         reserved = plan.seconds if budget is not None and minimise != 'on' else 0.0  # finishing time kept from the predictor
         reasons, samples = [], None
         for step, p in enumerate(chain):
@@ -382,7 +469,7 @@ def predict_targets(targets: list[Target],
             samples = None
         if samples is None: samples, method = spiral_models(target, n_samples), LAST_RESORT
         samples = place_in_range([samples[i % len(samples)] for i in range(n_samples)])  # short answers repeat, as in _check_samples
-        method, why, models = _provenance(samples, method)
+        method, why, made = _provenance(samples, method)
         if why: reasons.append(why)
         room = None  # seconds for finishing
         if plan.rebuild:
@@ -393,21 +480,13 @@ def predict_targets(targets: list[Target],
         samples, done = finish_models(samples, target, plan, solvent, room, minimise_steps)
         xyz = _check_samples(target, samples, n_samples)  # C1' of the finished models: the files and the CSV agree
         coords[target.target_id] = xyz
-        if pdb_dir is not None: write_models(samples, target, pdb_dir)
+        if models is not None: models.add(samples, target)
         records.append(TargetRecord(target.target_id, target.n, method, time.perf_counter() - t0, '; '.join(reasons),
                                     _sample_confidence(samples), float('nan') if allowance is None else allowance,
                                     done.full_atom, done.minimised, done.seconds, done.clashscore_before, done.clashscore_after,
-                                    done.bond_outliers_before, done.bond_outliers_after, done.c1_shift, done.note, models))
+                                    done.bond_outliers_before, done.bond_outliers_after, done.c1_shift, done.note, made))
+    if models is not None and models is not pdb_dir: models.write()
     return coords, records
-
-def write_models(samples: list[RNAStructure], target: Target, pdb_dir: str | Path):
-    """Write samples as `{target_id}_{k}.pdb` (1-based k), or `.cif` when PDB cannot hold them."""
-    pdb_dir = Path(pdb_dir)
-    for k, s in enumerate(samples, 1):
-        s = numbered_as_target(s, target)
-        if s.n > 9999 or s.atom_mask.sum() > 99999 or any(len(c) > 1 for c in s.chain_ids):  # PDB's 4-digit residue and 5-digit atom numbers, 1-letter chains
-            s.to_mmcif(pdb_dir / f'{target.target_id}_{k}.cif')
-        else: s.to_pdb(pdb_dir / f'{target.target_id}_{k}.pdb')
 
 # %% ../nbs/90_predict.ipynb #c030
 REPORT_COLUMNS = ['target_id', 'length', 'method', 'models', 'seconds', 'allowance', 'confidence', 'fallback_reason',
