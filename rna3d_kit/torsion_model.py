@@ -572,5 +572,12 @@ def load_torsion_model_4bit(folder: str | Path) -> TorsionBertModel:
     quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type='nf4', bnb_4bit_compute_dtype=torch.float32,
                                llm_int8_skip_modules=HEAD_MODULES)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    return keep_4bit_compute_dtype(load_torsion_model(folder, quantization_config=quant, device_map=device))
+    model = load_torsion_model(folder, quantization_config=quant, device_map=device)
+    # some transformers releases (5.4) re-initialise the unquantised modules (our heads) of a quantised load: put the
+    # stored values back, so the 4-bit model is the saved one up to the rounding of its quantised layers
+    own, stored = model.state_dict(), _read_weights(Path(folder))
+    stale = {k: v for k, v in stored.items() if k in own and own[k].shape == v.shape and own[k].dtype == v.dtype
+             and not torch.equal(own[k].cpu(), v)}
+    if stale: model.load_state_dict(stale, strict=False)
+    return keep_4bit_compute_dtype(model)
 
