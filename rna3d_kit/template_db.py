@@ -26,7 +26,7 @@ from .structure import C1_INDEX, MAX_ATOMS, _is_mmcif, mmcif_parents, read_mmcif
 __all__ = ['FORMAT_VERSION', 'KMER', 'STRUCTURE_SUFFIXES', 'RELEASE_COLUMNS', 'DEDUP_RMSD', 'kaggle_entries',
            'read_release_dates', 'mmcif_release_date', 'structure_entries', 'kmer_codes', 'TemplateDB',
            'build_template_db', 'save_template_db', 'load_template_db', 'find_structure_dirs', 'default_cache_dir',
-           'default_structure_dirs', 'input_hash', 'open_template_db', 'TemplateHit', 'search_templates']
+           'default_structure_dirs', 'input_hash', 'open_template_db', 'TemplateHit', 'search_templates', 'align_entry']
 
 # %% ../nbs/10_template_db.ipynb #c005
 FORMAT_VERSION = 2  # bump when the on-disk layout or the entry contents change
@@ -446,6 +446,7 @@ class TemplateHit:
     identity: float  # identical pairs / aligned pairs with template coordinates
     coverage: float  # query residues receiving a template C1' / query length
     release_date: dt.date | None = None
+    predicted_tm: float = float('nan')  # TM-score the hit's model is expected to reach (set by a ranker; NaN = not ranked)
 
     @property
     def usefulness(self) -> float:
@@ -530,12 +531,32 @@ def search_templates(db: TemplateDB,
     hits = []
     for score, z, e, start, tseq in scored:  # tracebacks only for hits that will be returned
         if len(hits) == max_hits: break
-        qi, ti = _pairs(aligner.align(query, tseq)[0])
-        ti = ti + start
-        has_xyz = np.isfinite(db.entry_c1(e)[ti]).all(1) if len(ti) else np.zeros(0, bool)
-        qi, ti = qi[has_xyz], ti[has_xyz]
-        if len(qi) == 0: continue
-        tbytes = np.asarray(db.seq[db.offsets[e]:db.offsets[e + 1]])
-        identity = float((qbytes[qi] == tbytes[ti]).mean())
-        hits.append(TemplateHit(e, db.ids[e], qi, ti, score, float(z), identity, len(qi) / len(query), db.release_date(e)))
+        hit = _make_hit(db, e, query, aligner, tseq, start, score, z)
+        if hit is not None: hits.append(hit)
     return hits
+
+def _make_hit(db: TemplateDB, e: int, query: str, aligner, tseq: str, start: int, score: float, z: float) -> TemplateHit | None:
+    """The `TemplateHit` of `query` on entry `e` (window `tseq` starting at `start`); None when no aligned residue has a C1'."""
+    qi, ti = _pairs(aligner.align(query, tseq)[0])
+    ti = ti + start
+    has_xyz = np.isfinite(db.entry_c1(e)[ti]).all(1) if len(ti) else np.zeros(0, bool)
+    qi, ti = qi[has_xyz], ti[has_xyz]
+    if len(qi) == 0: return None
+    qbytes = np.frombuffer(query.encode(), np.uint8)
+    tbytes = np.asarray(db.seq[db.offsets[e]:db.offsets[e + 1]])
+    identity = float((qbytes[qi] == tbytes[ti]).mean())
+    return TemplateHit(e, db.ids[e], qi, ti, score, float(z), identity, len(qi) / len(query), db.release_date(e))
+
+def align_entry(db: TemplateDB, query: str,  # ACGU sequence of one chain
+                e: int,  # the entry to align to (any entry, representative or copy)
+                n_shuffles: int = 8, seed: int = 0, **scoring) -> TemplateHit | None:
+    """`query` aligned to one given entry, scored like `search_templates` (e.g. the other chains of a complex)."""
+    aligner = _aligner(**scoring)
+    qbytes = np.frombuffer(query.encode(), np.uint8)
+    start, stop = _window(db, e, kmer_codes(qbytes, db.k), len(query), max(50, len(query) // 2))
+    tseq = db.sequence(e)[start:stop]
+    if not tseq or not query: return None
+    rng = np.random.default_rng(seed)
+    score = float(aligner.score(query, tseq))
+    null = np.array([aligner.score(rng.permutation(qbytes).tobytes().decode(), tseq) for _ in range(n_shuffles)])
+    return _make_hit(db, e, query, aligner, tseq, start, score, (score - null.mean()) / max(null.std(), 1.0))
