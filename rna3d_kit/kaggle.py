@@ -71,8 +71,9 @@ def is_competition_rerun() -> bool:
 # %% ../nbs/95_kaggle_kernel.ipynb #c008
 def predictor_options(method: str, paths: KagglePaths) -> dict:
     """Options that point predictor `method` at the kernel's datasets and scratch folder."""
-    if method == 'templates':  # the competition's train labels only; no heavy-atom folders exist on Kaggle
-        return dict(cache_dir=paths.scratch / 'templates', structure_dirs=(), progress=False)
+    if method == 'templates':  # the competition's train labels, and its dated structure folders (Part 2's PDB_RNA/) if any
+        from rna3d_kit.template_db import find_structure_dirs
+        return dict(cache_dir=paths.scratch / 'templates', structure_dirs=find_structure_dirs(paths.competition_dir), progress=False)
     if method == 'neural': return dict(weights=paths.weights / 'model')
     return {}
 
@@ -104,6 +105,8 @@ def run_kernel(paths: KagglePaths | None = None,  # default: `kaggle_paths()`
     write_submission(paths.submission, frame)
     validate_submission(paths.submission, targets)  # the file as written, parsed back
     report = pd.DataFrame([vars(r) for r in records])
+    if getattr(predictor, 'used_templates', None) is not None:  # which templates each target's models came from
+        report['templates'] = report.target_id.map(predictor.used_templates).fillna('')
     with atomic_write(paths.report) as f: report.to_csv(f, index=False)
     print(f'wrote {paths.submission}: {len(frame)} rows, {len(targets)} targets, method {predictor.name}, '
           f'{"rerun" if rerun else "interactive"} run, {time.perf_counter() - t0:.0f} s')

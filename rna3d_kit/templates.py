@@ -466,6 +466,7 @@ class TemplatePredictor:
         self.ptm_min, self.slots, self.assemble, self.complexes = ptm_min, tuple(slots), assemble, complexes
         self._last = (None, None)  # the last target searched and its hits (predict after search costs one search)
         self._partners: dict[str, np.ndarray] = {}
+        self.used_templates: dict[str, str] = {}  # target id -> the templates its models came from ('source:id', per model)
 
     @property
     def db(self) -> TemplateDB:
@@ -644,7 +645,7 @@ class TemplatePredictor:
         def baseline_sample(r):
             if not base: base.extend(self.baseline.predict(target, n_samples=n_samples, seed=seed))
             return base[r % len(base)]
-        models = []
+        models, used = [], []
         cands = self.candidates(target, hits)
         n_templates = min(n_samples, template_slots(cands[0][0], self.slots) if cands and self.ranker is not None else n_samples)
         for r, (_, picks) in enumerate(cands):
@@ -656,6 +657,8 @@ class TemplatePredictor:
             model = self.build_model(target, picks, seed=seed + r, name=f'{target.target_id}_tpl{len(models)}', scaffold=scaffold, extra=extra)
             if any(_kabsch_tm(model.c1, m.c1) >= self.similar_tm for m in models): continue
             models.append(model)
+            used.append('+'.join(dict.fromkeys(f'{self.db.sources[h.entry]}:{h.template_id}' for h in chosen if h is not None)))
+        self.used_templates[target.target_id] = '; '.join(used)
         if len(models) < n_samples:
             if not models: warn(f'{target.target_id}: no significant template; using the geometric baseline')
             models += [baseline_sample(r) for r in range(n_samples - len(models))]

@@ -8,6 +8,7 @@ Usage (from the repository root, one core):
   .venv/bin/python scripts/bench_templates.py loo [--n 558]  # leave-one-out on the training labels
   .venv/bin/python scripts/bench_templates.py ranking    # which hit statistic predicts the transferred model's TM
   .venv/bin/python scripts/bench_templates.py rnamark    # RNAmark (53 targets, 2022-23), date-honest, vs 10 published model sets
+  .venv/bin/python scripts/bench_templates.py hits [--n 600]  # hit-level leave-one-out data over the full library (features, model TM)
 """
 import os
 for _v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS'): os.environ.setdefault(_v, '1')
@@ -333,6 +334,68 @@ def bench_ranking():
     write_text(OUT / 'templates_ranking.txt', '\n'.join(lines) + '\n')
 
 
+def loo_library_targets(db, n: int, seed: int = 0, lengths=(15, 500)) -> list[int]:
+    """`n` date-honest leave-one-out targets of the library: representative (deduplicated) dated entries of 15-500 nt,
+    ACGU only, with C1' for at least 80% of residues; drawn at random (seed 0), in entry order."""
+    ok = [e for e in range(len(db)) if db.rep[e] == e and db.release[e] >= 0 and lengths[0] <= db.length(e) <= lengths[1]
+          and set(db.sequence(e)) <= set('ACGU') and np.isfinite(db.entry_c1(e)).all(1).mean() >= 0.8]
+    return sorted(np.random.default_rng(seed).choice(ok, min(n, len(ok)), replace=False).tolist())
+
+
+def hit_rows(pred, target, ref, baseline, z_floor: float = 3.0, max_hits: int = 10) -> tuple[list[dict], dict]:
+    """Rows (features + model TM) for every hit of a single-chain `target` and one summary row (baseline TMs)."""
+    from rna3d_kit.metric import prediction_scores
+    from rna3d_kit.template_db import search_templates
+    from rna3d_kit.templates import RANK_FEATURES, hit_features
+    db, seq = pred.db, target.sequence
+    t0 = time.process_time()
+    hits = search_templates(db, seq, cutoff=target.temporal_cutoff, exclude_ids=(target.target_id,), z_min=z_floor, max_hits=max_hits)
+    search_s = time.process_time() - t0
+    feats = hit_features(db, hits, seq, pred.query_partner(seq))
+    base = baseline.predict(target, 5)
+    base_tm = prediction_scores(np.stack([m.c1 for m in base]), ref[None], mode='part2')
+    rows = []
+    for k, h in enumerate(hits):
+        partial = h.coverage < pred.hybrid_below
+        scaffold = base[0].c1 if partial else None
+        m = pred.build_model(target, {seq: h}, seed=k, scaffold=scaffold)
+        row = dict(target_id=target.target_id, n=target.n, release=target.temporal_cutoff, rank=k, template_id=h.template_id,
+                   template_release=h.release_date, **dict(zip(RANK_FEATURES, feats[k])),
+                   tm=float(prediction_scores(m.c1[None], ref[None], mode='part2')[0]))
+        others = [x for x in hits if x is not h][:2]
+        if partial and others:
+            ma = pred.build_model(target, {seq: h}, seed=k, scaffold=scaffold, extra={seq: others})
+            row['tm_assembled'] = float(prediction_scores(ma.c1[None], ref[None], mode='part2')[0])
+        rows.append(row)
+    return rows, dict(target_id=target.target_id, n=target.n, release=target.temporal_cutoff, n_hits=len(hits), search_cpu_s=search_s,
+                      **{f'tm_baseline_{i + 1}': float(v) for i, v in enumerate(base_tm)})
+
+
+def bench_hits(n: int):
+    """Hit-level leave-one-out data over the full default library: every hit's features and the TM of its model."""
+    from benchlib import stamp
+    from tqdm import tqdm
+    from rna3d_kit.templates import TemplatePredictor
+    baseline = CachedBaseline(BASELINE_CACHE)
+    pred = TemplatePredictor(KAGGLE, fallback=baseline, progress=False, ranker=None)
+    db = pred.db
+    ids = loo_library_targets(db, n)
+    rows, summary = [], []
+    partial = OUT / 'templates_hits.partial.csv'
+    for e in tqdm(ids, desc='hits', unit='target'):
+        t = Target(db.ids[e], db.sequence(e), db.release_date(e))
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            r, srow = hit_rows(pred, t, db.entry_c1(e).astype(np.float64), baseline)
+        rows += r; summary.append(srow)
+        if len(summary) % 20 == 0: pd.DataFrame(rows).to_csv(partial, index=False)
+    command = f'.venv/bin/python scripts/bench_templates.py hits --n {n}'
+    with atomic_write(OUT / 'templates_hits.csv') as f: f.write(stamp(command)); pd.DataFrame(rows).to_csv(f, index=False)
+    with atomic_write(OUT / 'templates_hits_targets.csv') as f: f.write(stamp(command)); pd.DataFrame(summary).to_csv(f, index=False)
+    partial.unlink(missing_ok=True)
+    print(f'{len(summary)} targets, {len(rows)} hits')
+
+
 def bench_rnamark():
     """RNAmark: the kit (default template library, date-honest) against the 10 published model sets, per target."""
     from benchlib import stamp
@@ -370,11 +433,11 @@ if __name__ == '__main__':
     if len(sys.argv) > 1 and sys.argv[1] == '_child':
         child_build(*sys.argv[2:5]); sys.exit(0)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('what', choices=['build', 'speed', 'casp15', 'loo', 'ranking', 'rnamark'])
+    ap.add_argument('what', choices=['build', 'speed', 'casp15', 'loo', 'ranking', 'rnamark', 'hits'])
     ap.add_argument('--quick', action='store_true', help='speed: search + transfer only (no full predict, no long queries)')
     ap.add_argument('--n', type=int, default=600, help='leave-one-out: number of training targets (all labelled ones by default)')
     a = ap.parse_args()
     import torch  # the baseline's relaxation uses torch: one thread (not imported by build children, so their RSS is the DB's)
     torch.set_num_threads(1)
     OUT.mkdir(exist_ok=True)
-    {'build': bench_build, 'speed': lambda: bench_speed(not a.quick, not a.quick), 'casp15': bench_casp15, 'loo': lambda: bench_loo(a.n), 'ranking': bench_ranking, 'rnamark': bench_rnamark}[a.what]()
+    {'build': bench_build, 'speed': lambda: bench_speed(not a.quick, not a.quick), 'casp15': bench_casp15, 'loo': lambda: bench_loo(a.n), 'ranking': bench_ranking, 'rnamark': bench_rnamark, 'hits': lambda: bench_hits(a.n)}[a.what]()
