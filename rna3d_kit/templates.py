@@ -18,18 +18,20 @@ from .template_db import (TemplateDB, TemplateHit, align_entry, default_structur
                                    open_template_db, search_templates)
 
 # %% auto #0
-__all__ = ['BOND_LENGTH', 'BOND_RANGE', 'NEXT_NEIGHBOUR_MIN', 'CLASH_DISTANCE', 'Z_MIN', 'CONTACT_DISTANCE', 'INTERFACE_DISTANCE',
-           'PAIR_C1', 'RANK_FEATURES', 'CONSENSUS_HITS', 'RANKER_FILE', 'PTM_MIN', 'TEMPLATE_SLOTS', 'MIN_NEW_RESIDUES',
-           'MAX_EXTRA_TEMPLATES', 'transfer_coords', 'arc_points', 'fill_chain', 'relax_c1', 'chain_segments',
-           'sphere_directions', 'pack_in_contact', 'complex_picks', 'c1_pairs', 'hit_features', 'TemplateRanker',
-           'default_ranker', 'TemplateFeatures', 'template_slots', 'TemplatePredictor']
+__all__ = ['BOND_LENGTH', 'BOND_RANGE', 'NEXT_NEIGHBOUR_MIN', 'CLASH_DISTANCE', 'Z_MIN', 'Z_RANKED', 'CONTACT_DISTANCE',
+           'INTERFACE_DISTANCE', 'PAIR_C1', 'RANK_FEATURES', 'CONSENSUS_HITS', 'RANKER_FILE', 'PTM_MIN',
+           'TEMPLATE_SLOTS', 'MIN_NEW_RESIDUES', 'MAX_EXTRA_TEMPLATES', 'transfer_coords', 'arc_points', 'fill_chain',
+           'relax_c1', 'chain_segments', 'sphere_directions', 'pack_in_contact', 'complex_picks', 'c1_pairs',
+           'hit_features', 'TemplateRanker', 'default_ranker', 'TemplateFeatures', 'template_slots',
+           'TemplatePredictor']
 
 # %% ../nbs/11_templates.ipynb #c004
 BOND_LENGTH = 5.9  # Å, C1'(i)–C1'(i+1) target distance for new residues
 BOND_RANGE = (4.5, 7.0)  # Å, template C1'(i)–C1'(i+1) distances left alone inside this range (chain breaks outside)
 NEXT_NEIGHBOUR_MIN = 7.5  # Å, C1'(i)–C1'(i+2) kept above this for new residues (no hairpin kinks)
 CLASH_DISTANCE = 4.0  # Å, non-bonded C1' pairs are pushed apart below this (clash criterion: 3.5 Å)
-Z_MIN = 6.0  # z-score a template needs; below it hits do not beat the baseline (benchmarks/templates_ranking.txt)
+Z_MIN = 6.0  # z-score a template needs without a ranker; below it hits do not beat the baseline (benchmarks/templates_ranking.txt)
+Z_RANKED = 3.0  # z-score a hit needs to reach the ranker, which then decides (benchmarks/templates_ranker.txt: slot policy)
 
 # %% ../nbs/11_templates.ipynb #c006
 def transfer_coords(db: TemplateDB, hit: TemplateHit,
@@ -423,8 +425,8 @@ class TemplateFeatures:
         return np.isfinite(self.distances)
 
 # %% ../nbs/11_templates.ipynb #c020
-PTM_MIN = 0.25  # predicted TM-score a template model needs to take a slot (below it the baseline is as good)
-TEMPLATE_SLOTS = ((0.5, 5), (0.35, 3), (0.0, 2))  # (best predicted TM at least, slots templates may take): confident -> all five
+PTM_MIN = 0.15  # predicted TM-score a template model needs to take a slot (chosen on the library leave-one-out: benchmarks/templates_ranker.txt)
+TEMPLATE_SLOTS = ((0.5, 4), (0.0, 3))  # (best predicted TM at least, slots templates may take): the rest are baseline samples
 MIN_NEW_RESIDUES = 8  # a further template joins a partial model only if it places at least this many more residues
 MAX_EXTRA_TEMPLATES = 2  # further templates assembled into one partial model
 
@@ -441,7 +443,7 @@ class TemplatePredictor:
                  cache_dir=None,  # database cache folder (default ~/.cache/rna3d_kit/templates)
                  splits=('train',),  # Kaggle splits used as templates (dates always apply)
                  db: TemplateDB | None = None,  # an already opened database (overrides the folders)
-                 z_min: float = Z_MIN,  # significance a hit needs to be considered
+                 z_min: float | None = None,  # significance a hit needs to be considered (default: Z_RANKED with a ranker, else Z_MIN)
                  max_hits: int = 12,  # hits considered per chain
                  similar_tm: float = 0.9,  # a model this similar (fast TM) to a chosen one is skipped
                  leave_one_out: bool = False,  # drop the target's own id and identical sequences
@@ -463,6 +465,7 @@ class TemplatePredictor:
         self.leave_one_out, self.relax, self.progress, self.search_options = leave_one_out, relax, progress, search_options
         self._baseline = fallback
         self.ranker = default_ranker() if isinstance(ranker, str) and ranker == 'default' else ranker
+        if z_min is None: self.z_min = Z_RANKED if self.ranker is not None else Z_MIN
         self.ptm_min, self.slots, self.assemble, self.complexes = ptm_min, tuple(slots), assemble, complexes
         self._last = (None, None)  # the last target searched and its hits (predict after search costs one search)
         self._partners: dict[str, np.ndarray] = {}
