@@ -99,6 +99,7 @@ def run_kernel(paths: KagglePaths | None = None,  # default: `kaggle_paths()`
     if not rerun and interactive_limit is not None: targets = targets[:interactive_limit]
     t0 = time.perf_counter()
     predictor = load_predictor(method, data_dir=paths.competition_dir, **predictor_options(method, paths))
+    if isinstance(getattr(type(predictor), 'db', None), property): predictor.db  # build the template library before the timed loop
     coords, records = predict_targets(targets, predictor, n_samples=n_samples, seed=seed, progress=progress, time_budget=time_budget)
     frame = submission_frame(targets, {k: v[:5] for k, v in coords.items()})
     validate_submission(frame, targets)
