@@ -19,11 +19,11 @@ from .template_db import (TemplateDB, TemplateHit, align_entry, default_structur
 
 # %% auto #0
 __all__ = ['BOND_LENGTH', 'BOND_RANGE', 'NEXT_NEIGHBOUR_MIN', 'CLASH_DISTANCE', 'Z_MIN', 'Z_RANKED', 'CONTACT_DISTANCE',
-           'INTERFACE_DISTANCE', 'PAIR_C1', 'RANK_FEATURES', 'CONSENSUS_HITS', 'RANKER_FILE', 'PTM_MIN',
-           'TEMPLATE_SLOTS', 'MIN_NEW_RESIDUES', 'MAX_EXTRA_TEMPLATES', 'transfer_coords', 'arc_points', 'fill_chain',
-           'relax_c1', 'chain_segments', 'sphere_directions', 'pack_in_contact', 'complex_picks', 'c1_pairs',
-           'hit_features', 'TemplateRanker', 'default_ranker', 'TemplateFeatures', 'template_slots',
-           'TemplatePredictor']
+           'INTERFACE_DISTANCE', 'PAIR_C1', 'RANK_FEATURES', 'CONSENSUS_HITS', 'RANKER_FILE', 'SS_BONUS', 'SS_BELOW',
+           'PTM_MIN', 'TEMPLATE_SLOTS', 'MIN_NEW_RESIDUES', 'MAX_EXTRA_TEMPLATES', 'transfer_coords', 'arc_points',
+           'fill_chain', 'relax_c1', 'chain_segments', 'sphere_directions', 'pack_in_contact', 'complex_picks',
+           'c1_pairs', 'hit_features', 'TemplateRanker', 'default_ranker', 'pairing_states', 'structure_aligned',
+           'TemplateFeatures', 'template_slots', 'TemplatePredictor']
 
 # %% ../nbs/11_templates.ipynb #c004
 BOND_LENGTH = 5.9  # Å, C1'(i)–C1'(i+1) target distance for new residues
@@ -394,6 +394,50 @@ def default_ranker() -> TemplateRanker | None:
     path = package_data_dir() / RANKER_FILE
     return TemplateRanker.load(path) if path.exists() else None
 
+# %% ../nbs/11_templates.ipynb #c050
+SS_BONUS = 1.0  # alignment score added for the same pairing state (subtracted for different ones)
+SS_BELOW = 0.7  # hits under this identity are re-aligned (library leave-one-out: benchmarks/templates_ssalign.txt)
+_SS_ALPHABET = 'ABCDEFGHIJKLMNO'  # 5 bases (ACGUN) x 3 pairing states
+
+def pairing_states(n: int, pairs: np.ndarray) -> np.ndarray:
+    """`[n]` 0 unpaired, 1 paired with a later residue, 2 paired with an earlier one."""
+    s = np.zeros(n, int)
+    for i, j in np.asarray(pairs).reshape(-1, 2):
+        s[min(i, j)], s[max(i, j)] = 1, 2
+    return s
+
+def _ss_text(seq: str, states: np.ndarray) -> str:
+    return ''.join(_SS_ALPHABET['ACGUN'.index(b if b in 'ACGU' else 'N') * 3 + int(s)] for b, s in zip(seq, states))
+
+def structure_aligned(db: TemplateDB, hit: TemplateHit, query: str,
+                      query_partner: np.ndarray,  # [L] the query's secondary structure (partner index, -1 unpaired)
+                      match: float = 2.0, mismatch: float = -1.0, gap_open: float = -5.0, gap_extend: float = -1.0,
+                      bonus: float = SS_BONUS) -> TemplateHit:
+    """`hit` re-aligned on the base x pairing-state alphabet, over the template region it spans (scores and z kept)."""
+    from dataclasses import replace
+    from Bio.Align import PairwiseAligner, substitution_matrices
+    from rna3d_kit.template_db import _pairs
+    tseq, tc1 = db.sequence(hit.entry), db.entry_c1(hit.entry)
+    L = len(query)
+    qs = np.where(query_partner < 0, 0, np.where(query_partner > np.arange(L), 1, 2))
+    ts = pairing_states(len(tseq), c1_pairs(tc1, tseq))
+    margin = max(20, L // 4)
+    start = max(0, int(hit.template_idx.min()) - int(hit.query_idx.min()) - margin)
+    stop = min(len(tseq), int(hit.template_idx.max()) + (L - 1 - int(hit.query_idx.max())) + margin + 1)
+    sub = substitution_matrices.Array(_SS_ALPHABET, dims=2)
+    for a in range(15):
+        for b in range(15):
+            ba, bb = 'ACGUN'[a // 3], 'ACGUN'[b // 3]
+            sub[_SS_ALPHABET[a], _SS_ALPHABET[b]] = (match if ba == bb and ba != 'N' else mismatch) + (bonus if a % 3 == b % 3 else -bonus)
+    aligner = PairwiseAligner(mode='global', substitution_matrix=sub, open_gap_score=gap_open, extend_gap_score=gap_extend, end_gap_score=0.0)
+    qi, ti = _pairs(aligner.align(_ss_text(query, qs), _ss_text(tseq[start:stop], ts[start:stop]))[0])
+    ti = ti + start
+    keep = np.isfinite(tc1[ti]).all(1) if len(ti) else np.zeros(0, bool)
+    qi, ti = qi[keep], ti[keep]
+    if len(qi) == 0: return hit
+    identity = float(np.mean([query[i] == tseq[j] for i, j in zip(qi, ti)]))
+    return replace(hit, query_idx=qi, template_idx=ti, identity=identity, coverage=len(qi) / L)
+
 # %% ../nbs/11_templates.ipynb #c019
 @dataclass(frozen=True, eq=False)
 class TemplateFeatures:
@@ -456,6 +500,7 @@ class TemplatePredictor:
                  slots=TEMPLATE_SLOTS,  # template slots by best predicted TM (with a ranker)
                  assemble: bool = True,  # partial models take further templates for residues the first leaves open
                  complexes: bool = True,  # multi-chain targets take multi-chain templates when one exists
+                 structure_align: bool = True,  # hits under SS_BELOW identity re-aligned on bases x pairing states
                  **search_options):
         if data_dir is None and db is None:
             default = shared_dir(must_exist=False) / 'data' / 'kaggle_part1'
@@ -466,7 +511,7 @@ class TemplatePredictor:
         self._baseline = fallback
         self.ranker = default_ranker() if isinstance(ranker, str) and ranker == 'default' else ranker
         if z_min is None: self.z_min = Z_RANKED if self.ranker is not None else Z_MIN
-        self.ptm_min, self.slots, self.assemble, self.complexes = ptm_min, tuple(slots), assemble, complexes
+        self.ptm_min, self.slots, self.assemble, self.complexes, self.structure_align = ptm_min, tuple(slots), assemble, complexes, structure_align
         self._last = (None, None)  # the last target searched and its hits (predict after search costs one search)
         self._partners: dict[str, np.ndarray] = {}
         self.used_templates: dict[str, str] = {}  # target id -> the templates its models came from ('source:id', per model)
@@ -505,7 +550,7 @@ class TemplatePredictor:
         return [h for h in sorted(ranked, key=lambda h: -h.predicted_tm) if h.predicted_tm >= self.ptm_min]
 
     def search(self, target: Target) -> dict[str, list[TemplateHit]]:
-        """Hits worth a model (best first) for each distinct chain sequence of `target`."""
+        """Hits worth a model (best first) for each distinct chain sequence of `target` (remote ones re-aligned with structure)."""
         key = (target.target_id, target.sequence, target.temporal_cutoff, target.chain_ids)
         if self._last[0] == key: return self._last[1]
         out = {}
@@ -515,7 +560,10 @@ class TemplatePredictor:
             hits = search_templates(self.db, seq, cutoff=target.temporal_cutoff, max_hits=self.max_hits,
                                     exclude_ids=(target.target_id,) if self.leave_one_out else (),
                                     exclude_identical=self.leave_one_out, z_min=self.z_min, **self.search_options)
-            out[seq] = self.rank(seq, hits)
+            hits = self.rank(seq, hits)
+            if self.structure_align:  # remote hits: stems onto stems (the ranker saw the sequence alignment)
+                hits = [structure_aligned(self.db, h, seq, self.query_partner(seq)) if h.identity < SS_BELOW else h for h in hits]
+            out[seq] = hits
         self._last = (key, out)
         return out
 

@@ -13,6 +13,7 @@ Usage (from the repository root, one core):
   .venv/bin/python scripts/bench_templates.py ranker     # train the template ranker on `hits` (date-honest), held-out quality, slot policy
   .venv/bin/python scripts/bench_templates.py scale      # build + search at Part 2 size: real pdb_rna, default library, 20,000 synthetic chains
   .venv/bin/python scripts/bench_templates.py loo_library [--n 650] [--before-code DIR]  # end-to-end LOO on the full library, kit before vs now
+  .venv/bin/python scripts/bench_templates.py ssalign [--n 650]  # structure-aware re-alignment of remote hits (identity < 0.7) on the library LOO
 """
 import os
 for _v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS'): os.environ.setdefault(_v, '1')
@@ -149,6 +150,8 @@ def scale_search(cache: str, n_queries: int = 30, length: int = 200):
     from rna3d_kit.templates import TemplatePredictor
     db = load_template_db(Path(cache) / 'syn20k')
     pred = TemplatePredictor(db=db, progress=False, ranker=None)
+    ranking = TemplatePredictor(db=db, progress=False)
+    ranking.query_partner('ACGU' * 10)  # first-use import of ViennaRNA is not a per-query cost
     rng = np.random.default_rng(5)
     long_enough = [e for e in range(len(db)) if db.length(e) >= length]
     rows = []
@@ -161,7 +164,11 @@ def scale_search(cache: str, n_queries: int = 30, length: int = 200):
         c0 = time.process_time(); hits = search_templates(db, t.sequence, z_min=6.0); c1 = time.process_time()
         if hits: pred.build_model(t, {t.sequence: hits[0]})
         c2 = time.process_time()
-        rows.append(dict(search=c1 - c0, total=c2 - c0, found=bool(hits) and int(db.group[hits[0].entry]) == int(db.group[int(e)])))
+        ranked = ranking.search(t)[t.sequence]  # the predictor's own search: z >= 3, features (Stage A fold, C1' pairs, consensus), ranker
+        if ranked: ranking.build_model(t, {t.sequence: ranked[0]})
+        c3 = time.process_time()
+        rows.append(dict(search=c1 - c0, total=c2 - c0, ranked_total=c3 - c2,
+                         found=bool(hits) and int(db.group[hits[0].entry]) == int(db.group[int(e)])))
     print(json.dumps(dict(kind='syn20k_search', rows=rows)))
 
 
@@ -651,7 +658,8 @@ def bench_scale():
         rows = pd.DataFrame(json.loads(out.stdout.strip().splitlines()[-1])['rows'])
         lines.append(f'search + transfer + completion of the top hit, 200-nt queries (20% mutated windows of library chains) against the '
                      f'20,000 synthetic chains, {len(rows)} queries: CPU per query mean {rows.total.mean():.2f} s, max {rows.total.max():.2f} s '
-                     f'(search alone mean {rows.search.mean():.2f} s); the source family found first in {rows.found.mean():.0%}')
+                     f'(search alone mean {rows.search.mean():.2f} s); the source family found first in {rows.found.mean():.0%}; '
+                     f'with the predictor\'s ranking (z >= 3 hits, features, ranker) + the top model: mean {rows.ranked_total.mean():.2f} s, max {rows.ranked_total.max():.2f} s')
     write_text(OUT / 'templates_scale.txt', '\n'.join(lines) + '\n')
 
 
@@ -675,7 +683,10 @@ def loo_run(targets_csv: str, out_npz: str, dated: str = ''):
     from tqdm import tqdm
     for r in tqdm(list(tt.itertuples()), desc=Path(out_npz).stem, unit='target'):
         t = Target(r.target_id, r.sequence, dt.date.fromisoformat(r.release))
-        if dated: pred.ranker = dated_ranker(hits, t.temporal_cutoff, t.target_id)
+        if dated:  # the kit's defaults, with this target's own dated ranker (score order and z >= Z_MIN while too few targets precede it)
+            from rna3d_kit.templates import Z_MIN, Z_RANKED
+            pred.ranker = dated_ranker(hits, t.temporal_cutoff, t.target_id)
+            pred.z_min = Z_RANKED if pred.ranker is not None else Z_MIN
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             c0 = time.process_time(); models = pred.predict(t, 5); cpu = time.process_time() - c0
@@ -720,7 +731,7 @@ def bench_loo_library(n: int, before_code: str | None):
     with atomic_write(OUT / 'templates_loo_library.csv') as f: f.write(stamp(command)); df.to_csv(f, index=False)
     sig = df[df.templates_now > 0]
     lines = [stamp(command).rstrip('\n'),
-             f'# end-to-end leave-one-out on the full default library ({len(df)} representative chains of 15-500 nt, drawn at random): '
+             f'# end-to-end leave-one-out on the full default library ({len(df)} chains of 15-500 nt, one per distinct sequence, drawn at random): '
              'each target predicted from templates released strictly before it (so never itself, nor its own entry), the ranker '
              'refitted per target on library targets released before it; best-of-5 TM, Part 2 mode, against the chain itself',
              f'all {len(df)} targets: now {df.tm_now.mean():.4f}' + (f', before {df.tm_before.mean():.4f}' if 'tm_before' in df else ''),
@@ -732,6 +743,48 @@ def bench_loo_library(n: int, before_code: str | None):
         lines.append(f'{len(bs)} with a template model before: now {bs.tm_now.mean():.4f}, before {bs.tm_before.mean():.4f}; '
                      f'now better on {(df.tm_now > df.tm_before + 0.01).sum()}, worse on {(df.tm_now < df.tm_before - 0.01).sum()} (by > 0.01)')
     write_text(OUT / 'templates_loo_library.txt', '\n'.join(lines) + '\n')
+
+
+def bench_ssalign(n: int):
+    """Does re-aligning remote hits on the base x pairing-state alphabet give better models? Library leave-one-out targets."""
+    from benchlib import stamp
+    from tqdm import tqdm
+    from rna3d_kit.metric import prediction_scores
+    from rna3d_kit.template_db import search_templates
+    from rna3d_kit.templates import TemplatePredictor, _pair_f1, c1_pairs, structure_aligned
+    baseline = CachedBaseline(BASELINE_CACHE)
+    pred = TemplatePredictor(KAGGLE, fallback=baseline, progress=False, ranker=None)
+    db, rows = pred.db, []
+    for e in tqdm(loo_library_targets(db, n), desc='ssalign', unit='target'):
+        t = Target(db.ids[e], db.sequence(e), db.release_date(e))
+        ref, seq = db.entry_c1(e).astype(np.float64)[None], t.sequence
+        hits = [h for h in search_templates(db, seq, cutoff=t.temporal_cutoff, exclude_ids=(t.target_id,), z_min=3.0, max_hits=10) if h.identity < 0.7]
+        if not hits: continue
+        part = pred.query_partner(seq)
+        base = baseline.predict(t, 1)[0].c1
+        for k, h in enumerate(hits):
+            tp = c1_pairs(db.entry_c1(h.entry), db.sequence(h.entry))
+            row = dict(target_id=t.target_id, n=t.n, template_id=h.template_id, z=h.z, identity=h.identity, coverage=h.coverage,
+                       pairs_f1=_pair_f1(h, tp, part))
+            for name, hh in (('seq', h), ('ss', structure_aligned(db, h, seq, part))):
+                with warnings.catch_warnings():
+                    warnings.simplefilter('ignore')
+                    m = pred.build_model(t, {seq: hh}, seed=k, scaffold=base if hh.coverage < pred.hybrid_below else None)
+                row[f'tm_{name}'] = float(prediction_scores(m.c1[None], ref, mode='part2')[0])
+                if name == 'ss': row.update(identity_ss=hh.identity, coverage_ss=hh.coverage, pairs_f1_ss=_pair_f1(hh, tp, part))
+            rows.append(row)
+    df = pd.DataFrame(rows)
+    command = f'.venv/bin/python scripts/bench_templates.py ssalign --n {n}'
+    with atomic_write(OUT / 'templates_ssalign.csv') as f: f.write(stamp(command)); df.to_csv(f, index=False)
+    lines = [stamp(command).rstrip('\n'),
+             f'# remote hits (identity < 0.7, z >= 3) of {df.target_id.nunique()} library leave-one-out targets (date-honest): model TM '
+             'from the sequence alignment vs the base x pairing-state alignment (structure_aligned)',
+             f'{len(df)} hits: mean TM sequence {df.tm_seq.mean():.4f}, structure-aware {df.tm_ss.mean():.4f}; better by > 0.01 on '
+             f'{(df.tm_ss > df.tm_seq + 0.01).sum()}, worse on {(df.tm_ss < df.tm_seq - 0.01).sum()}; pair F1 {df.pairs_f1.mean():.3f} -> {df.pairs_f1_ss.mean():.3f}',
+             'by identity: ' + ', '.join(f'{iv}: {g.tm_seq.mean():.3f} -> {g.tm_ss.mean():.3f} (n={len(g)})'
+                                         for iv, g in df.groupby(pd.cut(df.identity, [0, 0.4, 0.5, 0.6, 0.7]), observed=True)),
+             'per target, best hit: ' + f'{df.groupby("target_id").tm_seq.max().mean():.4f} -> {df.groupby("target_id").tm_ss.max().mean():.4f}']
+    write_text(OUT / 'templates_ssalign.txt', '\n'.join(lines) + '\n')
 
 
 def bench_rnamark():
@@ -775,7 +828,7 @@ if __name__ == '__main__':
     if len(sys.argv) > 1 and sys.argv[1] == '_child_search':
         scale_search(sys.argv[2]); sys.exit(0)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('what', choices=['build', 'speed', 'casp15', 'loo', 'ranking', 'rnamark', 'hits', 'complexes', 'ranker', 'scale', 'loo_library'])
+    ap.add_argument('what', choices=['build', 'speed', 'casp15', 'loo', 'ranking', 'rnamark', 'hits', 'complexes', 'ranker', 'scale', 'loo_library', 'ssalign'])
     ap.add_argument('--quick', action='store_true', help='speed: search + transfer only (no full predict, no long queries)')
     ap.add_argument('--n', type=int, default=600, help='leave-one-out: number of training targets (all labelled ones by default)')
     ap.add_argument('--before-code', default=None, help='loo_library: folder with an older rna3d_kit package (e.g. git archive of a commit)')
@@ -783,4 +836,4 @@ if __name__ == '__main__':
     import torch  # the baseline's relaxation uses torch: one thread (not imported by build children, so their RSS is the DB's)
     torch.set_num_threads(1)
     OUT.mkdir(exist_ok=True)
-    {'build': bench_build, 'speed': lambda: bench_speed(not a.quick, not a.quick), 'casp15': bench_casp15, 'loo': lambda: bench_loo(a.n), 'ranking': bench_ranking, 'rnamark': bench_rnamark, 'hits': lambda: bench_hits(a.n), 'complexes': bench_complexes, 'ranker': bench_ranker, 'scale': bench_scale, 'loo_library': lambda: bench_loo_library(a.n, a.before_code)}[a.what]()
+    {'build': bench_build, 'speed': lambda: bench_speed(not a.quick, not a.quick), 'casp15': bench_casp15, 'loo': lambda: bench_loo(a.n), 'ranking': bench_ranking, 'rnamark': bench_rnamark, 'hits': lambda: bench_hits(a.n), 'complexes': bench_complexes, 'ranker': bench_ranker, 'scale': bench_scale, 'loo_library': lambda: bench_loo_library(a.n, a.before_code), 'ssalign': lambda: bench_ssalign(a.n)}[a.what]()
