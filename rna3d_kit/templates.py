@@ -549,6 +549,14 @@ class TemplatePredictor:
         ranked = [replace(h, predicted_tm=float(p)) for h, p in zip(hits, ptm)]
         return [h for h in sorted(ranked, key=lambda h: -h.predicted_tm) if h.predicted_tm >= self.ptm_min]
 
+    def _realigned(self, hit: TemplateHit, seq: str) -> TemplateHit:
+        """A remote hit re-aligned on bases x pairing states, kept only if its base pairs then agree better with Stage A's
+        (library leave-one-out: always re-aligning gains less, benchmarks/templates_ssalign.txt)."""
+        part = self.query_partner(seq)
+        tp = c1_pairs(self.db.entry_c1(hit.entry), self.db.sequence(hit.entry))
+        new = structure_aligned(self.db, hit, seq, part)
+        return new if _pair_f1(new, tp, part) > _pair_f1(hit, tp, part) else hit
+
     def search(self, target: Target) -> dict[str, list[TemplateHit]]:
         """Hits worth a model (best first) for each distinct chain sequence of `target` (remote ones re-aligned with structure)."""
         key = (target.target_id, target.sequence, target.temporal_cutoff, target.chain_ids)
@@ -561,8 +569,7 @@ class TemplatePredictor:
                                     exclude_ids=(target.target_id,) if self.leave_one_out else (),
                                     exclude_identical=self.leave_one_out, z_min=self.z_min, **self.search_options)
             hits = self.rank(seq, hits)
-            if self.structure_align:  # remote hits: stems onto stems (the ranker saw the sequence alignment)
-                hits = [structure_aligned(self.db, h, seq, self.query_partner(seq)) if h.identity < SS_BELOW else h for h in hits]
+            if self.structure_align: hits = [self._realigned(h, seq) if h.identity < SS_BELOW else h for h in hits]
             out[seq] = hits
         self._last = (key, out)
         return out

@@ -784,6 +784,10 @@ def bench_ssalign(n: int):
              'by identity: ' + ', '.join(f'{iv}: {g.tm_seq.mean():.3f} -> {g.tm_ss.mean():.3f} (n={len(g)})'
                                          for iv, g in df.groupby(pd.cut(df.identity, [0, 0.4, 0.5, 0.6, 0.7]), observed=True)),
              'per target, best hit: ' + f'{df.groupby("target_id").tm_seq.max().mean():.4f} -> {df.groupby("target_id").tm_ss.max().mean():.4f}']
+    keep = df.pairs_f1_ss > df.pairs_f1  # the predictor's rule: the re-alignment only where its pairs agree better with Stage A
+    cov = df.coverage_ss >= df.coverage - 0.05
+    lines.append(f'rules: re-aligned only where the pair F1 rises ({keep.mean():.0%} of hits): {np.where(keep, df.tm_ss, df.tm_seq).mean():.4f} '
+                 f'(chosen); only where coverage drops < 0.05: {np.where(cov, df.tm_ss, df.tm_seq).mean():.4f}; never {df.tm_seq.mean():.4f}; always {df.tm_ss.mean():.4f}')
     write_text(OUT / 'templates_ssalign.txt', '\n'.join(lines) + '\n')
 
 
