@@ -370,7 +370,7 @@ def bench_ranking():
     from tqdm import tqdm
     targets = {t.target_id: t for t in read_sequences(KAGGLE / 'train_sequences.csv', unknown='A')}
     labels = read_labels(KAGGLE / 'train_labels.csv')
-    pred = TemplatePredictor(KAGGLE, leave_one_out=True, z_min=-1e9, max_hits=8)
+    pred = TemplatePredictor(KAGGLE, leave_one_out=True, z_min=-1e9, max_hits=8, ranker=None)  # every hit, alignment-score order
     rows = []
     for tid in tqdm(list(labels)[::2], desc='ranking', unit='target'):
         t, ref = targets[tid], labels[tid].coords
@@ -581,7 +581,7 @@ def simulate_slots(df: pd.DataFrame, targets: pd.DataFrame, ptm: np.ndarray, ptm
 
 def bench_ranker():
     from benchlib import stamp
-    from rna3d_kit.templates import RANKER_FILE, RANK_FEATURES, TemplateRanker, TemplatePredictor, TEMPLATE_SLOTS, PTM_MIN, Z_MIN
+    from rna3d_kit.templates import RANKER_FILE, RANK_FEATURES, TemplateRanker, TemplatePredictor, TEMPLATE_SLOTS, PTM_MIN, Z_RANKED
     from rna3d_kit.core import package_data_dir
     hits, targets = read_bench_csv(OUT / 'templates_hits.csv'), read_bench_csv(OUT / 'templates_hits_targets.csv')
     X, y = hits[list(RANK_FEATURES)].to_numpy(), hits.tm.to_numpy()
@@ -628,11 +628,11 @@ def bench_ranker():
                 policies.append((v.mean(), z_min, ptm_min, slots))
     policies.sort(key=lambda x: -x[0])
     base_only = targets[[f'tm_baseline_{i}' for i in range(1, 6)]].max(1).mean()
-    cur = simulate_slots(hits, targets, oof, PTM_MIN, TEMPLATE_SLOTS, Z_MIN).mean()
+    cur = simulate_slots(hits, targets, oof, PTM_MIN, TEMPLATE_SLOTS, Z_RANKED).mean()
     top1 = simulate_slots(hits, targets, -hits['rank'].to_numpy(float), -1e9, ((-1e9, 5),), 6.0).mean()
     lines.append(f'slot policy on the {len(targets)} library targets (simulated from recorded model TMs, out-of-fold predicted TM): '
                  f'baseline only {base_only:.4f}; hits by alignment score, z >= 6, up to five (the kit before) {top1:.4f}; '
-                 f'shipped Z_MIN={Z_MIN}, PTM_MIN={PTM_MIN}, TEMPLATE_SLOTS={TEMPLATE_SLOTS}: {cur:.4f}; best five:')
+                 f'shipped Z_RANKED={Z_RANKED}, PTM_MIN={PTM_MIN}, TEMPLATE_SLOTS={TEMPLATE_SLOTS}: {cur:.4f}; best five:')
     lines += [f'  {v:.4f}  z_min {zm}, ptm_min {pm}, slots {sl}' for v, zm, pm, sl in policies[:5]]
     lines.append(f'shipped ranker: {ranker.meta["trained_on"]}; weights in rna3d_kit/data/{RANKER_FILE}')
     ranker.save(package_data_dir() / RANKER_FILE)
