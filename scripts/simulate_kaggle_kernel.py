@@ -193,8 +193,9 @@ def lay_out_competition(comp: Path, kaggle_dir: Path, layout: str = 'part2') -> 
         for name in ('train_sequences.csv', 'train_labels.csv'):  # what Kaggle ships beside the test set (template source)
             (comp / name).symlink_to(kaggle_dir / name)
     else:
-        part2 = lambda df: df.assign(stoichiometry='A:1', ligand_ids='', ligand_SMILES='')[
-            ['target_id', 'sequence', 'temporal_cutoff', 'description', 'stoichiometry', 'all_sequences', 'ligand_ids', 'ligand_SMILES']]
+        part2 = lambda df: df.assign(  # one chain A each: the FASTA lists the chain with the target's own (modelled) sequence
+            stoichiometry='A:1', all_sequences=[f'>{t}_1|Chain A|\n{q}' for t, q in zip(df.target_id, df.sequence)], ligand_ids='',
+            ligand_SMILES='')[['target_id', 'sequence', 'temporal_cutoff', 'description', 'stoichiometry', 'all_sequences', 'ligand_ids', 'ligand_SMILES']]
         part2(test).to_csv(comp / 'test_sequences.csv', index=False)
         train = pd.read_csv(kaggle_dir / 'train_sequences.csv', dtype=str, keep_default_na=False).head(PART2_TRAIN_ROWS)
         part2(train).to_csv(comp / 'train_sequences.csv', index=False)
