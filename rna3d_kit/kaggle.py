@@ -71,8 +71,9 @@ def is_competition_rerun() -> bool:
 # %% ../nbs/95_kaggle_kernel.ipynb #c008
 def predictor_options(method: str, paths: KagglePaths) -> dict:
     """Options that point predictor `method` at the kernel's datasets and scratch folder."""
-    if method == 'templates':  # the competition's train labels only; no heavy-atom folders exist on Kaggle
-        return dict(cache_dir=paths.scratch / 'templates', structure_dirs=(), progress=False)
+    if method == 'templates':  # the competition's train labels, and its dated structure folders (Part 2's PDB_RNA/) if any
+        from rna3d_kit.template_db import find_structure_dirs
+        return dict(cache_dir=paths.scratch / 'templates', structure_dirs=find_structure_dirs(paths.competition_dir), progress=False)
     if method == 'neural': return dict(weights=paths.weights / 'model')
     return {}
 
@@ -98,6 +99,7 @@ def run_kernel(paths: KagglePaths | None = None,  # default: `kaggle_paths()`
     if not rerun and interactive_limit is not None: targets = targets[:interactive_limit]
     t0 = time.perf_counter()
     predictor = load_predictor(method, data_dir=paths.competition_dir, **predictor_options(method, paths))
+    if isinstance(getattr(type(predictor), 'db', None), property): predictor.db  # build the template library before the timed loop
     coords, records = predict_targets(targets, predictor, n_samples=n_samples, seed=seed, progress=progress, time_budget=time_budget)
     frame = submission_frame(targets, {k: v[:5] for k, v in coords.items()})
     text = submission_text(frame, targets)  # validated as it will be read back

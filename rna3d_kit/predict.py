@@ -364,6 +364,7 @@ class TargetRecord:
     c1_shift: float = float('nan')  # Å, mean C1' RMSD moved by minimisation (the submission's C1' are the moved ones)
     finish_note: str = ''  # why models were not (all) rebuilt or minimised
     models: str = ''  # what produced each of the models, e.g. 'templates 2, baseline 3'
+    templates: str = ''  # the templates of the template models ('source:id', '+' between parts, '; ' between models)
 
 
 def _check_samples(target: Target, samples: list[RNAStructure], n_samples: int) -> np.ndarray:
@@ -387,14 +388,15 @@ def _attempt(predictor, target: Target, n_samples: int, seed: int, seconds: floa
         samples = predictor.predict(target, n_samples=n_samples, seed=seed, **pace)
     return samples, _check_samples(target, samples, n_samples)
 
-def _provenance(samples: list[RNAStructure], answered: str) -> tuple[str, str, str]:
-    """`(method, reason, models)`: what produced the first model, why it is not `answered` (the predictor that
-    returned them) when it differs, and a count of what produced each model."""
+def _provenance(samples: list[RNAStructure], answered: str) -> tuple[str, str, str, str]:
+    """`(method, reason, models, templates)`: what produced the first model, why it is not `answered` (the predictor
+    that returned them) when it differs, a count of what produced each model, and the templates of the template models."""
     made = [s.provenance or Provenance(answered) for s in samples]
     counts = {}
     for p in made: counts[p.method] = counts.get(p.method, 0) + 1
     why = f'{answered}: {made[0].detail}' if made[0].method != answered and made[0].detail else ''
-    return made[0].method, why, ', '.join(f'{m} {k}' for m, k in counts.items())
+    templates = '; '.join(dict.fromkeys(p.detail for p in made if p.method == 'templates' and p.detail))
+    return made[0].method, why, ', '.join(f'{m} {k}' for m, k in counts.items()), templates
 
 def _sample_confidence(samples: list[RNAStructure]) -> float:
     """Mean per-residue confidence of the first structure, NaN when it has none."""
@@ -469,7 +471,7 @@ def predict_targets(targets: list[Target],
             samples = None
         if samples is None: samples, method = spiral_models(target, n_samples), LAST_RESORT
         samples = place_in_range([samples[i % len(samples)] for i in range(n_samples)])  # short answers repeat, as in _check_samples
-        method, why, made = _provenance(samples, method)
+        method, why, made, templates = _provenance(samples, method)
         if why: reasons.append(why)
         room = None  # seconds for finishing
         if plan.rebuild:
@@ -484,18 +486,18 @@ def predict_targets(targets: list[Target],
         records.append(TargetRecord(target.target_id, target.n, method, time.perf_counter() - t0, '; '.join(reasons),
                                     _sample_confidence(samples), float('nan') if allowance is None else allowance,
                                     done.full_atom, done.minimised, done.seconds, done.clashscore_before, done.clashscore_after,
-                                    done.bond_outliers_before, done.bond_outliers_after, done.c1_shift, done.note, made))
+                                    done.bond_outliers_before, done.bond_outliers_after, done.c1_shift, done.note, made, templates))
     if models is not None and models is not pdb_dir: models.write()
     return coords, records
 
 # %% ../nbs/90_predict.ipynb #c030
-REPORT_COLUMNS = ['target_id', 'length', 'method', 'models', 'seconds', 'allowance', 'confidence', 'fallback_reason',
+REPORT_COLUMNS = ['target_id', 'length', 'method', 'models', 'templates', 'seconds', 'allowance', 'confidence', 'fallback_reason',
                   'full_atom', 'minimised', 'finish_seconds', 'clashscore_before', 'clashscore_after', 'c1_shift', 'finish_note']
 
 def run_report(records: list[TargetRecord]) -> 'pd.DataFrame':
     """The per-run report table: target, length, method, seconds spent and allowed, confidence, fallback reason, finishing."""
     import pandas as pd
-    rows = [dict(target_id=r.target_id, length=r.n_residues, method=r.method, models=r.models, seconds=round(r.seconds, 2),
+    rows = [dict(target_id=r.target_id, length=r.n_residues, method=r.method, models=r.models, templates=r.templates, seconds=round(r.seconds, 2),
                  allowance=round(r.allowance, 2), confidence=round(r.confidence, 4), fallback_reason=r.fallback_reason,
                  full_atom='yes' if r.full_atom else 'no', minimised=r.minimised, finish_seconds=round(r.finish_seconds, 2),
                  clashscore_before=round(r.clashscore_before, 1), clashscore_after=round(r.clashscore_after, 1),

@@ -16,7 +16,7 @@ from .core import InputError, atomic_write, clean_sequence, warn
 
 # %% auto #0
 __all__ = ['BACKBONE_ATOMS', 'BASE_ATOMS', 'RESIDUE_ATOMS', 'MAX_ATOMS', 'C1_INDEX', 'ATOM_SLOT', 'Provenance', 'RNAStructure',
-           'read_structure', 'Target']
+           'mmcif_parents', 'structure_chains', 'read_mmcif_block', 'read_structure', 'Target']
 
 # %% ../nbs/01_structure.ipynb #c004
 BACKBONE_ATOMS = ("P", "OP1", "OP2", "O5'", "C5'", "C4'", "O4'", "C3'", "O3'", "C2'", "O2'", "C1'")
@@ -156,8 +156,9 @@ class RNAStructure:
 # %% ../nbs/01_structure.ipynb #c011
 _AMBER_NAMES = {'RA': 'A', 'RC': 'C', 'RG': 'G', 'RU': 'U', 'RA5': 'A', 'RC5': 'C', 'RG5': 'G', 'RU5': 'U',
                 'RA3': 'A', 'RC3': 'C', 'RG3': 'G', 'RU3': 'U'}
+_DNA_PARENTS = {'DA': 'A', 'DC': 'C', 'DG': 'G', 'DT': 'U', 'DU': 'U'}  # parents named by mmCIF files of modified nucleotides
 
-def _base_letter(res) -> str | None:
+def _base_letter(res, parents: dict | None = None) -> str | None:
     """Base letter of a gemmi residue: A/C/G/U, N for an unknown nucleotide with a C1' atom, None otherwise."""
     import gemmi
     name = res.name.strip()
@@ -167,7 +168,65 @@ def _base_letter(res) -> str | None:
     if info is not None and info.kind == gemmi.ResidueKind.RNA and info.one_letter_code.upper() in 'ACGU':
         return info.one_letter_code.upper()
     if info is not None and info.kind in (gemmi.ResidueKind.DNA, gemmi.ResidueKind.AA, gemmi.ResidueKind.HOH): return None
-    return 'N' if res.find_atom("C1'", '*') is not None else None
+    if res.find_atom("C1'", '*') is None: return None
+    return (parents or {}).get(name, 'N')  # a nucleotide in an RNA chain: its file's stated parent, else unknown
+
+def mmcif_parents(block) -> dict[str, str]:
+    """`{residue name: A/C/G/U}` for modified nucleotides whose parent an mmCIF block states (`_pdbx_struct_mod_residue`, `_chem_comp`)."""
+    import gemmi
+    out = {}
+    for cat, cols in (('_pdbx_struct_mod_residue.', ['label_comp_id', 'parent_comp_id']),
+                      ('_chem_comp.', ['id', 'mon_nstd_parent_comp_id'])):
+        for row in block.find(cat, cols):
+            name, parent = row.str(0), row.str(1).split(',')[0].strip().upper()
+            letter = parent if parent in ('A', 'C', 'G', 'U') else _DNA_PARENTS.get(parent)
+            if letter is None and parent not in ('', '?', '.'):
+                info = gemmi.find_tabulated_residue(parent)  # a parent that is itself modified (one step)
+                if info is not None and info.is_nucleic_acid() and info.one_letter_code.upper() in 'ACGUT':
+                    letter = info.one_letter_code.upper().replace('T', 'U')
+            if letter is not None: out.setdefault(name, letter)
+    return out
+
+def structure_chains(st,  # a gemmi.Structure
+                     name: str,  # prefix of the chain names ('{name}_{chain}')
+                     chains: list[str] | None = None,  # keep only these chain ids
+                     model: int = 0,  # index of the model (NMR ensembles)
+                     min_length: int = 1,  # skip RNA chains shorter than this
+                     parents: dict | None = None,  # modified residue name -> parent base (`mmcif_parents`)
+                    ) -> list[RNAStructure]:
+    """One `RNAStructure` per RNA chain of a parsed gemmi structure."""
+    st.remove_alternative_conformations()
+    mdl = st[min(model, len(st) - 1)]
+    out = []
+    for ch in mdl:
+        if chains is not None and ch.name not in chains: continue
+        residues = [(res, _base_letter(res, parents)) for res in ch]
+        residues = [(r, b) for r, b in residues if b is not None]
+        if not residues or all(b == 'N' for _, b in residues) or len(residues) < min_length: continue
+        seq = ''.join(b for _, b in residues)
+        coords = np.full((len(seq), MAX_ATOMS, 3), np.nan, np.float32)
+        for i, (res, base) in enumerate(residues):
+            slots = ATOM_SLOT[base]
+            for atom in res:
+                aname = atom.name.replace('*', "'")
+                aname = {'O1P': 'OP1', 'O2P': 'OP2'}.get(aname, aname)
+                j = slots.get(aname)
+                if j is not None and not np.isfinite(coords[i, j, 0]):
+                    coords[i, j] = (atom.pos.x, atom.pos.y, atom.pos.z)
+        out.append(RNAStructure(seq, coords, (ch.name,) * len(seq), tuple(r.seqid.num for r, _ in residues),
+                                tuple(r.seqid.icode.strip() for r, _ in residues), name=f'{name}_{ch.name}'))
+    return out
+
+def _is_mmcif(path: Path) -> bool:
+    return any(path.name.lower().endswith(x) for x in ('.cif', '.cif.gz', '.mmcif', '.mmcif.gz'))
+
+def read_mmcif_block(path):
+    """The single data block of an mmCIF file (gzip allowed), or `InputError`."""
+    import gemmi
+    path = Path(path)
+    if not path.exists(): raise InputError(f'structure file {path} does not exist')
+    try: return gemmi.cif.read(str(path)).sole_block()
+    except (RuntimeError, ValueError) as e: raise InputError(f'structure file {path} could not be parsed: {e}') from e
 
 def read_structure(path, chains: list[str] | None = None,  # keep only these chain ids
                    model: int = 0,  # index of the model (NMR ensembles)
@@ -177,30 +236,15 @@ def read_structure(path, chains: list[str] | None = None,  # keep only these cha
     import gemmi
     path = Path(path)
     if not path.exists(): raise InputError(f'structure file {path} does not exist')
-    try: st = gemmi.read_structure(str(path))
+    parents = None
+    try:
+        if _is_mmcif(path):  # the block also names the parents of modified nucleotides
+            block = read_mmcif_block(path)
+            st, parents = gemmi.make_structure_from_block(block), mmcif_parents(block)
+        else: st = gemmi.read_structure(str(path))
     except (RuntimeError, ValueError) as e: raise InputError(f'structure file {path} could not be parsed: {e}') from e
     if len(st) == 0: raise InputError(f'structure file {path} has no models')
-    st.remove_alternative_conformations()
-    mdl = st[min(model, len(st) - 1)]
-    out = []
-    for ch in mdl:
-        if chains is not None and ch.name not in chains: continue
-        residues = [(res, _base_letter(res)) for res in ch]
-        residues = [(r, b) for r, b in residues if b is not None]
-        if not residues or all(b == 'N' for _, b in residues) or len(residues) < min_length: continue
-        seq = ''.join(b for _, b in residues)
-        coords = np.full((len(seq), MAX_ATOMS, 3), np.nan, np.float32)
-        for i, (res, base) in enumerate(residues):
-            slots = ATOM_SLOT[base]
-            for atom in res:
-                name = atom.name.replace('*', "'")
-                name = {'O1P': 'OP1', 'O2P': 'OP2'}.get(name, name)
-                j = slots.get(name)
-                if j is not None and not np.isfinite(coords[i, j, 0]):
-                    coords[i, j] = (atom.pos.x, atom.pos.y, atom.pos.z)
-        out.append(RNAStructure(seq, coords, (ch.name,) * len(seq), tuple(r.seqid.num for r, _ in residues),
-                                tuple(r.seqid.icode.strip() for r, _ in residues), name=f'{path.name.split(".")[0]}_{ch.name}'))
-    return out
+    return structure_chains(st, path.name.split('.')[0], chains, model, min_length, parents)
 
 # %% ../nbs/01_structure.ipynb #c016
 @dataclass(frozen=True)

@@ -18,77 +18,176 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .core import InputError, shared_dir, warn
-from .kaggle_io import read_labels, read_sequences
-from .structure import C1_INDEX, MAX_ATOMS, read_structure
+from .core import InputError, clean_sequence, shared_dir, warn
+from .kaggle_io import read_labels, stoichiometry_chain_ids
+from .metric import superpose
+from .structure import C1_INDEX, MAX_ATOMS, _is_mmcif, mmcif_parents, read_mmcif_block, read_structure, structure_chains
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'KMER', 'kaggle_entries', 'structure_entries', 'kmer_codes', 'TemplateDB', 'build_template_db',
-           'save_template_db', 'load_template_db', 'default_cache_dir', 'default_structure_dirs', 'input_hash',
-           'open_template_db', 'TemplateHit', 'search_templates']
+__all__ = ['FORMAT_VERSION', 'KMER', 'STRUCTURE_SUFFIXES', 'RELEASE_COLUMNS', 'DEDUP_RMSD', 'kaggle_entries',
+           'read_release_dates', 'mmcif_release_date', 'structure_entries', 'kmer_codes', 'TemplateDB',
+           'build_template_db', 'save_template_db', 'load_template_db', 'find_structure_dirs', 'default_cache_dir',
+           'default_structure_dirs', 'input_hash', 'open_template_db', 'TemplateHit', 'search_templates', 'align_entry']
 
 # %% ../nbs/10_template_db.ipynb #c005
-FORMAT_VERSION = 2  # bump when the on-disk layout or the entry contents change (2: index.json holds checksums)
+FORMAT_VERSION = 3  # bump when the on-disk layout or the entry contents change (3: groups of chains, checksums in index.json)
 KMER = 6  # k of the k-mer prefilter: 4^6 = 4096 words, sensitive enough for ~60%-identity homologues
+STRUCTURE_SUFFIXES = ('.pdb', '.cif', '.pdb.gz', '.cif.gz', '.ent', '.ent.gz', '.mmcif', '.mmcif.gz')
+RELEASE_COLUMNS = ('Entry ID', 'Release Date')  # Kaggle Part 2's PDB_RNA/pdb_release_dates_NA.csv
 
 def _parse_date(value) -> dt.date | None:
     """A `datetime.date` from an ISO string (None for missing)."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() in ('', 'nan', 'NaT'): return None
+    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() in ('', 'nan', 'NaT', '?', '.'): return None
     return dt.date.fromisoformat(str(value).strip()[:10])
 
 def _acgun(seq: str) -> str:
     """Upper-case, T->U, anything outside ACGU -> N (template sequences are kept as observed)."""
     return ''.join(c if c in 'ACGU' else 'N' for c in seq.upper().replace('T', 'U'))
 
-def kaggle_entries(folder,  # Kaggle-layout folder
+def _sequence_rows(seq_csv: Path) -> dict[str, tuple]:
+    """`{target_id: (release date, chain id per residue or None)}` from a sequences CSV, row by row: a bad date or
+    stoichiometry is a warning for its row (the template library never fails on one row)."""
+    df = pd.read_csv(seq_csv, dtype=str, keep_default_na=False)
+    df.columns = [str(c).strip() for c in df.columns]
+    if 'target_id' not in df: raise InputError(f'{seq_csv} lacks column target_id')
+    get = lambda c: df[c] if c in df else pd.Series([''] * len(df))
+    out, bad = {}, []
+    for row, (tid, seq, cutoff, stoich, fasta) in enumerate(zip(df.target_id.str.strip(), get('sequence'), get('temporal_cutoff'),
+                                                                  get('stoichiometry'), get('all_sequences')), 2):
+        try: date = _parse_date(cutoff)
+        except ValueError: date = None; bad.append(f'row {row} ({tid}): temporal_cutoff {cutoff!r} is not a date, undated')
+        chains = None
+        if stoich.strip():
+            try: chains = stoichiometry_chain_ids(stoich, fasta, len(clean_sequence(seq, name=tid, unknown='A')), f'row {row} ({tid})')
+            except InputError as e: bad.append(f'{e}; its chains are not split')
+        out[tid] = (date, chains)
+    if bad: warn(f'{seq_csv.name}: {len(bad)} row{"s" if len(bad) > 1 else ""} kept with a problem: ' + '; '.join(bad[:3]) + (' ...' if len(bad) > 3 else ''))
+    return out
+
+def _label_chains(lab_csv: Path) -> dict[str, np.ndarray] | None:
+    """`{target_id: [N] chain copy name per label row}` from Part 2's `chain`/`copy` label columns (None without them)."""
+    head = pd.read_csv(lab_csv, nrows=0).columns.str.strip()
+    if 'chain' not in head: return None
+    cols = ['ID', 'chain'] + (['copy'] if 'copy' in head else [])
+    df = pd.read_csv(lab_csv, usecols=lambda c: c.strip() in cols, dtype=str, keep_default_na=False)
+    df.columns = df.columns.str.strip()
+    copy = df['copy'].str.strip() if 'copy' in df else pd.Series(['1'] * len(df))
+    name = df['chain'].str.strip() + np.where(copy.isin(['', '1']), '', '#' + copy)
+    tid = df['ID'].str.rpartition('_')[0]
+    return {t: g.to_numpy() for t, g in name.groupby(tid, sort=False)}
+
+def kaggle_entries(folder,  # Kaggle-layout folder (Part 1 or Part 2 columns)
                    splits=('train',),  # which {split}_sequences.csv / {split}_labels.csv pairs to read
                   ) -> list[dict]:
-    """Template entries (C1' only) from the labels of a Kaggle-layout folder."""
+    """Template entries (C1' only) from the labels of a Kaggle-layout folder, one per chain copy."""
     folder = Path(folder)
     out = []
     for split in splits:
         seq_csv, lab_csv = folder / f'{split}_sequences.csv', folder / f'{split}_labels.csv'
         if not lab_csv.exists(): continue
         if not seq_csv.exists(): raise InputError(f'{lab_csv} has no matching {seq_csv.name} (needed for release dates)')
-        # only the release dates are taken from the sequences file (template sequences come from the labels),
-        # so letters outside ACGU there get a stand-in instead of an error
-        dates = {t.target_id: t.temporal_cutoff for t in read_sequences(seq_csv, unknown='A', msa_dir=folder / '.no-msa')}
+        rows = _sequence_rows(seq_csv)
+        named = _label_chains(lab_csv)
+        source = f'kaggle:{folder.name}/{split}'
         for tid, lab in read_labels(lab_csv).items():
-            out.append(dict(id=tid, sequence=_acgun(lab.resnames), release_date=dates.get(tid),
-                            source=f'kaggle:{folder.name}/{split}', c1=lab.coords[0].astype(np.float32), atoms=None))
+            date, chain_ids = rows.get(tid, (None, None))
+            if named is not None and tid in named: names = named[tid]
+            elif chain_ids is not None and lab.resids.max() <= len(chain_ids): names = np.array([chain_ids[r - 1] for r in lab.resids])
+            else: names = None
+            seq, c1 = _acgun(lab.resnames), lab.coords[0].astype(np.float32)
+            if names is None or len(set(names)) == 1:
+                out.append(dict(id=tid, sequence=seq, release_date=date, source=source, c1=c1, atoms=None, group=tid))
+                continue
+            starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]]).tolist() + [len(names)]
+            for s, e in zip(starts[:-1], starts[1:]):
+                out.append(dict(id=f'{tid}_{names[s]}', sequence=seq[s:e], release_date=date, source=source, c1=c1[s:e],
+                                atoms=None, group=tid))
     return out
 
-def structure_entries(folder,  # folder with chains.csv and pdb/ or cif/ files (or just structure files)
+def read_release_dates(path) -> dict[str, dt.date]:
+    """`{ENTRY ID: release date}` from a release table (`Entry ID,Release Date`, quoted or not); bad rows warned and left out."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.columns = [str(c).strip() for c in df.columns]
+    if not set(RELEASE_COLUMNS) <= set(df.columns): raise InputError(f'{path} lacks columns {", ".join(RELEASE_COLUMNS)}')
+    out, bad = {}, 0
+    for entry, date in zip(df[RELEASE_COLUMNS[0]], df[RELEASE_COLUMNS[1]]):
+        try: d = _parse_date(date)
+        except ValueError: d = None
+        if d is None or not entry.strip(): bad += 1; continue
+        out[entry.strip().upper()] = d
+    if bad: warn(f'{Path(path).name}: {bad} row{"s" if bad > 1 else ""} without a valid entry id and date left out')
+    return out
+
+def mmcif_release_date(block) -> dt.date | None:
+    """An mmCIF entry's release date: its earliest `_pdbx_audit_revision_history` revision (None without one)."""
+    dates = []
+    for v in block.find_values('_pdbx_audit_revision_history.revision_date'):
+        try: d = _parse_date(v)
+        except ValueError: d = None
+        if d is not None: dates.append(d)
+    return min(dates) if dates else None
+
+def _release_tables(folder: Path) -> dict[str, dt.date]:
+    """Release dates of every release table (a CSV with `Entry ID,Release Date`) directly in `folder`."""
+    out = {}
+    for f in sorted(folder.glob('*.csv')):
+        if set(RELEASE_COLUMNS) <= {c.strip() for c in pd.read_csv(f, nrows=0).columns}: out.update(read_release_dates(f))
+    return out
+
+def _file_entries(path: Path, dates: dict, source: str) -> list[dict]:
+    """One entry per RNA chain of a structure file, dated from `dates` (entry id = file stem) or the mmCIF itself."""
+    stem = path.name.split('.')[0]
+    entry = stem.upper()
+    if _is_mmcif(path):
+        import gemmi
+        block = read_mmcif_block(path)
+        try: st = gemmi.make_structure_from_block(block)
+        except (RuntimeError, ValueError) as e: raise InputError(f'structure file {path} could not be parsed: {e}') from e
+        if len(st) == 0: raise InputError(f'structure file {path} has no models')
+        date = dates.get(entry) or mmcif_release_date(block)
+        structs, resolution = structure_chains(st, entry, parents=mmcif_parents(block)), st.resolution or np.nan
+    else:
+        date, structs, resolution = dates.get(entry), read_structure(path), np.nan
+    return [dict(id=f'{entry}_{s.chain_ids[0]}', sequence=s.sequence, release_date=date, source=source, c1=s.c1.copy(),
+                 atoms=s.coords, group=entry, resolution=float(resolution))
+            for s in structs if np.isfinite(s.c1).all(1).sum() >= 2]
+
+def structure_entries(folder,  # folder with chains.csv and pdb/ or cif/ files, or a PDB_RNA-style folder of structure files
                       progress: bool = False,
                      ) -> list[dict]:
-    """Template entries (all heavy atoms) from a folder of PDB/mmCIF files, dated by its `chains.csv`."""
+    """Template entries (all heavy atoms) from a folder of PDB/mmCIF files, dated by its `chains.csv`, a release table or the mmCIF."""
     from tqdm.auto import tqdm
     folder = Path(folder)
     files = {p.name: p for sub in ('pdb', 'cif', '.') for p in sorted((folder / sub).glob('*'))
-             if p.is_file() and any(p.name.lower().endswith(x) for x in ('.pdb', '.cif', '.pdb.gz', '.cif.gz', '.ent', '.ent.gz'))}
-    if (folder / 'chains.csv').exists():
-        table = pd.read_csv(folder / 'chains.csv', dtype=str)
-        if 'chain' not in table: table['chain'] = table.target_id.str.rsplit('_', n=1).str[1]
-        wanted = [(r.source_file, r.chain, r.target_id, _parse_date(r.temporal_cutoff)) for r in table.itertuples()]
-    else:
-        wanted = [(name, None, None, None) for name in files]
-    by_file: dict[str, list] = {}
-    for name, chain, tid, date in wanted: by_file.setdefault(name, []).append((chain, tid, date))
+             if p.is_file() and p.name.lower().endswith(STRUCTURE_SUFFIXES)}
     out = []
+    if not (folder / 'chains.csv').exists():  # Part 2's PDB_RNA layout: every RNA chain of every file
+        dates = _release_tables(folder)
+        for path in tqdm(files.values(), desc=f'read {folder.name}', disable=not progress, unit='file'):
+            try: out += _file_entries(path, dates, folder.name)
+            except InputError as e: warn(f'{folder.name}: {e}; skipped')
+        return out
+    table = pd.read_csv(folder / 'chains.csv', dtype=str)
+    if 'chain' not in table: table['chain'] = table.target_id.str.rsplit('_', n=1).str[1]
+    res = table['experimental_resolution'] if 'experimental_resolution' in table else pd.Series([None] * len(table))
+    wanted = [(r.source_file, r.chain, r.target_id, _parse_date(r.temporal_cutoff), float(q) if q else np.nan)
+              for r, q in zip(table.itertuples(), res.fillna(''))]
+    by_file: dict[str, list] = {}
+    for name, chain, tid, date, q in wanted: by_file.setdefault(name, []).append((chain, tid, date, q))
     for name, chains in tqdm(by_file.items(), desc=f'read {folder.name}', disable=not progress, unit='file'):
         path = files.get(name) or files.get(f'{name}.gz')  # chains.csv may name the unzipped file
         if path is None:
             warn(f'{folder.name}: {name} is listed in chains.csv but missing; skipped'); continue
         try:
-            structs = read_structure(path, chains=None if chains[0][0] is None else [c for c, _, _ in chains])
+            structs = read_structure(path, chains=None if chains[0][0] is None else [c for c, _, _, _ in chains])
         except InputError as e:
             warn(f'{folder.name}: {e}; skipped'); continue
-        info = {c: (tid, date) for c, tid, date in chains}
+        info = {c: (tid, date, q) for c, tid, date, q in chains}
         for st in structs:
-            tid, date = info.get(st.chain_ids[0], info.get(None, (None, None)))
+            tid, date, q = info.get(st.chain_ids[0], info.get(None, (None, None, np.nan)))
             if not np.isfinite(st.c1).any(): continue
             out.append(dict(id=tid or st.name, sequence=st.sequence, release_date=date, source=f'{folder.name}',
-                            c1=st.c1.copy(), atoms=st.coords))
+                            c1=st.c1.copy(), atoms=st.coords, group=f'{folder.name}:{name}', resolution=q))
     return out
 
 # %% ../nbs/10_template_db.ipynb #c007
@@ -117,6 +216,10 @@ class TemplateDB:
     atoms: np.ndarray  # [R_atoms, 23, 3] float16 heavy atoms relative to their C1'
     kmer_ptr: np.ndarray  # [4^k + 1] CSR pointers
     kmer_entries: np.ndarray  # [P] int32 entries containing each word
+    group: np.ndarray  # [E] int32 index in `group_names`: entries of one group share a frame (chains of one complex)
+    rep: np.ndarray  # [E] int32 representative entry: itself, or the earlier copy with the same sequence and structure
+    resolution: np.ndarray  # [E] float32 Å (NaN = unknown)
+    group_names: list = None  # [G] e.g. PDB entry ids
     k: int = KMER
     path: Path | None = None  # cache folder it was loaded from
 
@@ -144,18 +247,47 @@ class TemplateDB:
         if cutoff is None: return np.ones(len(self), bool)
         return (self.release >= 0) & (self.release < (cutoff - dt.date(1970, 1, 1)).days)
 
+    def members(self, e: int) -> np.ndarray:
+        """`[M]` the entries of `e`'s group (chains of one complex, in one frame), `e` included."""
+        return np.flatnonzero(np.asarray(self.group) == self.group[e])
+
     def summary(self) -> pd.DataFrame:
-        """One row per entry: id, source, length, release date, heavy atoms or not."""
-        return pd.DataFrame(dict(id=self.ids, source=self.sources, length=np.diff(self.offsets),
-                                 release_date=[self.release_date(e) for e in range(len(self))],
-                                 has_atoms=self.atom_offsets >= 0))
+        """One row per entry: id, source, group, length, release date, heavy atoms or not, representative, resolution."""
+        return pd.DataFrame(dict(id=self.ids, source=self.sources, group=[self.group_names[g] for g in self.group],
+                                 length=np.diff(self.offsets), release_date=[self.release_date(e) for e in range(len(self))],
+                                 has_atoms=self.atom_offsets >= 0, rep=np.asarray(self.rep) == np.arange(len(self)),
+                                 resolution=self.resolution))
 
 # %% ../nbs/10_template_db.ipynb #c008
+DEDUP_RMSD = 1.0  # Å: same sequence and C1' this close after superposition = the same structure (crystal copies)
+
+def _representatives(entries: list[dict], rmsd: float = DEDUP_RMSD) -> np.ndarray:
+    """`[E]` representative of each entry: the earliest released (then most complete) entry with the same sequence
+    whose C1' superpose within `rmsd` on the residues both have. Keeping the earliest copy keeps every template a
+    dated query may use: a later copy is only hidden behind an earlier one."""
+    rep = np.arange(len(entries))
+    by_seq: dict[str, list[int]] = {}
+    for i, e in enumerate(entries): by_seq.setdefault(e['sequence'], []).append(i)
+    far = dt.date(9999, 1, 1)
+    for idx in by_seq.values():
+        if len(idx) == 1: continue
+        idx.sort(key=lambda i: (entries[i]['release_date'] or far, entries[i]['atoms'] is None, -np.isfinite(entries[i]['c1']).all(1).sum()))
+        kept = []
+        for i in idx:
+            a = np.asarray(entries[i]['c1'], np.float64); ok_a = np.isfinite(a).all(1)
+            for j in kept:
+                b = np.asarray(entries[j]['c1'], np.float64); both = ok_a & np.isfinite(b).all(1)
+                if both.sum() < max(3, 0.9 * ok_a.sum()): continue  # the copy has residues the representative lacks
+                rot, shift = superpose(a[both], b[both])
+                if np.sqrt((((a[both] @ rot.T + shift) - b[both]) ** 2).sum(1).mean()) <= rmsd: rep[i] = j; break
+            else: kept.append(i)
+    return rep
+
 def build_template_db(entries: list[dict],  # from `kaggle_entries` / `structure_entries`
                       k: int = KMER,
-                      dedupe: bool = True,  # keep one entry per id, preferring one with heavy atoms
+                      dedupe: bool = True,  # keep one entry per id (preferring heavy atoms); index one copy per sequence and structure
                      ) -> TemplateDB:
-    """Pack entries into a `TemplateDB` and build its k-mer inverted index."""
+    """Pack entries into a `TemplateDB` and build its k-mer inverted index (over representatives only)."""
     if dedupe:
         best: dict[str, dict] = {}
         for e in entries:
@@ -163,6 +295,7 @@ def build_template_db(entries: list[dict],  # from `kaggle_entries` / `structure
             if old is None or (old['atoms'] is None and e['atoms'] is not None): best[e['id']] = e
         entries = list(best.values())
     entries = [e for e in entries if len(e['sequence']) > 0]
+    rep = _representatives(entries) if dedupe else np.arange(len(entries))
     lengths = np.array([len(e['sequence']) for e in entries], np.int64)
     offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
     seq = np.frombuffer(''.join(e['sequence'] for e in entries).encode(), np.uint8).copy()
@@ -179,9 +312,13 @@ def build_template_db(entries: list[dict],  # from `kaggle_entries` / `structure
         atoms[atom_offsets[i]:atom_offsets[i] + len(a)] = np.where(np.abs(rel) < 60, rel, np.nan)
     epoch = dt.date(1970, 1, 1)
     release = np.array([-1 if e['release_date'] is None else (e['release_date'] - epoch).days for e in entries], np.int64)
-    # k-mer inverted index: unique (entry, word) pairs sorted by word
+    group_of: dict[str, int] = {}
+    group = np.array([group_of.setdefault(str(e.get('group') or e['id']), len(group_of)) for e in entries], np.int32)
+    resolution = np.array([e.get('resolution', np.nan) for e in entries], np.float32)
+    # k-mer inverted index over representatives: unique (entry, word) pairs sorted by word
     pairs = []
     for i, e in enumerate(entries):
+        if rep[i] != i: continue
         codes = kmer_codes(seq[offsets[i]:offsets[i + 1]], k)
         codes = np.unique(codes[codes >= 0])
         pairs.append(codes * len(entries) + i)  # sort key: word first, then entry
@@ -189,10 +326,10 @@ def build_template_db(entries: list[dict],  # from `kaggle_entries` / `structure
     words, ent = key // max(len(entries), 1), (key % max(len(entries), 1)).astype(np.int32)
     kmer_ptr = np.searchsorted(words, np.arange(4 ** k + 1)).astype(np.int64)
     return TemplateDB([e['id'] for e in entries], [e['source'] for e in entries], release, offsets, seq, c1,
-                      atom_offsets, atoms, kmer_ptr, ent, k)
+                      atom_offsets, atoms, kmer_ptr, ent, group, rep.astype(np.int32), resolution, list(group_of), k)
 
 # %% ../nbs/10_template_db.ipynb #c012
-_ARRAYS = ('release', 'offsets', 'seq', 'c1', 'atom_offsets', 'atoms', 'kmer_ptr', 'kmer_entries')
+_ARRAYS = ('release', 'offsets', 'seq', 'c1', 'atom_offsets', 'atoms', 'kmer_ptr', 'kmer_entries', 'group', 'rep', 'resolution')
 
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
@@ -207,7 +344,7 @@ def save_template_db(db: TemplateDB, folder, meta: dict | None = None) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f'.{folder.name}.', dir=folder.parent))
     try:
         for name in _ARRAYS: np.save(tmp / f'{name}.npy', getattr(db, name))
-        index = dict(format_version=FORMAT_VERSION, k=db.k, ids=db.ids, sources=db.sources, meta=meta or {},
+        index = dict(format_version=FORMAT_VERSION, k=db.k, ids=db.ids, sources=db.sources, group_names=db.group_names, meta=meta or {},
                      sha256={name: _sha256(tmp / f'{name}.npy') for name in _ARRAYS})
         (tmp / 'index.json').write_text(json.dumps(index))
         if folder.exists(): shutil.rmtree(folder)
@@ -226,10 +363,37 @@ def load_template_db(folder) -> TemplateDB:
     if index.get('format_version') != FORMAT_VERSION:
         raise InputError(f'{folder}: template database format {index.get("format_version")}, this kit reads {FORMAT_VERSION}; rebuild it')
     for name in _ARRAYS:
-        if not (folder / f'{name}.npy').is_file() or _sha256(folder / f'{name}.npy') != index['sha256'].get(name):
+        if not (folder / f'{name}.npy').is_file() or _sha256(folder / f'{name}.npy') != index.get('sha256', {}).get(name):
             raise InputError(f'{folder}: {name}.npy is missing or differs from its checksum')
     arrays = {name: np.load(folder / f'{name}.npy', mmap_mode='r') for name in _ARRAYS}
-    return TemplateDB(index['ids'], index['sources'], k=index['k'], path=folder, **arrays)
+    return TemplateDB(index['ids'], index['sources'], group_names=index['group_names'], k=index['k'], path=folder, **arrays)
+
+# %% ../nbs/10_template_db.ipynb #c026
+def _structure_files(folder: Path) -> list[Path]:
+    return [p for sub in ('pdb', 'cif', '.') for p in sorted((folder / sub).glob('*'))
+            if p.is_file() and p.name.lower().endswith(STRUCTURE_SUFFIXES)]
+
+def _dated_structure_folder(folder: Path) -> bool:
+    """True for a folder of structure files with release dates: a `chains.csv`, a release table, or mmCIF files."""
+    files = _structure_files(folder)
+    if not files: return False
+    if (folder / 'chains.csv').exists() or any(_is_mmcif(f) for f in files): return True
+    return any(set(RELEASE_COLUMNS) <= {c.strip() for c in pd.read_csv(f, nrows=0).columns} for f in folder.glob('*.csv'))
+
+def find_structure_dirs(root,  # a data or competition folder (None or missing: none)
+                        max_depth: int = 3,  # levels of sub-folders searched
+                       ) -> list[Path]:
+    """Template structure folders found under `root` (itself included): folders of PDB/mmCIF files that carry release
+    dates (Part 2's `PDB_RNA/`, a `chains.csv` folder). Undated structure files (e.g. other methods' models) are not
+    templates, and a found folder is not searched further."""
+    if root is None or not Path(root).is_dir(): return []
+    found, todo = [], [(Path(root), 0)]
+    while todo:
+        folder, depth = todo.pop(0)
+        if _dated_structure_folder(folder): found.append(folder); continue
+        if depth < max_depth:
+            todo += [(d, depth + 1) for d in sorted(folder.iterdir()) if d.is_dir() and not d.name.startswith(('.', '_'))]
+    return found
 
 # %% ../nbs/10_template_db.ipynb #c013
 def default_cache_dir() -> Path:
@@ -238,9 +402,8 @@ def default_cache_dir() -> Path:
     return (Path(root) if root else Path.home() / '.cache' / 'rna3d_kit') / 'templates'
 
 def default_structure_dirs() -> list[Path]:
-    """The heavy-atom folders under `shared_dir()/data/allatom` that exist (none on a machine without them)."""
-    root = shared_dir(must_exist=False) / 'data' / 'allatom'
-    return [p for p in (root / n for n in ('rnabind', 'rnasolo', 'casp15_era_cif')) if p.is_dir()]
+    """The dated structure folders found under `shared_dir()/data` (e.g. `allatom/*`, `pdb_rna/PDB_RNA`; none without it)."""
+    return find_structure_dirs(shared_dir(must_exist=False) / 'data')
 
 def _input_files(kaggle_dir, splits, structure_dirs) -> list[Path]:
     files = []
@@ -301,6 +464,7 @@ class TemplateHit:
     identity: float  # identical pairs / aligned pairs with template coordinates
     coverage: float  # query residues receiving a template C1' / query length
     release_date: dt.date | None = None
+    predicted_tm: float = float('nan')  # TM-score the hit's model is expected to reach (set by a ranker; NaN = not ranked)
 
     @property
     def usefulness(self) -> float:
@@ -363,7 +527,7 @@ def search_templates(db: TemplateDB,
         order = np.argsort(-shared, kind='stable')[:max_candidates * 2]
         cand = [int(e) for e in order if shared[e] >= min(2, len(words))]
     else:  # query shorter than k: every allowed entry is a candidate (cheap: the query is tiny)
-        cand = [int(e) for e in np.flatnonzero(allowed)]
+        cand = [int(e) for e in np.flatnonzero(allowed & (np.asarray(db.rep) == np.arange(len(db))))]
     if exclude_identical: cand = [e for e in cand if db.sequence(e) != query]
     cand = cand[:max_candidates]
     aligner = _aligner(**scoring)
@@ -385,12 +549,32 @@ def search_templates(db: TemplateDB,
     hits = []
     for score, z, e, start, tseq in scored:  # tracebacks only for hits that will be returned
         if len(hits) == max_hits: break
-        qi, ti = _pairs(aligner.align(query, tseq)[0])
-        ti = ti + start
-        has_xyz = np.isfinite(db.entry_c1(e)[ti]).all(1) if len(ti) else np.zeros(0, bool)
-        qi, ti = qi[has_xyz], ti[has_xyz]
-        if len(qi) == 0: continue
-        tbytes = np.asarray(db.seq[db.offsets[e]:db.offsets[e + 1]])
-        identity = float((qbytes[qi] == tbytes[ti]).mean())
-        hits.append(TemplateHit(e, db.ids[e], qi, ti, score, float(z), identity, len(qi) / len(query), db.release_date(e)))
+        hit = _make_hit(db, e, query, aligner, tseq, start, score, z)
+        if hit is not None: hits.append(hit)
     return hits
+
+def _make_hit(db: TemplateDB, e: int, query: str, aligner, tseq: str, start: int, score: float, z: float) -> TemplateHit | None:
+    """The `TemplateHit` of `query` on entry `e` (window `tseq` starting at `start`); None when no aligned residue has a C1'."""
+    qi, ti = _pairs(aligner.align(query, tseq)[0])
+    ti = ti + start
+    has_xyz = np.isfinite(db.entry_c1(e)[ti]).all(1) if len(ti) else np.zeros(0, bool)
+    qi, ti = qi[has_xyz], ti[has_xyz]
+    if len(qi) == 0: return None
+    qbytes = np.frombuffer(query.encode(), np.uint8)
+    tbytes = np.asarray(db.seq[db.offsets[e]:db.offsets[e + 1]])
+    identity = float((qbytes[qi] == tbytes[ti]).mean())
+    return TemplateHit(e, db.ids[e], qi, ti, score, float(z), identity, len(qi) / len(query), db.release_date(e))
+
+def align_entry(db: TemplateDB, query: str,  # ACGU sequence of one chain
+                e: int,  # the entry to align to (any entry, representative or copy)
+                n_shuffles: int = 8, seed: int = 0, **scoring) -> TemplateHit | None:
+    """`query` aligned to one given entry, scored like `search_templates` (e.g. the other chains of a complex)."""
+    aligner = _aligner(**scoring)
+    qbytes = np.frombuffer(query.encode(), np.uint8)
+    start, stop = _window(db, e, kmer_codes(qbytes, db.k), len(query), max(50, len(query) // 2))
+    tseq = db.sequence(e)[start:stop]
+    if not tseq or not query: return None
+    rng = np.random.default_rng(seed)
+    score = float(aligner.score(query, tseq))
+    null = np.array([aligner.score(rng.permutation(qbytes).tobytes().decode(), tseq) for _ in range(n_shuffles)])
+    return _make_hit(db, e, query, aligner, tseq, start, score, (score - null.mean()) / max(null.std(), 1.0))

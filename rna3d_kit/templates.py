@@ -11,21 +11,27 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import InputError, shared_dir, warn
+from .core import InputError, package_data_dir, shared_dir, warn
 from .metric import superpose
 from .structure import BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, Provenance, RNAStructure, Target
-from .template_db import TemplateDB, TemplateHit, open_template_db, search_templates
+from .template_db import (TemplateDB, TemplateHit, align_entry, default_structure_dirs, find_structure_dirs,
+                                   open_template_db, search_templates)
 
 # %% auto #0
-__all__ = ['BOND_LENGTH', 'BOND_RANGE', 'NEXT_NEIGHBOUR_MIN', 'CLASH_DISTANCE', 'Z_MIN', 'transfer_coords', 'arc_points',
-           'fill_chain', 'relax_c1', 'chain_segments', 'TemplateFeatures', 'TemplatePredictor']
+__all__ = ['BOND_LENGTH', 'BOND_RANGE', 'NEXT_NEIGHBOUR_MIN', 'CLASH_DISTANCE', 'Z_MIN', 'Z_RANKED', 'CONTACT_DISTANCE',
+           'INTERFACE_DISTANCE', 'PAIR_C1', 'RANK_FEATURES', 'CONSENSUS_HITS', 'RANKER_FILE', 'SS_BONUS', 'SS_BELOW',
+           'PTM_MIN', 'TEMPLATE_SLOTS', 'MIN_NEW_RESIDUES', 'MAX_EXTRA_TEMPLATES', 'transfer_coords', 'arc_points',
+           'fill_chain', 'relax_c1', 'chain_segments', 'sphere_directions', 'pack_in_contact', 'complex_picks',
+           'c1_pairs', 'hit_features', 'TemplateRanker', 'default_ranker', 'pairing_states', 'structure_aligned',
+           'TemplateFeatures', 'template_slots', 'TemplatePredictor']
 
 # %% ../nbs/11_templates.ipynb #c004
 BOND_LENGTH = 5.9  # Å, C1'(i)–C1'(i+1) target distance for new residues
 BOND_RANGE = (4.5, 7.0)  # Å, template C1'(i)–C1'(i+1) distances left alone inside this range (chain breaks outside)
 NEXT_NEIGHBOUR_MIN = 7.5  # Å, C1'(i)–C1'(i+2) kept above this for new residues (no hairpin kinks)
 CLASH_DISTANCE = 4.0  # Å, non-bonded C1' pairs are pushed apart below this (clash criterion: 3.5 Å)
-Z_MIN = 6.0  # z-score a template needs; below it hits do not beat the baseline (benchmarks/templates_ranking.txt)
+Z_MIN = 6.0  # z-score a template needs without a ranker; below it hits do not beat the baseline (benchmarks/templates_ranking.txt)
+Z_RANKED = 3.0  # z-score a hit needs to reach the ranker, which then decides (benchmarks/templates_ranker.txt: slot policy)
 
 # %% ../nbs/11_templates.ipynb #c006
 def transfer_coords(db: TemplateDB, hit: TemplateHit,
@@ -187,6 +193,251 @@ def _place_side_by_side(chains_xyz: list[np.ndarray]) -> list[np.ndarray]:
             out.append(xyz + shift); edge = edge + 2 * radius + CLASH_DISTANCE * 2
     return out
 
+# %% ../nbs/11_templates.ipynb #c037
+CONTACT_DISTANCE = 6.0  # Å, closest C1'–C1' distance between two chains packed against each other (interfaces: ~5.5–7 Å)
+INTERFACE_DISTANCE = 12.0  # Å, C1' pairs of two chains closer than this count as a contact
+
+def sphere_directions(n: int) -> np.ndarray:
+    """`[n, 3]` unit vectors spread evenly over the sphere (golden-angle spiral)."""
+    i = np.arange(n) + 0.5
+    polar, azimuth = np.arccos(1 - 2 * i / n), np.pi * (1 + 5 ** 0.5) * i
+    return np.c_[np.cos(azimuth) * np.sin(polar), np.sin(azimuth) * np.sin(polar), np.cos(polar)]
+
+def pack_in_contact(fixed: np.ndarray,  # [N, 3] C1' already placed
+                    moving: np.ndarray,  # [M, 3] C1' of the chain to place (its shape is kept)
+                    n_directions: int = 32,
+                    step: float = 3.0,  # Å, slide step before the final bisection
+                   ) -> np.ndarray:
+    """`[M, 3]` `moving` translated to touch `fixed`: closest C1' pair at `CONTACT_DISTANCE`, most contacts."""
+    from scipy.spatial import cKDTree
+    tree = cKDTree(fixed)
+    centre, m0 = fixed.mean(0), moving - moving.mean(0)
+    reach = np.linalg.norm(fixed - centre, axis=1).max() + np.linalg.norm(m0, axis=1).max() + CONTACT_DISTANCE + step
+    closest = lambda t, d: tree.query(m0 + centre + t * d, k=1)[0].min()
+    best, best_n = None, -1
+    for d in sphere_directions(n_directions):
+        far = reach  # slide in from `reach` (no contact) until the chains would come closer than CONTACT_DISTANCE
+        near = next((t for t in np.arange(reach - step, -step, -step) if closest(t, d) < CONTACT_DISTANCE), None)
+        if near is None: continue  # never touches along this line (e.g. a ring): not a packing direction
+        far = near + step
+        for _ in range(8):  # bisection between the last free and the first clashing offset
+            mid = (far + near) / 2
+            if closest(mid, d) < CONTACT_DISTANCE: near = mid
+            else: far = mid
+        pos = m0 + centre + far * d
+        n_contacts = int(sum(len(x) for x in tree.query_ball_point(pos, INTERFACE_DISTANCE)))
+        if n_contacts > best_n: best, best_n = pos, n_contacts
+    return best if best is not None else m0 + centre + reach * sphere_directions(1)[0]
+
+# %% ../nbs/11_templates.ipynb #c040
+def complex_picks(db: TemplateDB, target: Target,
+                  hits: dict,  # chain sequence -> hits (from `TemplatePredictor.search` or `search_templates`)
+                  max_groups: int = 6,  # complexes tried (the groups of the best hits)
+                  max_members: int = 24,  # chains of a group aligned per query chain (those closest in length)
+                  z_min: float = 4.0,  # significance a chain-to-chain alignment needs
+                  min_coverage: float = 0.3,  # fraction of a query chain a template chain must cover
+                  exclude_ids=(),  # entry ids never used (e.g. the target's own chains)
+                  exclude_identical: bool = False,  # drop template chains identical to the query chain (leave-one-out)
+                 ) -> list[tuple[float, dict]]:
+    """`(score, {segment index: TemplateHit})` for complex templates placing >= 2 chains of `target`, best first."""
+    from scipy.optimize import linear_sum_assignment
+    segs = chain_segments(target)
+    if len(segs) < 2: return []
+    groups = []
+    for seq, hs in hits.items():
+        for h in hs[:max_groups]:
+            if db.group[h.entry] not in groups: groups.append(int(db.group[h.entry]))
+    allowed = db.allowed(target.temporal_cutoff)
+    cache, out = {}, []
+    for g in groups[:max_groups]:
+        members = [int(m) for m in np.flatnonzero(np.asarray(db.group) == g) if allowed[m] and db.ids[m] not in exclude_ids]
+        if len(members) < 2: continue
+        score = np.full((len(segs), len(members)), -np.inf)
+        found = {}
+        for si, (_, s, e) in enumerate(segs):
+            seq = target.sequence[s:e]
+            near = sorted(members, key=lambda m: abs(np.log(db.length(m) / len(seq))))[:max_members]
+            for m in near:
+                if exclude_identical and db.sequence(m) == seq: continue
+                if (seq, m) not in cache:
+                    known = next((h for h in hits.get(seq, []) if h.entry == m), None)
+                    cache[seq, m] = known or align_entry(db, seq, m, n_shuffles=4)
+                h = cache[seq, m]
+                if h is not None and h.z >= z_min and h.coverage >= min_coverage:
+                    score[si, members.index(m)] = h.score; found[si, members.index(m)] = h
+        rows, cols = linear_sum_assignment(np.where(np.isfinite(score), -score, 1e12))
+        picks = {int(r): found[r, c] for r, c in zip(rows, cols) if np.isfinite(score[r, c])}
+        if len(picks) < 2: continue
+        placed = sum(h.coverage * h.identity * (segs[i][2] - segs[i][1]) for i, h in picks.items())
+        out.append((placed / target.n, picks))
+    return sorted(out, key=lambda x: -x[0])
+
+# %% ../nbs/11_templates.ipynb #c042
+PAIR_C1 = (9.5, 11.5)  # Å, C1'–C1' distance of a Watson–Crick or G·U pair (A-form ≈ 10.5)
+_PAIRING = {('A', 'U'), ('U', 'A'), ('G', 'C'), ('C', 'G'), ('G', 'U'), ('U', 'G')}
+
+def c1_pairs(c1: np.ndarray,  # [L, 3] C1' (NaN = absent)
+             seq: str) -> np.ndarray:
+    """`[P, 2]` base pairs read off C1' geometry: complementary residues at pair distance that stack on a neighbouring
+    such pair (i+1, j-1 or i-1, j+1), one partner per residue (closest to 10.5 Å first)."""
+    from scipy.spatial import cKDTree
+    idx = np.flatnonzero(np.isfinite(c1).all(1))
+    if len(idx) < 4: return np.zeros((0, 2), int)
+    pp = cKDTree(c1[idx]).query_pairs(PAIR_C1[1], output_type='ndarray')
+    if len(pp) == 0: return np.zeros((0, 2), int)
+    i, j = idx[pp.min(1)], idx[pp.max(1)]
+    d = np.linalg.norm(c1[i] - c1[j], axis=1)
+    ok = (d >= PAIR_C1[0]) & (j - i > 3) & np.array([(seq[a], seq[b]) in _PAIRING for a, b in zip(i, j)], bool)
+    cand = {(a, b): abs(x - 10.5) for a, b, x in zip(i[ok].tolist(), j[ok].tolist(), d[ok])}
+    stacked = sorted((v, a, b) for (a, b), v in cand.items() if (a + 1, b - 1) in cand or (a - 1, b + 1) in cand)
+    used, out = set(), []
+    for _, a, b in stacked:
+        if a in used or b in used: continue
+        used.update((a, b)); out.append((a, b))
+    return np.array(sorted(out), int).reshape(-1, 2)
+
+RANK_FEATURES = ('z', 'norm_score', 'identity', 'coverage', 'length_ratio', 'log_length', 'resolution', 'pair_agreement',
+                 'consensus', 'gaps')
+CONSENSUS_HITS = 6  # hits compared with each other for `consensus`
+
+def _pair_f1(hit: TemplateHit, template_pairs: np.ndarray, query_partner: np.ndarray) -> float:
+    """F1 of the template's pairs mapped onto the query vs the query's own pairs, on aligned residues (0.5 when neither has any)."""
+    t2q = dict(zip(hit.template_idx.tolist(), hit.query_idx.tolist()))
+    mapped = {(t2q[a], t2q[b]) for a, b in template_pairs.tolist() if a in t2q and b in t2q}
+    aligned = np.zeros(len(query_partner), bool); aligned[hit.query_idx] = True
+    own = {(i, int(query_partner[i])) for i in np.flatnonzero(aligned) if query_partner[i] > i and aligned[query_partner[i]]}
+    if not mapped and not own: return 0.5
+    return 2 * len(mapped & own) / (len(mapped) + len(own))
+
+def hit_features(db: TemplateDB, hits: list,  # [H] TemplateHit of one query chain
+                 query: str,
+                 query_partner: np.ndarray,  # [L] the query's secondary structure (partner index, -1 unpaired)
+                ) -> np.ndarray:
+    """`[H, len(RANK_FEATURES)]` features of each hit (see the table above)."""
+    L = len(query)
+    out = np.zeros((len(hits), len(RANK_FEATURES)), np.float64)
+    placed = []
+    for k, h in enumerate(hits):
+        lt = db.length(h.entry)
+        tc, ts = db.entry_c1(h.entry), db.sequence(h.entry)
+        res = float(db.resolution[h.entry])
+        steps = (np.diff(h.query_idx) != 1) | (np.diff(h.template_idx) != 1)
+        out[k] = (h.z, h.score / (2 * min(L, lt)), h.identity, h.coverage, min(L, lt) / max(L, lt), np.log10(L),
+                  res if np.isfinite(res) else 3.0, _pair_f1(h, c1_pairs(tc, ts), query_partner), 0.0,
+                  steps.sum() / max(len(h.query_idx), 1))
+        xyz = np.full((L, 3), np.nan); xyz[h.query_idx] = tc[h.template_idx]; placed.append(xyz)
+    top = list(range(min(len(hits), CONSENSUS_HITS)))
+    for k in range(len(hits)):  # agreement with the other top hits on the residues both place (weighted by that share)
+        sims = []
+        for o in top:
+            if o == k: continue
+            both = np.isfinite(placed[k]).all(1) & np.isfinite(placed[o]).all(1)
+            sims.append(_kabsch_tm(placed[k][both], placed[o][both]) * both.sum() / L if both.sum() >= 5 else 0.0)
+        out[k, RANK_FEATURES.index('consensus')] = np.mean(sims) if sims else 0.0
+    return out
+
+# %% ../nbs/11_templates.ipynb #c043
+RANKER_FILE = 'template_ranker.json'  # in rna3d_kit/data
+
+@dataclass(frozen=True, eq=False)
+class TemplateRanker:
+    """Predicted TM-score of a hit's model from `hit_features`: ridge regression on standardised basis terms."""
+    mean: np.ndarray  # [B] basis means (training set)
+    scale: np.ndarray  # [B] basis standard deviations
+    weights: np.ndarray  # [B]
+    bias: float
+    meta: dict  # training cutoff, pairs, targets, held-out quality
+
+    @staticmethod
+    def basis(x: np.ndarray) -> np.ndarray:
+        """`[H, B]` the features plus fixed non-linear terms (saturating significance, coverage × identity, squares)."""
+        f = {n: x[:, i] for i, n in enumerate(RANK_FEATURES)}
+        z = np.clip(f['z'], 0, None)
+        extra = [np.log1p(z), np.minimum(z, 10) / 10, f['coverage'] * f['identity'], f['coverage'] ** 2, f['norm_score'] ** 2,
+                 f['consensus'] * f['coverage'], np.minimum(f['norm_score'], 1) * f['length_ratio']]
+        return np.column_stack([x] + extra)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """`[H]` predicted TM-score in [0, 1]."""
+        if len(x) == 0: return np.zeros(0)
+        b = (self.basis(np.asarray(x, np.float64)) - self.mean) / self.scale
+        return np.clip(b @ self.weights + self.bias, 0.0, 1.0)
+
+    @classmethod
+    def fit(cls, x: np.ndarray,  # [P, F] hit features
+            y: np.ndarray,  # [P] TM-score each hit's model reached
+            l2: float = 1.0, meta: dict | None = None) -> 'TemplateRanker':
+        """Ridge regression (closed form)."""
+        b = cls.basis(np.asarray(x, np.float64))
+        mean, scale = b.mean(0), b.std(0) + 1e-9
+        bs = (b - mean) / scale
+        w = np.linalg.solve(bs.T @ bs + l2 * np.eye(bs.shape[1]), bs.T @ (y - y.mean()))
+        return cls(mean, scale, w, float(y.mean()), meta or {})
+
+    def save(self, path) -> Path:
+        import json
+        from rna3d_kit.core import atomic_write
+        d = dict(features=list(RANK_FEATURES), mean=self.mean.tolist(), scale=self.scale.tolist(), weights=self.weights.tolist(),
+                 bias=self.bias, meta=self.meta)
+        with atomic_write(path) as f: f.write(json.dumps(d, indent=1, default=str))
+        return Path(path)
+
+    @classmethod
+    def load(cls, path) -> 'TemplateRanker':
+        import json
+        d = json.loads(Path(path).read_text())
+        if tuple(d['features']) != RANK_FEATURES: raise InputError(f'{path}: ranker features {d["features"]} differ from this kit\'s {list(RANK_FEATURES)}')
+        return cls(np.array(d['mean']), np.array(d['scale']), np.array(d['weights']), float(d['bias']), d.get('meta', {}))
+
+def default_ranker() -> TemplateRanker | None:
+    """The shipped ranker (`rna3d_kit/data/template_ranker.json`), or None when the package has none."""
+    path = package_data_dir() / RANKER_FILE
+    return TemplateRanker.load(path) if path.exists() else None
+
+# %% ../nbs/11_templates.ipynb #c050
+SS_BONUS = 1.0  # alignment score added for the same pairing state (subtracted for different ones)
+SS_BELOW = 0.7  # hits under this identity are re-aligned (library leave-one-out: benchmarks/templates_ssalign.txt)
+_SS_ALPHABET = 'ABCDEFGHIJKLMNO'  # 5 bases (ACGUN) x 3 pairing states
+
+def pairing_states(n: int, pairs: np.ndarray) -> np.ndarray:
+    """`[n]` 0 unpaired, 1 paired with a later residue, 2 paired with an earlier one."""
+    s = np.zeros(n, int)
+    for i, j in np.asarray(pairs).reshape(-1, 2):
+        s[min(i, j)], s[max(i, j)] = 1, 2
+    return s
+
+def _ss_text(seq: str, states: np.ndarray) -> str:
+    return ''.join(_SS_ALPHABET['ACGUN'.index(b if b in 'ACGU' else 'N') * 3 + int(s)] for b, s in zip(seq, states))
+
+def structure_aligned(db: TemplateDB, hit: TemplateHit, query: str,
+                      query_partner: np.ndarray,  # [L] the query's secondary structure (partner index, -1 unpaired)
+                      match: float = 2.0, mismatch: float = -1.0, gap_open: float = -5.0, gap_extend: float = -1.0,
+                      bonus: float = SS_BONUS) -> TemplateHit:
+    """`hit` re-aligned on the base x pairing-state alphabet, over the template region it spans (scores and z kept)."""
+    from dataclasses import replace
+    from Bio.Align import PairwiseAligner, substitution_matrices
+    from rna3d_kit.template_db import _pairs
+    tseq, tc1 = db.sequence(hit.entry), db.entry_c1(hit.entry)
+    L = len(query)
+    qs = np.where(query_partner < 0, 0, np.where(query_partner > np.arange(L), 1, 2))
+    ts = pairing_states(len(tseq), c1_pairs(tc1, tseq))
+    margin = max(20, L // 4)
+    start = max(0, int(hit.template_idx.min()) - int(hit.query_idx.min()) - margin)
+    stop = min(len(tseq), int(hit.template_idx.max()) + (L - 1 - int(hit.query_idx.max())) + margin + 1)
+    sub = substitution_matrices.Array(_SS_ALPHABET, dims=2)
+    for a in range(15):
+        for b in range(15):
+            ba, bb = 'ACGUN'[a // 3], 'ACGUN'[b // 3]
+            sub[_SS_ALPHABET[a], _SS_ALPHABET[b]] = (match if ba == bb and ba != 'N' else mismatch) + (bonus if a % 3 == b % 3 else -bonus)
+    aligner = PairwiseAligner(mode='global', substitution_matrix=sub, open_gap_score=gap_open, extend_gap_score=gap_extend, end_gap_score=0.0)
+    qi, ti = _pairs(aligner.align(_ss_text(query, qs), _ss_text(tseq[start:stop], ts[start:stop]))[0])
+    ti = ti + start
+    keep = np.isfinite(tc1[ti]).all(1) if len(ti) else np.zeros(0, bool)
+    qi, ti = qi[keep], ti[keep]
+    if len(qi) == 0: return hit
+    identity = float(np.mean([query[i] == tseq[j] for i, j in zip(qi, ti)]))
+    return replace(hit, query_idx=qi, template_idx=ti, identity=identity, coverage=len(qi) / L)
+
 # %% ../nbs/11_templates.ipynb #c019
 @dataclass(frozen=True, eq=False)
 class TemplateFeatures:
@@ -218,16 +469,25 @@ class TemplateFeatures:
         return np.isfinite(self.distances)
 
 # %% ../nbs/11_templates.ipynb #c020
+PTM_MIN = 0.15  # predicted TM-score a template model needs to take a slot (chosen on the library leave-one-out: benchmarks/templates_ranker.txt)
+TEMPLATE_SLOTS = ((0.5, 4), (0.0, 3))  # (best predicted TM at least, slots templates may take): the rest are baseline samples
+MIN_NEW_RESIDUES = 8  # a further template joins a partial model only if it places at least this many more residues
+MAX_EXTRA_TEMPLATES = 2  # further templates assembled into one partial model
+
+def template_slots(best_ptm: float, slots=TEMPLATE_SLOTS) -> int:
+    """How many of the five slots template models may take, given the best predicted TM-score."""
+    return next(n for floor, n in slots if best_ptm >= floor)
+
 class TemplatePredictor:
-    """Template-based models: search, transfer and complete; geometric baseline where no template is significant."""
+    """Template-based models: search, rank, transfer and complete; geometric baseline where no template is worth it."""
     name = 'templates'
 
-    def __init__(self, data_dir=None,  # Kaggle-layout folder of template labels (default: shared kaggle_part1)
-                 structure_dirs=None,  # heavy-atom template folders (default: those under shared data/allatom)
+    def __init__(self, data_dir=None,  # Kaggle-layout folder of template labels (default: shared kaggle_part1); structure folders inside it are found
+                 structure_dirs=None,  # heavy-atom template folders (default: those found under shared data and inside data_dir)
                  cache_dir=None,  # database cache folder (default ~/.cache/rna3d_kit/templates)
                  splits=('train',),  # Kaggle splits used as templates (dates always apply)
                  db: TemplateDB | None = None,  # an already opened database (overrides the folders)
-                 z_min: float = Z_MIN,  # significance needed to use a template
+                 z_min: float | None = None,  # significance a hit needs to be considered (default: Z_RANKED with a ranker, else Z_MIN)
                  max_hits: int = 12,  # hits considered per chain
                  similar_tm: float = 0.9,  # a model this similar (fast TM) to a chosen one is skipped
                  leave_one_out: bool = False,  # drop the target's own id and identical sequences
@@ -235,6 +495,12 @@ class TemplatePredictor:
                  fallback=None,  # predictor for slots without a template (default: `GeometricBaseline()`)
                  hybrid_below: float = 0.6,  # a hit covering less of its chain is grafted onto a baseline model
                  progress: bool = True,  # progress bars while the database is first built
+                 ranker='default',  # a `TemplateRanker`, 'default' (the shipped one), or None (rank by alignment score)
+                 ptm_min: float = PTM_MIN,  # predicted TM a template model needs (with a ranker)
+                 slots=TEMPLATE_SLOTS,  # template slots by best predicted TM (with a ranker)
+                 assemble: bool = True,  # partial models take further templates for residues the first leaves open
+                 complexes: bool = True,  # multi-chain targets take multi-chain templates when one exists
+                 structure_align: bool = True,  # hits under SS_BELOW identity re-aligned on bases x pairing states
                  **search_options):
         if data_dir is None and db is None:
             default = shared_dir(must_exist=False) / 'data' / 'kaggle_part1'
@@ -243,6 +509,11 @@ class TemplatePredictor:
         self._db, self.z_min, self.max_hits, self.similar_tm, self.hybrid_below = db, z_min, max_hits, similar_tm, hybrid_below
         self.leave_one_out, self.relax, self.progress, self.search_options = leave_one_out, relax, progress, search_options
         self._baseline = fallback
+        self.ranker = default_ranker() if isinstance(ranker, str) and ranker == 'default' else ranker
+        if z_min is None: self.z_min = Z_RANKED if self.ranker is not None else Z_MIN
+        self.ptm_min, self.slots, self.assemble, self.complexes, self.structure_align = ptm_min, tuple(slots), assemble, complexes, structure_align
+        self._last = (None, None)  # the last target searched and its hits (predict after search costs one search)
+        self._partners: dict[str, np.ndarray] = {}
         self.no_library: str | None = None  # why there is no template library, once `prepare` found none
 
     def prepare(self):
@@ -252,13 +523,16 @@ class TemplatePredictor:
         except InputError as e:
             self.no_library = str(e)
             warn(f'{self.name}: no template library ({e}); every target gets the geometric baseline. Give one with '
-                 '--data DIR (a Kaggle competition folder with train_sequences.csv and train_labels.csv) or set RNA3D_SHARED')
+                 '--data DIR (a Kaggle competition folder with train_sequences.csv and train_labels.csv, or PDB_RNA/) or set RNA3D_SHARED')
 
     @property
     def db(self) -> TemplateDB:
         """The template database (opened, or built and cached, on first use)."""
         if self._db is None:
-            self._db = open_template_db(self.data_dir, self.structure_dirs, self.splits, self.cache_dir, progress=self.progress)
+            dirs = self.structure_dirs
+            if dirs is None:  # the shared folders plus dated structure folders inside the data folder (Part 2's PDB_RNA/)
+                dirs = list(dict.fromkeys(default_structure_dirs() + find_structure_dirs(self.data_dir)))
+            self._db = open_template_db(self.data_dir, dirs, self.splits, self.cache_dir, progress=self.progress)
         return self._db
 
     @property
@@ -269,9 +543,35 @@ class TemplatePredictor:
             self._baseline = GeometricBaseline()
         return self._baseline
 
+    def query_partner(self, seq: str) -> np.ndarray:
+        """`[L]` ViennaRNA MFE partner index of one chain (Stage A's secondary structure; cached)."""
+        if seq not in self._partners:
+            from rna3d_kit.adjacency import fold
+            self._partners = {seq: fold(seq, bpp=False).partner} if len(self._partners) > 64 else {**self._partners, seq: fold(seq, bpp=False).partner}
+        return self._partners[seq]
+
+    def rank(self, seq: str, hits: list) -> list:
+        """`hits` with `predicted_tm` set, best first, those under `ptm_min` dropped (unchanged without a ranker)."""
+        if self.ranker is None or not hits: return hits
+        from dataclasses import replace
+        ptm = self.ranker.predict(hit_features(self.db, hits, seq, self.query_partner(seq)))
+        ranked = [replace(h, predicted_tm=float(p)) for h, p in zip(hits, ptm)]
+        return [h for h in sorted(ranked, key=lambda h: -h.predicted_tm) if h.predicted_tm >= self.ptm_min]
+
+    def _realigned(self, hit: TemplateHit, seq: str) -> TemplateHit:
+        """A remote hit re-aligned on bases x pairing states, kept only if its base pairs then agree better with Stage A's
+        (library leave-one-out: always re-aligning gains less, benchmarks/templates_ssalign.txt)."""
+        part = self.query_partner(seq)
+        tp = c1_pairs(self.db.entry_c1(hit.entry), self.db.sequence(hit.entry))
+        new = structure_aligned(self.db, hit, seq, part)
+        return new if _pair_f1(new, tp, part) > _pair_f1(hit, tp, part) else hit
+
     def search(self, target: Target) -> dict[str, list[TemplateHit]]:
-        """Significant hits (best first) for each distinct chain sequence of `target` (none without a library)."""
+        """Hits worth a model (best first) for each distinct chain sequence of `target` (remote ones re-aligned with
+        structure; none without a library)."""
         self.prepare()
+        key = (target.target_id, target.sequence, target.temporal_cutoff, target.chain_ids)
+        if self._last[0] == key: return self._last[1]
         out = {}
         for _, s, e in chain_segments(target):
             seq = target.sequence[s:e]
@@ -280,11 +580,16 @@ class TemplatePredictor:
             hits = search_templates(self.db, seq, cutoff=target.temporal_cutoff, max_hits=self.max_hits,
                                     exclude_ids=(target.target_id,) if self.leave_one_out else (),
                                     exclude_identical=self.leave_one_out, z_min=self.z_min, **self.search_options)
+            hits = self.rank(seq, hits)
+            if self.structure_align: hits = [self._realigned(h, seq) if h.identity < SS_BELOW else h for h in hits]
             out[seq] = hits
+        self._last = (key, out)
         return out
 
     def _chain_model(self, seq: str, hit: TemplateHit | None, rng,
                      scaffold: np.ndarray | None = None,  # [n, 3] baseline C1' of this chain, if at hand
+                     others=(),  # further hits of this chain for residues `hit` leaves open (multi-template assembly)
+                     keep_frame: bool = False,  # stay in the template's frame (a chain of a complex template): no hybrid
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """`[n, 23, 3]` coordinates, `[n]` template-anchored and `[n]` scaffold masks for one chain (baseline when `hit` is None)."""
         if hit is None:
@@ -294,46 +599,119 @@ class TemplatePredictor:
             return xyz, np.ones(len(seq), bool), np.zeros(len(seq), bool)
         xyz = transfer_coords(self.db, hit, seq)
         anchored = np.isfinite(xyz[:, C1_INDEX]).all(1)
-        if scaffold is not None and hit.coverage < self.hybrid_below and anchored.sum() >= 3:
+        hybrid = scaffold is not None and not keep_frame and hit.coverage < self.hybrid_below and anchored.sum() >= 3
+        if hybrid:
             # partial template: superpose it onto the baseline's positions of the same residues and let the
-            # baseline place everything the template does not cover
+            # baseline place everything the templates do not cover
             rot, shift = superpose(xyz[anchored, C1_INDEX], scaffold[anchored])
             xyz = (xyz @ rot.T + shift).astype(np.float32)
+        for other in others:  # further templates placed by their overlap with what is placed, else on the baseline
+            add = transfer_coords(self.db, other, seq)
+            has = np.isfinite(add[:, C1_INDEX]).all(1)
+            new, common = has & ~anchored, has & anchored
+            if new.sum() < MIN_NEW_RESIDUES: continue
+            if common.sum() >= 4: rot, shift = superpose(add[common, C1_INDEX], xyz[common, C1_INDEX])
+            elif hybrid and has.sum() >= 3: rot, shift = superpose(add[has, C1_INDEX], scaffold[has])
+            else: continue
+            xyz[new] = (add[new] @ rot.T + shift).astype(np.float32); anchored = anchored | new
+        if hybrid:
             xyz[~anchored, C1_INDEX] = scaffold[~anchored]
             return xyz, anchored, ~anchored
         xyz[:, C1_INDEX] = fill_chain(xyz[:, C1_INDEX], rng)
         return xyz, anchored, np.zeros(len(seq), bool)
 
-    def build_model(self, target: Target, picks: dict,  # chain sequence -> TemplateHit or None (baseline)
+    def _segment_picks(self, target: Target, picks: dict) -> list:
+        """`[S]` hit (or None) per chain segment from picks keyed by chain sequence or by segment index."""
+        segs = chain_segments(target)
+        return [picks.get(i, picks.get(target.sequence[s:e])) for i, (_, s, e) in enumerate(segs)]
+
+    def _frame_blocks(self, by_seg: list) -> list[tuple]:
+        """`(group, entries, segment indices)` of segments sharing a frame: hits from one template group (one complex),
+        each on a different template chain; every other segment is a block of its own."""
+        blocks = []
+        for i, h in enumerate(by_seg):
+            g = None if h is None else int(self.db.group[h.entry])
+            b = next((k for k, (gg, used, _) in enumerate(blocks) if g is not None and gg == g and h.entry not in used), None)
+            if b is None: blocks.append((g, {h.entry} if h is not None else set(), [i]))
+            else: blocks[b][1].add(h.entry); blocks[b][2].append(i)
+        return blocks
+
+    def expected_tm(self, target: Target, picks: dict) -> float:
+        """Residue-weighted predicted TM of a model from `picks` (alignment usefulness without a ranker). Chains outside
+        the largest shared frame count a quarter: packed in contact, they are rarely where the native has them."""
+        segs = chain_segments(target)
+        by_seg = self._segment_picks(target, picks)
+        val = lambda h: 0.0 if h is None else (h.predicted_tm if np.isfinite(h.predicted_tm) else h.usefulness)
+        mass = [sum(val(by_seg[i]) * (segs[i][2] - segs[i][1]) for i in idx) for _, _, idx in self._frame_blocks(by_seg)]
+        return (max(mass) + 0.25 * (sum(mass) - max(mass))) / target.n
+
+    def build_model(self, target: Target, picks: dict,  # chain sequence or segment index -> TemplateHit or None (baseline)
                     seed: int = 0, name: str = '',
                     scaffold: np.ndarray | None = None,  # [N, 3] a baseline model of the whole target (hybrids)
+                    extra: dict | None = None,  # chain sequence -> further hits for a partial chain (multi-template assembly)
                    ) -> RNAStructure:
-        """One model of `target` from one chosen hit per distinct chain sequence."""
+        """One model of `target`: each chain from its hit; chains whose hits come from one complex keep its frame, the
+        others are packed in contact; per-residue confidence = the hits' predicted TM (half where residues were filled)."""
         rng = np.random.default_rng(seed)
         segs = chain_segments(target)
-        per_seq = {}
-        for seq, hit in picks.items():
-            s, e = next((s, e) for _, s, e in segs if target.sequence[s:e] == seq)
-            per_seq[seq] = self._chain_model(seq, hit, rng, None if scaffold is None else scaffold[s:e])
-        parts = [per_seq[target.sequence[s:e]] for _, s, e in segs]
-        c1s = _place_side_by_side([p[0][:, C1_INDEX].astype(np.float64) for p in parts])
+        by_seg = self._segment_picks(target, picks)
+        blocks = self._frame_blocks(by_seg)
+        block_of = {i: b for b, (_, _, idx) in enumerate(blocks) for i in idx}
+        cache, parts = {}, []
+        for i, (_, s, e) in enumerate(segs):
+            seq, h = target.sequence[s:e], by_seg[i]
+            shared = len(blocks[block_of[i]][2]) > 1
+            key = (seq, None if h is None else h.entry, shared)
+            if key not in cache or shared:  # copies with the same hit share one conformation
+                cache[key] = self._chain_model(seq, h, rng, None if scaffold is None else scaffold[s:e],
+                                               others=(extra or {}).get(seq, ()) if self.assemble else (), keep_frame=shared)
+            parts.append(cache[key])
         coords = np.concatenate([p[0] for p in parts]).astype(np.float32)
         anchored = np.concatenate([p[1] for p in parts])
         soft = np.concatenate([p[2] for p in parts])
-        c1 = np.concatenate(c1s)
-        shift = c1 - coords[:, C1_INDEX]  # chain placement moves whole residues
-        coords += shift[:, None, :].astype(np.float32)
+        c1 = coords[:, C1_INDEX].astype(np.float64)
+        rows = [np.concatenate([np.arange(segs[i][1], segs[i][2]) for i in idx]) for _, _, idx in blocks]
+        order = sorted(range(len(blocks)), key=lambda b: -len(rows[b]))  # the largest block stays put
+        placed = rows[order[0]]
+        for b in order[1:]:  # the others touch what is placed
+            moved = pack_in_contact(c1[placed], c1[rows[b]])
+            c1[rows[b]] = moved; placed = np.concatenate([placed, rows[b]])
+        coords += (c1 - coords[:, C1_INDEX])[:, None, :].astype(np.float32)  # chain placement moves whole residues
         if self.relax and target.n > 1:
             new = relax_c1(c1, anchored, target.chain_starts, soft)
             coords += (new - c1)[:, None, :].astype(np.float32)  # move each residue rigidly with its C1'
             coords[:, C1_INDEX] = new
-        used = '+'.join(dict.fromkeys(h.template_id for h in picks.values() if h is not None))
-        partial = scaffold is not None and any(h is None or h.coverage < self.hybrid_below for h in picks.values())
-        how = Provenance('templates', used + ('; the rest from the baseline' if partial else ''))
-        return RNAStructure(target.sequence, coords, target.chains, name=name or target.target_id, provenance=how)
+        conf = None
+        ptm = [h.predicted_tm for h in by_seg if h is not None and np.isfinite(h.predicted_tm)]
+        if ptm:
+            per_seg = np.concatenate([np.full(e - s, by_seg[i].predicted_tm if by_seg[i] is not None and np.isfinite(by_seg[i].predicted_tm) else 0.0)
+                                      for i, (_, s, e) in enumerate(segs)])
+            conf = np.where(anchored & ~soft, per_seg, per_seg / 2).astype(np.float32)
+        used = '+'.join(dict.fromkeys(f'{self.db.sources[h.entry]}:{h.template_id}' for h in by_seg if h is not None))
+        partial = scaffold is not None and any(h is None or h.coverage < self.hybrid_below for h in by_seg)
+        how = Provenance('templates', used + ('+baseline' if partial else ''))  # what each part of the model came from
+        return RNAStructure(target.sequence, coords, target.chains, name=name or target.target_id, confidence=conf, provenance=how)
+
+    def candidates(self, target: Target, hits: dict) -> list[tuple[float, dict]]:
+        """`(expected TM, picks)` of the template models worth building, best first: complexes, and the r-th best hit of
+        every chain (see `expected_tm`)."""
+        segs = chain_segments(target)
+        out = []
+        if self.complexes and len(segs) > 1:
+            for _, cpx in complex_picks(self.db, target, hits, exclude_ids=(target.target_id,) if self.leave_one_out else (),
+                                        exclude_identical=self.leave_one_out):
+                picks = {i: cpx.get(i) or (hits.get(target.sequence[s:e]) or [None])[0] for i, (_, s, e) in enumerate(segs)}
+                for i, h in picks.items():  # a chain the complex does not place: its own best hit, unless another chain uses it
+                    if i not in cpx and h is not None and h.entry in {x.entry for x in cpx.values()}: picks[i] = None
+                out.append((self.expected_tm(target, picks), picks))
+        depth = max([len(h) for h in hits.values()] + [0])
+        for r in range(depth):
+            picks = {seq: (h[r] if r < len(h) else (h[0] if h else None)) for seq, h in hits.items()}
+            out.append((self.expected_tm(target, picks), picks))
+        return sorted(out, key=lambda x: -x[0])  # stable: without a ranker, equal values keep the score order
 
     def predict(self, target: Target, n_samples: int = 5, seed: int = 0) -> list[RNAStructure]:
-        """`n_samples` models: distinct template models first, geometric baseline samples for the rest."""
+        """`n_samples` models: distinct template models first (as many as the best predicted TM allows), baseline samples for the rest."""
         if n_samples < 1: raise InputError(f'n_samples must be at least 1, got {n_samples}')
         hits = self.search(target)
         base = []  # baseline samples, computed only if needed (fill slots, hybrids, chains without template)
@@ -341,13 +719,15 @@ class TemplatePredictor:
             if not base: base.extend(self.baseline.predict(target, n_samples=n_samples, seed=seed))
             return base[r % len(base)]
         models = []
-        depth = max([len(h) for h in hits.values()] + [0])
-        for r in range(depth):
-            if len(models) == n_samples: break
-            picks = {seq: (h[r] if r < len(h) else (h[0] if h else None)) for seq, h in hits.items()}
-            partial = any(p is None or p.coverage < self.hybrid_below for p in picks.values())
-            scaffold = baseline_sample(r).c1 if partial else None
-            model = self.build_model(target, picks, seed=seed + r, name=f'{target.target_id}_tpl{r}', scaffold=scaffold)
+        cands = self.candidates(target, hits)
+        n_templates = min(n_samples, template_slots(cands[0][0], self.slots) if cands and self.ranker is not None else n_samples)
+        for r, (_, picks) in enumerate(cands):
+            if len(models) == n_templates: break
+            chosen = self._segment_picks(target, picks)
+            partial = any(p is None or p.coverage < self.hybrid_below for p in chosen)
+            scaffold = baseline_sample(len(models)).c1 if partial else None
+            extra = {seq: [x for x in h if x is not picks.get(seq)][:MAX_EXTRA_TEMPLATES] for seq, h in hits.items()} if partial else None
+            model = self.build_model(target, picks, seed=seed + r, name=f'{target.target_id}_tpl{len(models)}', scaffold=scaffold, extra=extra)
             if any(_kabsch_tm(model.c1, m.c1) >= self.similar_tm for m in models): continue
             models.append(model)
         if len(models) < n_samples:

@@ -5,8 +5,10 @@
 
 1. builds the datasets with kaggle_datasets/build_datasets.py (downloaded wheels cached between runs);
 2. lays out ROOT/kaggle/input/<competition>/ (the validation targets of a Part 1 folder, by default the 12 CASP15
-   targets of the shared data, `--data` another one such as fixtures/data/kaggle_part1, as test_sequences.csv, their MSAs, the competition's train files for templates), ROOT/kaggle/input/<wheelhouse>/
-   and ROOT/kaggle/input/<weights>/ under a temporary ROOT;
+   targets of the shared data, `--data` another one such as fixtures/data/kaggle_part1, as test_sequences.csv and
+   their MSAs; by default in Part 2's layout: a few training rows with `chain`/`copy` label columns, and PDB_RNA/ = the
+   `pdb_rna/PDB_RNA` entries beside that folder as the template source; `--layout part1`: Part 1's train files),
+   ROOT/kaggle/input/<wheelhouse>/ and ROOT/kaggle/input/<weights>/ under a temporary ROOT;
 3. makes a fresh venv (with `--kaggle-preinstalled`: torch and transformers put in first, as in Kaggle's image, and
    left out of the wheelhouse; with `--torch-preinstalled`: this environment's installed torch hard-linked in, as
    Kaggle's image has torch, which spares unpacking its ~700 MB), cuts it off the network (below) and runs the
@@ -175,14 +177,33 @@ def run(cmd: list[str], log: Path, name: str = '', **kw) -> float:
     return time.perf_counter() - t0
 
 
-def lay_out_competition(comp: Path, kaggle_dir: Path) -> list[str]:
-    """The competition folder: validation targets as the test set, their MSAs, and the train files; target ids."""
+PART2_TRAIN_ROWS = 5  # training targets of the simulated Part 2 folder ("a few rows": its templates are the PDB_RNA chains)
+
+
+def lay_out_competition(comp: Path, kaggle_dir: Path, layout: str = 'part2') -> list[str]:
+    """The competition folder: validation targets as the test set, their MSAs, and the train files; target ids.
+
+    `part1`: Part 1's files (the train files linked). `part2`: Part 2's layout: sequences with a `stoichiometry`
+    column, a few training targets whose labels carry `chain` and `copy` columns, and `PDB_RNA/` = the shared
+    pdb_rna entries (mmCIF files + pdb_release_dates_NA.csv)."""
     import pandas as pd
     comp.mkdir(parents=True)
     test = pd.read_csv(kaggle_dir / 'validation_sequences.csv', dtype=str, keep_default_na=False)
-    test.to_csv(comp / 'test_sequences.csv', index=False)
-    for name in ('train_sequences.csv', 'train_labels.csv'):  # what Kaggle ships beside the test set (template source)
-        (comp / name).symlink_to(kaggle_dir / name)
+    if layout == 'part1':
+        test.to_csv(comp / 'test_sequences.csv', index=False)
+        for name in ('train_sequences.csv', 'train_labels.csv'):  # what Kaggle ships beside the test set (template source)
+            (comp / name).symlink_to(kaggle_dir / name)
+    else:
+        part2 = lambda df: df.assign(  # one chain A each: the FASTA lists the chain with the target's own (modelled) sequence
+            stoichiometry='A:1', all_sequences=[f'>{t}_1|Chain A|\n{q}' for t, q in zip(df.target_id, df.sequence)], ligand_ids='',
+            ligand_SMILES='')[['target_id', 'sequence', 'temporal_cutoff', 'description', 'stoichiometry', 'all_sequences', 'ligand_ids', 'ligand_SMILES']]
+        part2(test).to_csv(comp / 'test_sequences.csv', index=False)
+        train = pd.read_csv(kaggle_dir / 'train_sequences.csv', dtype=str, keep_default_na=False).head(PART2_TRAIN_ROWS)
+        part2(train).to_csv(comp / 'train_sequences.csv', index=False)
+        labels = pd.read_csv(kaggle_dir / 'train_labels.csv', dtype={'ID': str, 'resname': str})
+        labels = labels[labels.ID.str.rpartition('_')[0].isin(set(train.target_id))].assign(chain='A', copy=1)
+        labels.to_csv(comp / 'train_labels.csv', index=False)
+        (comp / 'PDB_RNA').symlink_to(kaggle_dir.parent / 'pdb_rna' / 'PDB_RNA', target_is_directory=True)  # its sibling, as in the shared data
     (comp / 'MSA').mkdir()
     for tid in test.target_id:
         msa = kaggle_dir / 'MSA' / f'{tid}.MSA.fasta'
@@ -207,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="hard-link this environment's torch into the venv before the install, as Kaggle's image has torch")
     p.add_argument('--pip-no-compile', action='store_true',
                    help='install without byte-compiling every module (Python compiles what the kernel imports); saves CPU in CI')
+    p.add_argument('--layout', choices=('part2', 'part1'), default='part2',
+                   help="competition folder layout: Part 2's (PDB_RNA/ = shared pdb_rna, a few train rows; default) or Part 1's")
     p.add_argument('--no-score', dest='score', action='store_false', help='skip scoring against the validation labels')
     p.add_argument('--bench-out', default=None, help='write the measured numbers to this text file')
     p.add_argument('--keep', action='store_true', help='keep the work folder')
@@ -238,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         step('2/5 laying out /kaggle/input under a temporary root')
         root = work / 'root'
         inp = root / 'kaggle' / 'input'
-        ids = lay_out_competition(inp / COMPETITION, kaggle_dir)
+        ids = lay_out_competition(inp / COMPETITION, kaggle_dir, args.layout)
         for name in (WHEELHOUSE, WEIGHTS): shutil.move(build_out / name, inp / name)  # a rename: no copy of ~400 MB
         for d in (inp / WHEELHOUSE, inp / WEIGHTS):  # Kaggle mounts datasets read-only
             for f in d.rglob('*'): f.chmod(0o444 if f.is_file() else 0o555)
@@ -293,7 +316,10 @@ def main(argv: list[str] | None = None) -> int:
         reasons = report.fallback_reason.dropna()
         numbers.update(targets=len(report), rows=int(report.n_residues.sum()), predict_s=float(report.seconds.sum()),
                        methods=report.method.value_counts().to_dict(), fallbacks=len(reasons),
-                       fallback_reasons=sorted(set(reasons)), valid=True)
+                       fallback_reasons=sorted(set(reasons)), valid=True, layout=args.layout)
+        if 'templates' in report:  # which templates each target's models came from (the kernel report's own column)
+            used = report.set_index('target_id').templates.fillna('')
+            numbers.update(templates=used.to_dict(), pdb_rna_targets=int(used.str.contains('PDB_RNA:').sum()))
         if sorted(report.target_id) != sorted(ids): raise SystemExit('simulate_kaggle_kernel: the report does not cover every target')
     finally:
         numbers['cpu_s'] = dict(CPU_SECONDS)
@@ -321,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
              f'kernel (run_kernel, method {args.method or "default"}'
              + (f', time budget {args.time_budget:g} s' if args.time_budget is not None else '')
              + f', {args.threads} thread(s), KAGGLE_IS_COMPETITION_RERUN=1): {numbers["kernel_s"]:.0f} s wall ({CPU_SECONDS["kernel"]:.0f} CPU s) for '
-             f'{numbers["targets"]} targets / {numbers["rows"]} residues (prediction {numbers["predict_s"]:.0f} s); methods {numbers["methods"]}; '
+             f'{numbers["targets"]} targets / {numbers["rows"]} residues (prediction {numbers["predict_s"]:.0f} s); {numbers["layout"]} layout'
+             + (f', {numbers["pdb_rna_targets"]} targets with PDB_RNA template models' if 'pdb_rna_targets' in numbers else '') + f'; methods {numbers["methods"]}; '
              f'fallbacks {numbers["fallbacks"]}' + (f' ({"; ".join(numbers["fallback_reasons"])})' if numbers['fallbacks'] else ''),
              'submission: valid (validate_submission in the fresh venv)'
              + (f'; mean best-of-5 TM (Part 2 mode) {numbers["mean_tm"]:.4f} (scored in {numbers["score_s"]:.0f} s)' if 'mean_tm' in numbers else ''),
