@@ -20,12 +20,13 @@ __all__ = ['BACKBONE_BONDS', 'BASE_BONDS', 'GLYCOSIDIC_N', 'LINK_BONDS', 'RESIDU
            'FRAME_POINTS', 'TRACE_POSES', 'PAIR_C1_RANGE', 'PAIR_POSES', 'BASE_OVERLAP_DISTANCE', 'NEIGHBOUR_C1_RADIUS',
            'SUGAR_RING', 'BASE_RINGS', 'PHOSPHATE_GROUP', 'CONTACT_DISTANCE', 'POLAR_CONTACT_DISTANCE',
            'RING_CONTACT_DISTANCE', 'CLOSURE_WEIGHTS', 'CLOSURE_STEPS', 'MAX_LINK_BOND', 'MIN_CONTACT',
-           'MAX_RING_BOND_ERROR', 'linked_to_previous', 'geometry_key', 'frame_from_vectors', 'signed_volume',
-           'quat_to_matrix', 'select_aform_residues', 'derive_residue_templates', 'geometry_terms', 'measure_terms',
-           'derive_ideal_geometry', 'within_three_bonds', 'clash_pairs', 'clashscore', 'chirality_errors',
-           'geometry_report', 'frame_at', 'trace_frames', 'robust_mean_rotation', 'derive_trace_poses',
-           'canonical_partners', 'pair_frame_at', 'derive_pair_poses', 'candidate_rotations', 'base_overlaps',
-           'rebuild_full_atom', 'joint_restraints', 'close_backbone', 'model_defects', 'is_sound']
+           'MAX_RING_BOND_ERROR', 'DEFECT_LABELS', 'linked_to_previous', 'geometry_key', 'frame_from_vectors',
+           'signed_volume', 'quat_to_matrix', 'select_aform_residues', 'derive_residue_templates', 'geometry_terms',
+           'measure_terms', 'derive_ideal_geometry', 'within_three_bonds', 'clash_pairs', 'clashscore',
+           'chirality_errors', 'geometry_report', 'frame_at', 'trace_frames', 'robust_mean_rotation',
+           'derive_trace_poses', 'canonical_partners', 'pair_frame_at', 'derive_pair_poses', 'candidate_rotations',
+           'base_overlaps', 'rebuild_full_atom', 'joint_restraints', 'close_backbone', 'model_defects', 'is_sound',
+           'defects_text']
 
 # %% ../nbs/17_fullatom.ipynb #c005
 BACKBONE_BONDS = (("P", "OP1"), ("P", "OP2"), ("P", "O5'"), ("O5'", "C5'"), ("C5'", "C4'"), ("C4'", "O4'"),
@@ -791,3 +792,10 @@ def model_defects(structure: RNAStructure) -> dict:
 def is_sound(defects: dict) -> bool:
     """True when `model_defects` found nothing."""
     return not any(defects.values())
+
+DEFECT_LABELS = dict(broken_links="O3'–P over 2 Å", close_contacts='atom pairs under 2.2 Å', bad_ring_bonds='ring bonds off',
+                     chirality_errors='inverted sugar centres')
+
+def defects_text(defects: dict) -> str:
+    """`model_defects` in words, e.g. "3 O3'–P over 2 Å, 1 ring bonds off" ('sound' when there are none)."""
+    return ', '.join(f'{v} {DEFECT_LABELS[k]}' for k, v in defects.items() if v) or 'sound'

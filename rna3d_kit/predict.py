@@ -195,6 +195,7 @@ class FinishResult:
     bond_outliers_before: float = float('nan')
     bond_outliers_after: float = float('nan')
     c1_shift: float = float('nan')  # Å, mean C1' RMSD moved by minimisation
+    sound: int = -1  # full-atom models that pass `fullatom.model_defects` (-1: no full-atom models)
     note: str = ''
 
 def numbered_as_target(s: RNAStructure, target: Target) -> RNAStructure:
@@ -207,7 +208,8 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
                   seconds: float | None = None,  # time allowed for finishing (None = no limit)
                   steps: int = MINIMISE_STEPS,  # L-BFGS steps per model
                  ) -> tuple[list[RNAStructure], FinishResult]:
-    """Rebuild (and minimise) `samples` as `plan` says; returns the finished structures and a summary."""
+    """Rebuild (and minimise) `samples` as `plan` says, check every full-atom model and put the sound ones first;
+    returns the finished structures and a summary."""
     from rna3d_kit.fullatom import rebuild_full_atom
     from rna3d_kit.minimise import minimise
     t0 = time.perf_counter()
@@ -224,7 +226,7 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
         result.seconds = time.perf_counter() - t0
         return samples, result
     result.full_atom = True
-    reports, out = [], list(rebuilt)
+    reports, out = {}, list(rebuilt)  # reports: model index -> MinimiseReport of a successful minimisation
     if plan.minimise:
         per_model = minimise_seconds(target.n, solvent, steps)
         for k, s in enumerate(rebuilt):
@@ -237,8 +239,10 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
                 notes.append(f'minimisation of model {k + 1} out of time; it and the rest kept unminimised'); break
             except PREDICTOR_ERRORS as e:  # the minimiser keeps its own known failures; anything else keeps the rebuilt model too
                 notes.append(f'model {k + 1} kept unminimised ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""})'); continue
-            if rep.success: reports.append(rep)
+            if rep.success: reports[k] = rep
             else: notes.append(f'model {k + 1} kept unminimised ({rep.reason})')
+    out, result.sound, unminimised = _rank_sound_first(out, rebuilt, notes)
+    reports = [r for k, r in reports.items() if k not in unminimised]
     if reports:
         mean = lambda key: float(np.mean([getattr(r, key) for r in reports]))
         result.clashscore_before, result.clashscore_after = mean('clashscore_before'), mean('clashscore_after')
@@ -246,6 +250,24 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
         result.c1_shift = mean('c1_rmsd_moved')
     result.minimised, result.note, result.seconds = len(reports), '; '.join(notes), time.perf_counter() - t0
     return out, result
+
+def _rank_sound_first(finished: list[RNAStructure], rebuilt: list[RNAStructure], notes: list[str]) -> tuple[list[RNAStructure], int, set]:
+    """Check each finished model (`model_defects`); keep the rebuilt one where minimising made it worse; order sound
+    models first (otherwise in the predictor's order); say in `notes` what was found. Returns `(models, n_sound,
+    indices of minimised models replaced by their rebuilt ones)`."""
+    from rna3d_kit.fullatom import defects_text, is_sound, model_defects
+    models, checks, replaced = list(finished), [], set()
+    for k, (m, r) in enumerate(zip(finished, rebuilt)):
+        d = model_defects(m)
+        if m is not r and not is_sound(d):
+            d_rebuilt = model_defects(r)
+            if sum(d_rebuilt.values()) < sum(d.values()):
+                notes.append(f"model {k + 1}: the minimiser's output had {defects_text(d)}; the rebuilt model kept"); models[k], d = r, d_rebuilt; replaced.add(k)
+        checks.append(d)
+    order = sorted(range(len(models)), key=lambda k: not is_sound(checks[k]))  # stable
+    for rank, k in enumerate(order):
+        if not is_sound(checks[k]): notes.append(f'model {rank + 1}{f" (was {k + 1})" if rank != k else ""}: {defects_text(checks[k])}')
+    return [models[k] for k in order], sum(is_sound(d) for d in checks), replaced
 
 # %% ../nbs/90_predict.ipynb #c028
 @dataclass
@@ -267,6 +289,7 @@ class TargetRecord:
     bond_outliers_after: float = float('nan')
     c1_shift: float = float('nan')  # Å, mean C1' RMSD moved by minimisation (the submission's C1' are the moved ones)
     finish_note: str = ''  # why models were not (all) rebuilt or minimised
+    sound_models: int = -1  # full-atom models passing `fullatom.model_defects`, sound ones ranked first (-1: not full-atom)
 
 
 def _check_samples(target: Target, samples: list[RNAStructure], n_samples: int) -> np.ndarray:
@@ -365,7 +388,7 @@ def predict_targets(targets: list[Target],
         records.append(TargetRecord(target.target_id, target.n, method, time.perf_counter() - t0, '; '.join(reasons),
                                     _sample_confidence(samples), float('nan') if allowance is None else allowance,
                                     done.full_atom, done.minimised, done.seconds, done.clashscore_before, done.clashscore_after,
-                                    done.bond_outliers_before, done.bond_outliers_after, done.c1_shift, done.note))
+                                    done.bond_outliers_before, done.bond_outliers_after, done.c1_shift, done.note, done.sound))
     return coords, records
 
 def write_models(samples: list[RNAStructure], target: Target, pdb_dir: str | Path):
@@ -379,7 +402,8 @@ def write_models(samples: list[RNAStructure], target: Target, pdb_dir: str | Pat
 
 # %% ../nbs/90_predict.ipynb #c030
 REPORT_COLUMNS = ['target_id', 'length', 'method', 'seconds', 'allowance', 'confidence', 'fallback_reason',
-                  'full_atom', 'minimised', 'finish_seconds', 'clashscore_before', 'clashscore_after', 'c1_shift', 'finish_note']
+                  'full_atom', 'minimised', 'finish_seconds', 'clashscore_before', 'clashscore_after', 'c1_shift', 'finish_note',
+                  'sound_models']
 
 def run_report(records: list[TargetRecord]) -> 'pd.DataFrame':
     """The per-run report table: target, length, method, seconds spent and allowed, confidence, fallback reason, finishing."""
@@ -388,7 +412,8 @@ def run_report(records: list[TargetRecord]) -> 'pd.DataFrame':
                  allowance=round(r.allowance, 2), confidence=round(r.confidence, 4), fallback_reason=r.fallback_reason,
                  full_atom='yes' if r.full_atom else 'no', minimised=r.minimised, finish_seconds=round(r.finish_seconds, 2),
                  clashscore_before=round(r.clashscore_before, 1), clashscore_after=round(r.clashscore_after, 1),
-                 c1_shift=round(r.c1_shift, 3), finish_note=r.finish_note) for r in records]
+                 c1_shift=round(r.c1_shift, 3), finish_note=r.finish_note,
+                 sound_models=r.sound_models if r.sound_models >= 0 else None) for r in records]
     return pd.DataFrame(rows, columns=REPORT_COLUMNS)
 
 def write_run_report(records: list[TargetRecord], path: str | Path) -> Path:
