@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -30,8 +31,10 @@ def main():
     ap.add_argument('--samples', type=int, default=5)
     ap.add_argument('--skip-casp15', action='store_true')
     ap.add_argument('--out', default=str(repo_dir() / 'benchmarks' / 'baseline_long.txt'))
+    ap.add_argument('--label', default='', help='what code this is when rna3d_kit comes from elsewhere (e.g. an older commit on PYTHONPATH)')
     args = ap.parse_args()
-    lines = []
+    import rna3d_kit
+    lines = [f'rna3d_kit imported from {Path(rna3d_kit.__file__).parent}' + (f' ({args.label})' if args.label else ''), '']
     for n in map(int, args.lengths.split(',')):
         target = Target(f'random{n}', ''.join(np.random.default_rng(n).choice(list('ACGU'), n)))
         t0 = time.perf_counter()
@@ -47,7 +50,8 @@ def main():
                          f'{c1_violations(x)}')
         lines.append(f'{n} nt: {args.samples} models in {seconds:.1f} s')
         print('\n'.join(lines[-args.samples - 1:]), flush=True)
-    command = 'OMP_NUM_THREADS=1 .venv/bin/python scripts/bench_baseline_long.py' + (f' --lengths {args.lengths}' if args.lengths != '1500,4000' else '')
+    command = 'OMP_NUM_THREADS=1 .venv/bin/python scripts/bench_baseline_long.py' + (f' --lengths {args.lengths}' if args.lengths != '1500,4000' else '') \
+        + (f" --label '{args.label}' --out {args.out}" if args.label else '')
     if not args.skip_casp15:
         table = evaluate(shared_dir() / 'data' / 'kaggle_part1', 'validation', 'baseline', progress=False)
         lines += ['', 'CASP15 (rna3d evaluate --data ../shared/data/kaggle_part1 --split validation --method baseline):',
