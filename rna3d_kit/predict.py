@@ -24,8 +24,8 @@ from .structure import RNAStructure, Target
 __all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
            'MIN_ATTEMPT_SECONDS', 'SPIRAL_STEP', 'LAST_RESORT', 'MINIMISE_MODES', 'REBUILD_SECONDS_PER_NT',
            'MINIMISE_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_MODEL', 'MINIMISE_STEPS', 'FINISH_SHARE',
-           'PREDICTOR_ERRORS', 'REPORT_COLUMNS', 'default_data_dir', 'load_predictor', 'check_msas', 'OutOfTime',
-           'time_limit', 'fallback_seconds', 'TimeBudget', 'spiral_c1', 'spiral_models', 'place_in_range',
+           'PREDICTOR_ERRORS', 'REPAIR_STEPS', 'REPORT_COLUMNS', 'default_data_dir', 'load_predictor', 'check_msas',
+           'OutOfTime', 'time_limit', 'fallback_seconds', 'TimeBudget', 'spiral_c1', 'spiral_models', 'place_in_range',
            'minimise_seconds', 'finish_seconds', 'FinishPlan', 'plan_finish', 'FinishResult', 'numbered_as_target',
            'finish_models', 'TargetRecord', 'predict_targets', 'write_models', 'run_report', 'write_run_report']
 
@@ -203,14 +203,16 @@ def numbered_as_target(s: RNAStructure, target: Target) -> RNAStructure:
     if s.chain_ids == target.chains and s.res_nums == tuple(range(1, s.n + 1)): return s
     return RNAStructure(s.sequence, s.coords, target.chains, None, None, s.name, s.confidence)
 
+REPAIR_STEPS = 5  # × the steps: the last, longer minimisation of a model still not sound after two tries
+
 def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
                   solvent: str = 'vacuum',
                   seconds: float | None = None,  # time allowed for finishing (None = no limit)
                   steps: int = MINIMISE_STEPS,  # L-BFGS steps per model
                  ) -> tuple[list[RNAStructure], FinishResult]:
-    """Rebuild (and minimise) `samples` as `plan` says, check every full-atom model and put the sound ones first;
-    returns the finished structures and a summary."""
-    from rna3d_kit.fullatom import rebuild_full_atom
+    """Rebuild (and minimise) `samples` as `plan` says, check every full-atom model (repairing unsound minimised ones
+    while time allows) and put the sound ones first; returns the finished structures and a summary."""
+    from rna3d_kit.fullatom import is_sound, model_defects, rebuild_full_atom
     from rna3d_kit.minimise import minimise
     t0 = time.perf_counter()
     samples = [numbered_as_target(s, target) for s in samples]
@@ -226,22 +228,31 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
         result.seconds = time.perf_counter() - t0
         return samples, result
     result.full_atom = True
-    reports, out = {}, list(rebuilt)  # reports: model index -> MinimiseReport of a successful minimisation
+    reports, out, checks = {}, list(rebuilt), {}  # by model index: MinimiseReport of the kept minimisation, model_defects
+    left = lambda: None if seconds is None else seconds - (time.perf_counter() - t0)
     if plan.minimise:
         per_model = minimise_seconds(target.n, solvent, steps)
         for k, s in enumerate(rebuilt):
-            left = None if seconds is None else seconds - (time.perf_counter() - t0)
-            if left is not None and left < per_model:
+            if left() is not None and left() < per_model:
                 notes.append(f'time allowance reached after minimising {k} of {len(rebuilt)} models'); break
             try:
-                with time_limit(left): out[k], rep = minimise(s, solvent=solvent, max_iterations=steps)
+                with time_limit(left()): out[k], rep = minimise(s, solvent=solvent, max_iterations=steps)
             except OutOfTime:
                 notes.append(f'minimisation of model {k + 1} out of time; it and the rest kept unminimised'); break
             except PREDICTOR_ERRORS as e:  # the minimiser keeps its own known failures; anything else keeps the rebuilt model too
                 notes.append(f'model {k + 1} kept unminimised ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""})'); continue
             if rep.success: reports[k] = rep
             else: notes.append(f'model {k + 1} kept unminimised ({rep.reason})')
-    out, result.sound, unminimised = _rank_sound_first(out, rebuilt, notes)
+            checks[k] = model_defects(out[k])
+            if is_sound(checks[k]) or (left() is not None and left() < (2 + REPAIR_STEPS) * per_model): continue
+            try:
+                with time_limit(left()): out[k], checks[k], rep, how = _repair(samples[k], s, out[k], rep, checks[k], solvent, steps)
+            except (OutOfTime, *PREDICTOR_ERRORS) as e:
+                notes.append(f'model {k + 1}: repair stopped ({type(e).__name__}); the first minimisation kept'); continue
+            notes.append(f'model {k + 1}: {how}')
+            reports.pop(k, None)
+            if rep.success: reports[k] = rep
+    out, result.sound, unminimised = _rank_sound_first(out, rebuilt, checks, notes)
     reports = [r for k, r in reports.items() if k not in unminimised]
     if reports:
         mean = lambda key: float(np.mean([getattr(r, key) for r in reports]))
@@ -251,23 +262,41 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
     result.minimised, result.note, result.seconds = len(reports), '; '.join(notes), time.perf_counter() - t0
     return out, result
 
-def _rank_sound_first(finished: list[RNAStructure], rebuilt: list[RNAStructure], notes: list[str]) -> tuple[list[RNAStructure], int, set]:
-    """Check each finished model (`model_defects`); keep the rebuilt one where minimising made it worse; order sound
-    models first (otherwise in the predictor's order); say in `notes` what was found. Returns `(models, n_sound,
-    indices of minimised models replaced by their rebuilt ones)`."""
+def _repair(sample: RNAStructure, rebuilt: RNAStructure, minimised: RNAStructure, report, defects: dict, solvent: str, steps: int):
+    """Two more tries for a minimised model that is not sound: the sample rebuilt from its C1' alone (atoms a predictor
+    transferred from templates can overlap or thread rings), minimised; if that is not sound either, the better start
+    minimised REPAIR_STEPS times longer. Returns `(model, defects, report, what was kept)`: the try with fewest defects."""
+    from rna3d_kit.fullatom import defects_text, is_sound, model_defects, rebuild_full_atom
+    from rna3d_kit.minimise import minimise
+    total = lambda t: sum(t[0].values())
+    tries = [(defects, minimised, report, rebuilt, 'first minimisation')]
+    start = rebuild_full_atom(RNAStructure.from_c1(sample.sequence, sample.c1, sample.chain_ids, sample.res_nums, sample.name))
+    m, r = minimise(start, solvent=solvent, max_iterations=steps)
+    tries.append((model_defects(m), m, r, start, "model rebuilt from C1' alone"))
+    if not is_sound(tries[-1][0]):
+        best_start = min(tries, key=total)[3]
+        m, r = minimise(best_start, solvent=solvent, max_iterations=REPAIR_STEPS * steps)
+        tries.append((model_defects(m), m, r, best_start, f'{REPAIR_STEPS}x longer minimisation'))
+    d, m, r, _, how = min(tries, key=total)  # the first of equals
+    return m, d, r, f'{defects_text(defects)} after minimisation; kept the {how} ({defects_text(d)})'
+
+def _rank_sound_first(finished: list[RNAStructure], rebuilt: list[RNAStructure], checks: dict, notes: list[str]) -> tuple[list[RNAStructure], int, set]:
+    """Check each finished model (`model_defects`, unless `checks` has it); keep the rebuilt one where minimising made it
+    worse; order sound models first (otherwise in the predictor's order); say in `notes` what was found. Returns
+    `(models, n_sound, indices of minimised models replaced by their rebuilt ones)`."""
     from rna3d_kit.fullatom import defects_text, is_sound, model_defects
-    models, checks, replaced = list(finished), [], set()
+    models, found, replaced = list(finished), [], set()
     for k, (m, r) in enumerate(zip(finished, rebuilt)):
-        d = model_defects(m)
+        d = checks[k] if k in checks else model_defects(m)
         if m is not r and not is_sound(d):
             d_rebuilt = model_defects(r)
             if sum(d_rebuilt.values()) < sum(d.values()):
                 notes.append(f"model {k + 1}: the minimiser's output had {defects_text(d)}; the rebuilt model kept"); models[k], d = r, d_rebuilt; replaced.add(k)
-        checks.append(d)
-    order = sorted(range(len(models)), key=lambda k: not is_sound(checks[k]))  # stable
+        found.append(d)
+    order = sorted(range(len(models)), key=lambda k: not is_sound(found[k]))  # stable
     for rank, k in enumerate(order):
-        if not is_sound(checks[k]): notes.append(f'model {rank + 1}{f" (was {k + 1})" if rank != k else ""}: {defects_text(checks[k])}')
-    return [models[k] for k in order], sum(is_sound(d) for d in checks), replaced
+        if not is_sound(found[k]): notes.append(f'model {rank + 1}{f" (was {k + 1})" if rank != k else ""}: {defects_text(found[k])}')
+    return [models[k] for k in order], sum(is_sound(d) for d in found), replaced
 
 # %% ../nbs/90_predict.ipynb #c028
 @dataclass

@@ -1,9 +1,9 @@
 """CASP15 check of the written full-atom models: the same `rna3d predict --pdb-dir` command run twice.
 
-Usage (from the repo root; about an hour on 2 shared cores, both runs included):
+Usage (from the repo root; the two runs go side by side, one thread each: 1-2 hours on 2 shared cores):
     OMP_NUM_THREADS=1 nohup .venv/bin/python scripts/bench_finish.py > /tmp/bench_finish.log 2>&1 &
 Runs `rna3d predict <validation_sequences.csv> --method templates --minimise on --pdb-dir DIR -o DIR/submission.csv`
-twice (separate processes, same seed, OpenMM's default threads of the kit), then
+twice (two concurrent processes, same seed, the kit's default OpenMM threads), then
   * compares the two submissions and every model file byte by byte;
   * checks every written model with `fullatom.model_defects` (O3'–P over 2 Å, heavy-atom pairs more than 3 bonds
     apart under 2.2 Å, ring bonds over 0.3 Å off, inverted sugar centres) and reads `sound_models` of the report;
@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import subprocess
 import sys
 import tempfile
 import time
 import warnings
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -34,13 +34,17 @@ from rna3d_kit.metric import mean_tm, score_submission
 from rna3d_kit.structure import read_structure
 
 
-def run_once(rna3d: Path, seqs: Path, data: Path, method: str, folder: Path, minimise: str) -> float:
-    """One `rna3d predict --pdb-dir` run into `folder`; returns its wall seconds."""
-    cmd = [str(rna3d), 'predict', str(seqs), '-o', str(folder / 'submission.csv'), '--method', method, '--data', str(data),
-           '--pdb-dir', str(folder / 'models'), '--minimise', minimise, '-q']
-    t0 = time.perf_counter()
-    subprocess.run(cmd, check=True)
-    return time.perf_counter() - t0
+def run_both(rna3d: Path, seqs: Path, data: Path, method: str, folders: list[Path], minimise: str) -> list[float]:
+    """The same `rna3d predict --pdb-dir` command into each folder, as concurrent processes; their wall seconds."""
+    t0, procs = time.perf_counter(), []
+    for folder in folders:
+        procs.append(subprocess.Popen([str(rna3d), 'predict', str(seqs), '-o', str(folder / 'submission.csv'), '--method', method,
+                                       '--data', str(data), '--pdb-dir', str(folder / 'models'), '--minimise', minimise, '-q']))
+    seconds = []
+    for p in procs:
+        if p.wait() != 0: raise SystemExit(f'rna3d predict failed with status {p.returncode}')
+        seconds.append(time.perf_counter() - t0)
+    return seconds
 
 
 def main():
@@ -56,7 +60,7 @@ def main():
     work = Path(args.work or tempfile.mkdtemp(prefix='bench_finish_'))
     rna3d = Path(sys.executable).parent / 'rna3d'
     runs = [work / 'run1', work / 'run2']
-    seconds = [run_once(rna3d, seqs, data, args.method, r, args.minimise) for r in runs]
+    seconds = run_both(rna3d, seqs, data, args.method, runs, args.minimise)
 
     same_submission = filecmp.cmp(runs[0] / 'submission.csv', runs[1] / 'submission.csv', shallow=False)
     files = sorted(p.name for p in (runs[0] / 'models').iterdir())
@@ -81,7 +85,7 @@ def main():
     lines = [
         f'CASP15 validation ({len(scores)} targets, {report.length.min()}-{report.length.max()} nt): the same command run twice',
         f'  rna3d predict {seqs.name} --method {args.method} --minimise {args.minimise} --pdb-dir DIR -o DIR/submission.csv --data <kaggle_part1>',
-        f'  run 1 {seconds[0] / 60:.1f} min, run 2 {seconds[1] / 60:.1f} min (2 shared cores)',
+        f'  both runs side by side: {seconds[0] / 60:.1f} and {seconds[1] / 60:.1f} min (2 shared cores)',
         '',
         f'byte-identical submissions: {"yes" if same_submission else "NO"}; model files identical: '
         f'{len(files) - len(differing)} of {len(files)}' + (f' (differ: {", ".join(differing[:10])})' if differing else ''),
