@@ -16,8 +16,9 @@ from .adjacency import (LOCAL_FOLD_ABOVE, SecondaryStructure, fold, helices, par
                                  sample_structures, to_dot_bracket)
 
 # %% auto #0
-__all__ = ['AFORM_C1', 'C1_GEOMETRY', 'RG_PULL_CAP', 'BOND_WEIGHT', 'RG_COMPACT', 'helix_c1', 'loop_radius', 'circle_points',
-           'nested_partner', 'layout_c1', 'stem_restraints', 'relax_c1', 'c1_violations', 'GeometricBaseline']
+__all__ = ['AFORM_C1', 'C1_GEOMETRY', 'SPHERE_TURN_GAP', 'RG_PULL_CAP', 'BOND_WEIGHT', 'COMPACT_TRAVEL', 'COMPACT_LR',
+           'RG_COMPACT', 'helix_c1', 'loop_radius', 'circle_points', 'sphere_points', 'nested_partner', 'layout_c1',
+           'stem_restraints', 'relax_c1', 'c1_violations', 'GeometricBaseline']
 
 # %% ../nbs/09_baseline.ipynb #c004
 AFORM_C1 = dict(  # C1' A-form helix fitted to 203 four-bp windows of the RNAsolo natives (fit cell below)
@@ -68,6 +69,23 @@ def circle_points(chords: np.ndarray,  # [m] chords between consecutive points p
     theta = -np.pi / 2 - half - np.concatenate([[0], np.cumsum(2 * np.arcsin(np.minimum(1, chords / (2 * r))))])
     return r * np.stack([np.cos(theta), np.sin(theta)], 1), r
 
+# %% ../nbs/09_baseline.ipynb #c028
+SPHERE_TURN_GAP = 20.0  # Å between successive turns of the exterior-loop spiral (about one A-form stem's width)
+
+def sphere_points(chords: np.ndarray,  # [m] arc lengths between consecutive points p_0..p_m
+                  gap: float = SPHERE_TURN_GAP,
+                 ) -> tuple[np.ndarray, float]:
+    """Points `[m+1, 3]` along a spiral from the south to the north pole of a sphere centred at the origin, consecutive
+    points `chords` apart along the spiral, turns `gap` apart; and the sphere's radius."""
+    s = np.concatenate([[0.0], np.cumsum(np.asarray(chords, float))])
+    r = np.sqrt(max(s[-1], gap) * gap / (4 * np.pi))  # area 4πr² = spiral length × turn gap
+    wind = 2 * np.pi * r / gap  # dφ/dθ: one turn per `gap` along a meridian
+    theta = np.linspace(0.0, np.pi, 20001)
+    speed = r * np.sqrt(1 + (wind * np.sin(theta)) ** 2)  # ds/dθ
+    arc = np.concatenate([[0.0], np.cumsum((speed[1:] + speed[:-1]) / 2 * np.diff(theta))])
+    t = np.interp(s * arc[-1] / max(s[-1], 1e-9), arc, theta)
+    return r * np.stack([np.sin(t) * np.cos(wind * t), np.sin(t) * np.sin(wind * t), -np.cos(t)], 1), r
+
 # %% ../nbs/09_baseline.ipynb #c010
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / max(np.linalg.norm(v), 1e-9)
@@ -116,6 +134,7 @@ def layout_c1(partner,  # [N] partner index (pseudoknots are ignored)
               loop_turn: float = 0.0,  # rad, s.d. of the random turn of each loop plane about its closing pair
               stem_tilt: float = 0.0,  # rad, s.d. of the random tilt of each child stem away from the radial direction
               g: dict = AFORM_C1, c: dict = C1_GEOMETRY,
+              sphere_above: float | None = None,  # Å: an exterior-loop circle larger than this becomes a sphere spiral
              ) -> np.ndarray:
     """Initial C1' coordinates `[N, 3]` of a secondary structure: A-form stems, circular loops, helical free ends."""
     partner = nested_partner(np.asarray(partner))
@@ -130,10 +149,13 @@ def layout_c1(partner,  # [N] partner index (pseudoknots are ignored)
     if len(paired):  # exterior loop: a circle through the top-level stem ends and the unpaired residues between them
         first, last = int(paired.min()), int(paired.max())
         items = _loop_items(partner, first, last + 1)
-        pts, _ = circle_points(_chords(items, partner, chain_start, c, pair_d), c['exterior_gap'])
-        stack = [({it: np.array([p[0], p[1], 0.0]) for it, p in zip(items, pts)}, np.zeros(3))]
+        chords = _chords(items, partner, chain_start, c, pair_d)
+        sphere = sphere_above is not None and loop_radius(np.append(chords, c['exterior_gap'])) > sphere_above
+        if sphere: pts = sphere_points(chords)[0]  # [m+1, 3]: long RNAs, hundreds of exterior items
+        else: pts = np.concatenate([circle_points(chords, c['exterior_gap'])[0], np.zeros((len(items), 1))], 1)
+        stack = [({it: p for it, p in zip(items, pts)}, np.zeros(3))]
     else:
-        first, last, stack = n, -1, []
+        first, last, stack, sphere = n, -1, [], False
     while stack:
         pos, centre = stack.pop()
         for it, p in pos.items():
@@ -167,8 +189,9 @@ def layout_c1(partner,  # [N] partner index (pseudoknots are ignored)
             t = m * c['ss_twist']
             x[res] = anchor + direction * m * c['ss_rise'] + c['ss_radius'] * ((np.cos(t) - 1) * e1 + np.sin(t) * e2)
     if len(paired):
-        strand(x[first], _unit(x[first] * [1, 1, 0] + [0, 0, 1e-3]), list(range(first - 1, -1, -1)))
-        strand(x[last], _unit(x[last] * [1, 1, 0] + [0, 0, 1e-3]), list(range(last + 1, n)))
+        outward = (lambda p: _unit(p)) if sphere else (lambda p: _unit(p * [1, 1, 0] + [0, 0, 1e-3]))  # from the centre
+        strand(x[first], outward(x[first]), list(range(first - 1, -1, -1)))
+        strand(x[last], outward(x[last]), list(range(last + 1, n)))
     elif n:
         x[0] = 0.0
         strand(x[0], np.array([0.0, 0.0, 1.0]), list(range(1, n)))
@@ -191,6 +214,8 @@ def stem_restraints(partner, g: dict = AFORM_C1, reach: int = 3) -> tuple[np.nda
 
 RG_PULL_CAP = 2.0  # Å, largest radius-of-gyration excess the compaction force grows with
 BOND_WEIGHT = 10.0  # backbone steps are stiffer than the other restraints so compaction cannot stretch them
+COMPACT_TRAVEL = 1.0  # Å of radius-of-gyration excess per added relaxation step (an open layout has far to travel)
+COMPACT_LR = (100.0, 3.0)  # Å of excess per Å of first Adam step, and the largest first step (Å)
 
 def _distance_grad(x: np.ndarray, i: np.ndarray, j: np.ndarray, g: np.ndarray) -> np.ndarray:
     """Gradient `[N, 3]` of an energy whose derivative with respect to |x_i - x_j| is `g`, summed over pairs."""
@@ -202,9 +227,9 @@ def _distance_grad(x: np.ndarray, i: np.ndarray, j: np.ndarray, g: np.ndarray) -
 def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
              partner,  # [N] partner index
              chain_start=None,  # [N] bool, True where a new chain starts
-             steps: int = 300,  # Adam steps
+             steps: int = 300,  # Adam steps (more when the layout is far more open than `rg_max`)
              c: dict = C1_GEOMETRY, g: dict = AFORM_C1,
-             lr: tuple = (0.2, 0.01),  # Adam step size, cosine-annealed from the first to the second value
+             lr: tuple = (0.2, 0.01),  # Adam step size, cosine-annealed from the first to the second value (first raised with the Rg excess)
              rg_max: float | None = None,  # Å, pull the model in when its radius of gyration exceeds this; None = off
              polish_rounds: int = 3,  # extra 100-step rounds (no compaction) while `c1_violations` finds any
             ) -> np.ndarray:
@@ -214,6 +239,10 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
     n = len(x)
     if n < 2 or steps <= 0: return x
     chain_start = np.zeros(n, bool) if chain_start is None else np.asarray(chain_start, bool)
+    if rg_max is not None:  # Adam moves a residue at most ~lr per step: an open layout gets more steps and a longer stride
+        excess = max(float(np.sqrt(((x - x.mean(0)) ** 2).sum(1).mean())) - rg_max, 0.0)
+        steps += int(np.ceil(excess / COMPACT_TRAVEL))
+        lr = (min(max(lr[0], excess / COMPACT_LR[0]), COMPACT_LR[1]), lr[1])
     bond_i = np.flatnonzero(~chain_start[1:]); bond_j = bond_i + 1
     st_idx, st_d = stem_restraints(partner, g)
     lo, hi = c['bond_range'][0] + 0.1, c['bond_range'][1] - 0.1  # aim 0.1 Å inside the accepted range
@@ -288,8 +317,9 @@ class GeometricBaseline:
     def model(self, partner, chain_start, rng: np.random.Generator | None) -> np.ndarray:
         """One relaxed C1' model `[N, 3]` of one secondary structure (`rng` None = default layout)."""
         turn, tilt = (0.0, 0.0) if rng is None else (self.loop_turn, self.stem_tilt)
-        x = layout_c1(partner, chain_start, rng, turn, tilt)
-        rg_max = None if self.compact is None else self.compact * RG_COMPACT * len(x) ** (1 / 3)
+        compact_rg = RG_COMPACT * len(partner) ** (1 / 3)
+        x = layout_c1(partner, chain_start, rng, turn, tilt, sphere_above=compact_rg)  # a bigger exterior circle: a flat sheet
+        rg_max = None if self.compact is None else self.compact * compact_rg
         return relax_c1(x, partner, chain_start, self.relax_steps, rg_max=rg_max)
 
     def predict(self, target: Target, n_samples: int = 5, seed: int = 0) -> list[RNAStructure]:

@@ -18,11 +18,15 @@ __all__ = ['BACKBONE_BONDS', 'BASE_BONDS', 'GLYCOSIDIC_N', 'LINK_BONDS', 'RESIDU
            'SUGAR_CHIRAL_CENTRES', 'AFORM_TORSIONS', 'TEMPLATE_SOURCE', 'RESIDUE_TEMPLATES', 'IDEAL_GEOMETRY',
            'VDW_RADII', 'CLASH_OVERLAP', 'POLAR_CLASH_DISTANCE', 'FRAME_KINDS', 'MAX_C1_STEP', 'REGULAR_C1_STEP',
            'FRAME_POINTS', 'TRACE_POSES', 'PAIR_C1_RANGE', 'PAIR_POSES', 'BASE_OVERLAP_DISTANCE', 'NEIGHBOUR_C1_RADIUS',
-           'linked_to_previous', 'geometry_key', 'frame_from_vectors', 'signed_volume', 'quat_to_matrix',
-           'select_aform_residues', 'derive_residue_templates', 'geometry_terms', 'measure_terms',
-           'derive_ideal_geometry', 'clash_pairs', 'clashscore', 'chirality_errors', 'geometry_report', 'frame_at',
-           'trace_frames', 'robust_mean_rotation', 'derive_trace_poses', 'canonical_partners', 'pair_frame_at',
-           'derive_pair_poses', 'candidate_rotations', 'base_overlaps', 'rebuild_full_atom']
+           'SUGAR_RING', 'BASE_RINGS', 'PHOSPHATE_GROUP', 'CONTACT_DISTANCE', 'POLAR_CONTACT_DISTANCE',
+           'RING_CONTACT_DISTANCE', 'CLOSURE_WEIGHTS', 'CLOSURE_STEPS', 'MAX_LINK_BOND', 'MIN_CONTACT',
+           'MAX_RING_BOND_ERROR', 'DEFECT_LABELS', 'linked_to_previous', 'geometry_key', 'frame_from_vectors',
+           'signed_volume', 'quat_to_matrix', 'select_aform_residues', 'derive_residue_templates', 'geometry_terms',
+           'measure_terms', 'derive_ideal_geometry', 'within_three_bonds', 'clash_pairs', 'clashscore',
+           'chirality_errors', 'geometry_report', 'frame_at', 'trace_frames', 'robust_mean_rotation',
+           'derive_trace_poses', 'canonical_partners', 'pair_frame_at', 'derive_pair_poses', 'candidate_rotations',
+           'base_overlaps', 'rebuild_full_atom', 'joint_restraints', 'close_backbone', 'model_defects', 'is_sound',
+           'defects_text']
 
 # %% ../nbs/17_fullatom.ipynb #c005
 BACKBONE_BONDS = (("P", "OP1"), ("P", "OP2"), ("P", "O5'"), ("O5'", "C5'"), ("C5'", "C4'"), ("C4'", "O4'"),
@@ -337,26 +341,33 @@ def _flat_atoms(structure: RNAStructure):
     names = [RESIDUE_ATOMS[structure.sequence[f // MAX_ATOMS]][f % MAX_ATOMS] for f in flat]
     return flat, structure.coords.reshape(-1, 3)[flat].astype(float), np.array([n[0] for n in names])
 
-def clash_pairs(structure: RNAStructure) -> np.ndarray:
-    """`[C, 2]` flat atom indices (residue * MAX_ATOMS + slot) of clashing heavy-atom pairs (see `clashscore`)."""
+def within_three_bonds(structure: RNAStructure, flat: np.ndarray) -> 'scipy.sparse.csr_matrix':
+    """`[A, A]` sparse, nonzero where atoms `flat[a]`, `flat[b]` are 1-2, 1-3 or 1-4 neighbours (bonds of `geometry_terms`)."""
     from scipy.sparse import coo_matrix
-    from scipy.spatial import cKDTree
-    flat, xyz, elem = _flat_atoms(structure)
-    if len(flat) < 2: return np.zeros((0, 2), int)
     where = np.full(structure.n * MAX_ATOMS, -1); where[flat] = np.arange(len(flat))
     ij = where[geometry_terms(structure)['bond'][1]]
     ij = ij[(ij >= 0).all(1)]
     a = coo_matrix((np.ones(len(ij)), (ij[:, 0], ij[:, 1])), shape=(len(flat),) * 2).tocsr()
     a = ((a + a.T) > 0).astype(np.int32)
-    near = a + a @ a + a @ a @ a  # within 3 bonds (1-2, 1-3, 1-4 pairs)
-    pairs = cKDTree(xyz).query_pairs(2 * max(VDW_RADII.values()) - CLASH_OVERLAP, output_type='ndarray')
+    return a + a @ a + a @ a @ a
+
+def _non_bonded(pairs: np.ndarray, near) -> np.ndarray:
+    """The rows of `pairs` `[P, 2]` that are more than 3 bonds apart in `near` (from `within_three_bonds`)."""
+    return pairs[np.asarray(near[pairs[:, 0], pairs[:, 1]]).reshape(-1) == 0] if len(pairs) else pairs
+
+def clash_pairs(structure: RNAStructure) -> np.ndarray:
+    """`[C, 2]` flat atom indices (residue * MAX_ATOMS + slot) of clashing heavy-atom pairs (see `clashscore`)."""
+    from scipy.spatial import cKDTree
+    flat, xyz, elem = _flat_atoms(structure)
+    if len(flat) < 2: return np.zeros((0, 2), int)
+    pairs = _non_bonded(cKDTree(xyz).query_pairs(2 * max(VDW_RADII.values()) - CLASH_OVERLAP, output_type='ndarray'),
+                        within_three_bonds(structure, flat))
     if len(pairs) == 0: return np.zeros((0, 2), int)
     i, j = pairs[:, 0], pairs[:, 1]
     d = np.linalg.norm(xyz[i] - xyz[j], axis=-1)
     radii = np.vectorize(VDW_RADII.get)(elem)
     polar = np.isin(elem[i], ['N', 'O']) & np.isin(elem[j], ['N', 'O'])
     clash = np.where(polar, d < POLAR_CLASH_DISTANCE, radii[i] + radii[j] - d >= CLASH_OVERLAP)
-    clash &= np.asarray(near[i, j]).reshape(-1) == 0
     return np.stack([flat[i[clash]], flat[j[clash]]], -1)
 
 def clashscore(structure: RNAStructure) -> float:
@@ -572,6 +583,7 @@ def rebuild_full_atom(structure: RNAStructure,
                       keep_given: bool = True,  # keep atoms already present; False = replace them by the template
                       min_fit_atoms: int = 3,  # given atoms needed to superpose the template instead of using the trace
                       avoid_overlaps: bool = True,  # re-pose residues whose base runs into another residue
+                      close_links: bool = True,  # turn the trace-placed residues to close the O3'–P links (`close_backbone`)
                      ) -> RNAStructure:
     """A copy of `structure` with every heavy atom of every residue placed from the residue templates."""
     if structure.n == 0: raise InputError('cannot rebuild an empty structure')
@@ -606,7 +618,184 @@ def rebuild_full_atom(structure: RNAStructure,
                 scores.append(_overlap_count(out, i, near[near != i]))
             out[i, :len(t)] = _place(t, posed[i][int(np.argmin(scores))], coords[i, C1_INDEX])  # first best wins ties
             if keep_given: out[i, :len(t)][given[i, :len(t)]] = coords[i, :len(t)][given[i, :len(t)]]
+    rebuilt = structure.with_coords(out.astype(np.float32))
+    if close_links and posed:  # a residue given more than its C1' keeps those atoms, so it does not turn
+        movable = np.zeros(structure.n, bool)
+        movable[[i for i in posed if not keep_given or given[i].sum() == 1]] = True
+        rebuilt = close_backbone(rebuilt, movable)
     if unplaced:
         warn(f'{structure.name or "structure"}: {len(unplaced)} residue(s) without C1\' or 3 atoms were left empty '
              f'(first: index {unplaced[0]})')
-    return structure.with_coords(out.astype(np.float32))
+    return rebuilt
+
+# %% ../nbs/17_fullatom.ipynb #c042
+SUGAR_RING = ("C1'", "C2'", "C3'", "C4'", "O4'")
+BASE_RINGS = {'A': (('N9', 'C8', 'N7', 'C5', 'C4'), ('C5', 'C6', 'N1', 'C2', 'N3', 'C4')),
+              'G': (('N9', 'C8', 'N7', 'C5', 'C4'), ('C5', 'C6', 'N1', 'C2', 'N3', 'C4')),
+              'C': (('N1', 'C2', 'N3', 'C4', 'C5', 'C6'),), 'U': (('N1', 'C2', 'N3', 'C4', 'C5', 'C6'),), 'N': ()}
+PHOSPHATE_GROUP = ('P', 'OP1', 'OP2', "O5'")  # turns about C5' (backbone torsions alpha, beta, gamma)
+CONTACT_DISTANCE = 3.0  # Å: heavy atoms of different bodies (more than 3 bonds apart) closer than this are pushed apart
+POLAR_CONTACT_DISTANCE = 2.6  # Å for N/O pairs (hydrogen bonds: 2.7-3.0 Å)
+RING_CONTACT_DISTANCE = 2.5  # Å between a ring centre and another residue's atom or ring centre
+CLOSURE_WEIGHTS = dict(link=10.0, link_angle=1.0, hinge=3.0, contact=(3.0, 0.3))  # contact weight falls geometrically
+CLOSURE_STEPS = 300
+
+def _ideal(kind: str, names: tuple) -> float:
+    """Ideal backbone value of IDEAL_GEOMETRY for atom names in either order."""
+    table = IDEAL_GEOMETRY[kind]
+    return table[('*', names)][0] if ('*', names) in table else table[('*', tuple(reversed(names)))][0]
+
+def _span(a: float, b: float, angle: float) -> float:
+    """Distance between the ends of bonds `a`, `b` (Å) meeting at `angle` degrees."""
+    return float(np.sqrt(a * a + b * b - 2 * a * b * np.cos(np.radians(angle))))
+
+def joint_restraints(structure: RNAStructure) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat atom pairs `[R, 2]`, ideal distances `[R]` and weights `[R]` of every O3'–P link (bond and its angles'
+    1–3 distances) and of each residue's C5' hinge (angles C4'–C5'–O5' and C5'–O5'–P)."""
+    w = CLOSURE_WEIGHTS
+    op = _ideal('bond', ("-O3'", 'P'))
+    link = [("O3'", 'P', op, w['link'])] + [
+        (a, c, _span(_ideal('bond', bond_a), _ideal('bond', bond_c), _ideal('angle', angle)), w['link_angle'])
+        for a, c, bond_a, bond_c, angle in (
+            ("C3'", 'P', ("C3'", "O3'"), ("-O3'", 'P'), ("-C3'", "-O3'", 'P')),
+            ("O3'", "O5'", ("-O3'", 'P'), ('P', "O5'"), ("-O3'", 'P', "O5'")),
+            ("O3'", 'OP1', ("-O3'", 'P'), ('P', 'OP1'), ("-O3'", 'P', 'OP1')),
+            ("O3'", 'OP2', ("-O3'", 'P'), ('P', 'OP2'), ("-O3'", 'P', 'OP2')))]
+    hinge = [(a, c, _span(_ideal('bond', bond_a), _ideal('bond', bond_c), _ideal('angle', angle)), w['hinge'])
+             for a, c, bond_a, bond_c, angle in (("C4'", "O5'", ("C5'", "C4'"), ("O5'", "C5'"), ("C4'", "C5'", "O5'")),
+                                                  ("C5'", 'P', ("O5'", "C5'"), ('P', "O5'"), ("C5'", "O5'", 'P')))]
+    seq, rows = structure.sequence, []
+    for i in range(structure.n):
+        rows += [(i * MAX_ATOMS + ATOM_SLOT[seq[i]][a], i * MAX_ATOMS + ATOM_SLOT[seq[i]][c], d, wt) for a, c, d, wt in hinge]
+    for i in np.flatnonzero(linked_to_previous(structure)):
+        rows += [((i - 1) * MAX_ATOMS + ATOM_SLOT[seq[i - 1]][a], i * MAX_ATOMS + ATOM_SLOT[seq[i]][c], d, wt) for a, c, d, wt in link]
+    rows = np.array(rows, float).reshape(-1, 4)
+    return rows[:, :2].astype(int), rows[:, 2], rows[:, 3]
+
+def _rotations(v: np.ndarray) -> np.ndarray:
+    """Rotation matrices `[K, 3, 3]` of rotation vectors `v` `[K, 3]` (Rodrigues)."""
+    angle = np.linalg.norm(v, axis=1)[:, None, None]
+    k = v / np.maximum(angle[:, 0], 1e-12)
+    cross = np.zeros((len(v), 3, 3))
+    cross[:, 0, 1], cross[:, 0, 2], cross[:, 1, 2] = -k[:, 2], k[:, 1], -k[:, 0]
+    cross = cross - cross.transpose(0, 2, 1)
+    return np.eye(3) + np.sin(angle) * cross + (1 - np.cos(angle)) * cross @ cross
+
+def _scatter(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Sum of the rows of `values` `[K, 3]` per `index` `[K]` into `[n, 3]`."""
+    return np.stack([np.bincount(index, values[:, k], n) for k in range(3)], 1)
+
+def close_backbone(structure: RNAStructure,
+                   movable: np.ndarray,  # [N] bool: residues that may turn (the others stay as they are)
+                   steps: int = CLOSURE_STEPS,  # Adam steps
+                   lr: float = 0.05,  # rad, first step size (cosine-annealed)
+                  ) -> RNAStructure:
+    """A copy of full-atom `structure` whose movable residues are turned (nucleoside about C1', phosphate group
+    about C5') to close the O3'–P links and separate overlapping atoms; C1' and every bond inside a residue are kept."""
+    from scipy.spatial import cKDTree
+    coords = structure.coords.astype(float)
+    n, seq = structure.n, structure.sequence
+    movable = np.asarray(movable, bool) & np.isfinite(coords[:, [C1_INDEX, ATOM_SLOT['A']["C5'"]]]).all((1, 2))
+    if steps <= 0 or not movable.any(): return structure
+    flat = np.flatnonzero(np.isfinite(coords.reshape(-1, 3)).all(1))
+    near = within_three_bonds(structure, flat)
+    group = np.isin([RESIDUE_ATOMS[seq[f // MAX_ATOMS]][f % MAX_ATOMS] for f in flat], PHOSPHATE_GROUP)
+    polar = np.array([RESIDUE_ATOMS[seq[f // MAX_ATOMS]][f % MAX_ATOMS][0] in 'NO' for f in flat])
+    ring_res, ring_xyz = [], []  # ring centres: points of the nucleoside body
+    for i, b in enumerate(seq):
+        for ring in (SUGAR_RING,) + BASE_RINGS[b]:
+            p = coords[i, [ATOM_SLOT[b][a] for a in ring]]
+            if np.isfinite(p).all(): ring_res.append(i); ring_xyz.append(p.mean(0))
+    n_atoms = len(flat)
+    res = np.concatenate([flat // MAX_ATOMS, np.array(ring_res, int)])
+    group = np.concatenate([group, np.zeros(len(ring_res), bool)])
+    polar = np.concatenate([polar, np.zeros(len(ring_res), bool)])
+    is_ring = np.arange(len(res)) >= n_atoms
+    body = 2 * res + group  # body 2i: nucleoside of residue i, 2i+1: its phosphate group
+    moves = movable[res]
+    where = np.full(n * MAX_ATOMS, -1); where[flat] = np.arange(n_atoms)
+    ij, d0, w = joint_restraints(structure)
+    ij = where[ij]; keep = (ij >= 0).all(1) & moves[ij].any(1)
+    ij, d0, w = ij[keep], d0[keep], w[keep]
+    c1 = coords[:, C1_INDEX]
+    c5_atom = where[np.arange(n) * MAX_ATOMS + ATOM_SLOT['A']["C5'"]]  # [N] (-1 where absent)
+    c5 = coords[:, ATOM_SLOT['A']["C5'"]]
+    pivot = np.where(group[:, None], c5[res], c1[res])
+    offset0 = np.concatenate([coords.reshape(-1, 3)[flat], np.reshape(ring_xyz, (-1, 3))]) - pivot  # [A + rings, 3]
+    rot = np.tile(np.eye(3), (2 * n, 1, 1))
+    m1, m2 = np.zeros((2 * n, 3)), np.zeros(2 * n)
+    body_moves = np.repeat(movable, 2)
+    c_hi, c_lo = CLOSURE_WEIGHTS['contact']
+
+    def place(rot):  # atoms `[A + rings, 3]`, their offsets from their pivots, C5' `[N, 3]`
+        offset = np.einsum('kij,kj->ki', rot[body], offset0)
+        x = c1[res] + offset
+        c5_now = np.where((c5_atom >= 0)[:, None], x[np.maximum(c5_atom, 0)], c5)
+        return np.where(group[:, None], c5_now[res] + offset, x), offset, c5_now
+
+    for step in range(steps):
+        x, offset, c5_now = place(rot)
+        if step % 10 == 0:  # neighbour list with a 1.5 Å margin, refreshed every 10 steps
+            pairs = cKDTree(x).query_pairs(CONTACT_DISTANCE + 1.5, output_type='ndarray')
+            pairs = pairs[(body[pairs[:, 0]] != body[pairs[:, 1]]) & moves[pairs].any(1)]
+            ring_pair = is_ring[pairs].any(1)
+            atom_pairs = pairs[~ring_pair]
+            atom_pairs = atom_pairs[np.asarray(near[atom_pairs[:, 0], atom_pairs[:, 1]]).reshape(-1) == 0] if len(atom_pairs) else atom_pairs
+            ring_pairs = pairs[ring_pair & (res[pairs[:, 0]] != res[pairs[:, 1]])]
+            pairs = np.concatenate([atom_pairs, ring_pairs])
+            limit = np.where(polar[pairs].all(1), POLAR_CONTACT_DISTANCE, CONTACT_DISTANCE)
+            limit[len(atom_pairs):] = RING_CONTACT_DISTANCE
+        grad = np.zeros_like(x)
+        k_contact = c_hi * (c_lo / c_hi) ** (step / steps)
+        for pq, target, weight, one_sided in ((ij, d0, w, False), (pairs, limit, k_contact, True)):
+            diff = x[pq[:, 0]] - x[pq[:, 1]]
+            d = np.linalg.norm(diff, axis=1)
+            err = np.minimum(d - target, 0) if one_sided else d - target
+            f = (2 * weight * err / np.maximum(d, 1e-6))[:, None] * diff
+            grad += _scatter(pq[:, 0], f, len(x)) - _scatter(pq[:, 1], f, len(x))
+        torque = _scatter(body, np.cross(offset, grad), 2 * n)
+        torque[0::2] += np.cross(c5_now - c1, _scatter(res[group], grad[group], n))  # a group pulls its nucleoside at C5'
+        torque[~body_moves] = 0
+        m1 = 0.9 * m1 + 0.1 * torque
+        m2 = 0.999 * m2 + 0.001 * (torque ** 2).sum(1)
+        rate = lr * 0.5 * (1 + np.cos(np.pi * step / steps))
+        turn = -rate * (m1 / (1 - 0.9 ** (step + 1))) / (np.sqrt(m2 / (1 - 0.999 ** (step + 1))) + 1e-12)[:, None]
+        rot = _rotations(turn) @ rot
+    x = place(rot)[0]
+    out = np.full((n * MAX_ATOMS, 3), np.nan)
+    out[flat] = x[:n_atoms]
+    return structure.with_coords(out.reshape(coords.shape).astype(np.float32))
+
+# %% ../nbs/17_fullatom.ipynb #c046
+MAX_LINK_BOND = 2.0  # Å: an O3'–P link longer than this is a broken backbone
+MIN_CONTACT = 2.2  # Å: heavy atoms more than 3 bonds apart and closer than this overlap
+MAX_RING_BOND_ERROR = 0.3  # Å: a ring bond this far from its ideal length is a blown-up ring
+
+def model_defects(structure: RNAStructure) -> dict:
+    """Counts of what makes a full-atom model unusable: `broken_links` (O3'–P > 2 Å), `close_contacts` (heavy-atom pairs
+    more than 3 bonds apart closer than 2.2 Å), `bad_ring_bonds` (sugar or base ring bonds > 0.3 Å off ideal) and
+    `chirality_errors` (inverted sugar centres)."""
+    from scipy.spatial import cKDTree
+    keys, lengths = measure_terms(structure)['bond']
+    rings = [set(SUGAR_RING)] + [set(r) for b in BASE_RINGS.values() for r in b]
+    link = np.array([k == ('*', ("-O3'", 'P')) for k in keys], bool)
+    in_ring = np.array([any(set(k[1]) <= r for r in rings) for k in keys], bool)  # link keys hold '-O3'', never in a ring
+    ideal = np.array([IDEAL_GEOMETRY['bond'].get(k, (np.nan, 0.0))[0] for k in keys])
+    flat, xyz, _ = _flat_atoms(structure)
+    pairs = _non_bonded(cKDTree(xyz).query_pairs(MIN_CONTACT, output_type='ndarray'), within_three_bonds(structure, flat)) \
+        if len(flat) > 1 else np.zeros((0, 2), int)
+    with np.errstate(invalid='ignore'):  # NaN (absent atoms) never counts
+        return dict(broken_links=int((lengths[link] > MAX_LINK_BOND).sum()), close_contacts=int(len(pairs)),
+                    bad_ring_bonds=int((np.abs(lengths[in_ring] - ideal[in_ring]) > MAX_RING_BOND_ERROR).sum()),
+                    chirality_errors=chirality_errors(structure))
+
+def is_sound(defects: dict) -> bool:
+    """True when `model_defects` found nothing."""
+    return not any(defects.values())
+
+DEFECT_LABELS = dict(broken_links="O3'–P over 2 Å", close_contacts='atom pairs under 2.2 Å', bad_ring_bonds='ring bonds off',
+                     chirality_errors='inverted sugar centres')
+
+def defects_text(defects: dict) -> str:
+    """`model_defects` in words, e.g. "3 O3'–P over 2 Å, 1 ring bonds off" ('sound' when there are none)."""
+    return ', '.join(f'{v} {DEFECT_LABELS[k]}' for k, v in defects.items() if v) or 'sound'

@@ -17,8 +17,9 @@ from .metric import superpose
 from .structure import ATOM_SLOT, C1_INDEX, MAX_ATOMS, RESIDUE_ATOMS, RNAStructure
 
 # %% auto #0
-__all__ = ['PHOSPHATE_5P', 'FORCE_FIELD_FILES', 'STALL_RESTARTS', 'CHIRAL_VOLUME_FLOOR', 'MinimiseReport', 'chain_starts',
-           'openmm_model', 'select_platform', 'native_obc2', 'minimise']
+__all__ = ['PHOSPHATE_5P', 'FORCE_FIELD_FILES', 'STALL_RESTARTS', 'CHIRAL_VOLUME_FLOOR', 'PHOSPHATE_TURN_STEP',
+           'MIN_PHOSPHATE_CONTACT', 'SOFT_CONTACT_NM', 'SOFT_K', 'SOFT_ITERATIONS', 'MinimiseReport', 'chain_starts',
+           'openmm_model', 'select_platform', 'native_obc2', 'add_hydrogens', 'minimise']
 
 # %% ../nbs/18_minimise.ipynb #c005
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def openmm_model(structure: RNAStructure):
 
 # %% ../nbs/18_minimise.ipynb #c010
 def select_platform(platform: str = 'auto',  # 'CPU' | 'CUDA' | 'OpenCL' | 'auto'
-                    threads: int | None = None,  # CPU threads (None: OPENMM_CPU_THREADS or all)
+                    threads: int | None = None,  # CPU threads (None: OPENMM_CPU_THREADS, else 1: the only count whose results repeat exactly)
                    ):
     """The OpenMM `(Platform, properties)` to use; raises `InputError` for an unknown or unavailable name."""
     import openmm as mm
@@ -86,11 +87,10 @@ def select_platform(platform: str = 'auto',  # 'CPU' | 'CUDA' | 'OpenCL' | 'auto
     if platform == 'auto':
         platform = next((p for p in ('CUDA', 'OpenCL', 'CPU') if p in names), 'Reference')
     if platform not in names: raise InputError(f'OpenMM platform {platform!r} is not available here (have: {", ".join(names)})')
-    props = {}
-    if platform == 'CPU':
-        n = threads or os.environ.get('OPENMM_CPU_THREADS')
-        if n: props['Threads'] = str(int(n))
-    return mm.Platform.getPlatformByName(platform), props
+    chosen, props = mm.Platform.getPlatformByName(platform), {}
+    if platform == 'CPU': props['Threads'] = str(int(threads or os.environ.get('OPENMM_CPU_THREADS') or 1))
+    elif 'DeterministicForces' in chosen.getPropertyNames(): props['DeterministicForces'] = 'true'  # GPUs: fixed summation order
+    return chosen, props
 
 # %% ../nbs/18_minimise.ipynb #c013
 FORCE_FIELD_FILES = {'vacuum': ('amber14/RNA.OL3.xml',),  # reaction-field electrostatics beyond the cutoff
@@ -137,8 +137,13 @@ def _chirality_restraint(structure: RNAStructure, flat: np.ndarray, heavy_index:
     force.setForceGroup(1)
     return force
 
+PHOSPHATE_TURN_STEP = 10  # degrees: turns of a restored 5′ phosphate about C5′–O5′ that are tried when it lands on an atom
+MIN_PHOSPHATE_CONTACT = 3.0  # Å: a restored 5′ phosphate closer than this to another atom is turned away
+
 def _restore_phosphates(before: np.ndarray, after: np.ndarray, structure: RNAStructure, starts: np.ndarray) -> np.ndarray:
-    """Move the stripped 5′ phosphates `[N, MAX_ATOMS, 3]` rigidly with O5′, C5′, C4′ of their residue."""
+    """Move the stripped 5′ phosphates `[N, MAX_ATOMS, 3]` rigidly with O5′, C5′, C4′ of their residue; one that lands
+    on another atom (the force field never saw it) is turned about the C5′–O5′ bond to the turn farthest from all atoms."""
+    from scipy.spatial import cKDTree
     out = after.copy()
     anchor = [ATOM_SLOT['A'][a] for a in ("O5'", "C5'", "C4'")]  # the atoms the phosphate hangs on
     phos = [ATOM_SLOT['A'][a] for a in PHOSPHATE_5P]
@@ -147,7 +152,62 @@ def _restore_phosphates(before: np.ndarray, after: np.ndarray, structure: RNAStr
         if not have or not np.isfinite(before[i, anchor]).all(): continue
         rot, shift = superpose(before[i, anchor], after[i, anchor])
         out[i, have] = before[i, have] @ rot.T + shift
+        others = np.delete(out, i, axis=0).reshape(-1, 3)
+        own = out[i, [k for k in range(MAX_ATOMS) if k not in have + anchor]]
+        others = np.concatenate([others, own])
+        tree = cKDTree(others[np.isfinite(others).all(1)])
+        o5, c5 = out[i, anchor[0]], out[i, anchor[1]]
+        axis = (o5 - c5) / np.linalg.norm(o5 - c5)
+        best, best_gap = out[i, have], tree.query(out[i, have])[0].min()
+        if best_gap >= MIN_PHOSPHATE_CONTACT: continue
+        for deg in range(PHOSPHATE_TURN_STEP, 360, PHOSPHATE_TURN_STEP):
+            t = np.radians(deg)
+            v = out[i, have] - o5  # Rodrigues rotation about the C5'-O5' axis through O5'
+            turned = o5 + v * np.cos(t) + np.cross(axis, v) * np.sin(t) + np.outer(v @ axis, axis) * (1 - np.cos(t))
+            gap = tree.query(turned)[0].min()
+            if gap > best_gap: best, best_gap = turned, gap
+        out[i, have] = best
     return out
+
+SOFT_CONTACT_NM = 0.3  # first round: heavy atoms (more than 3 bonds apart) closer than this are pushed apart...
+SOFT_K = 1e5  # kJ/mol/nm² ... by this stiffness, with the force field's charges and Lennard-Jones switched off
+SOFT_ITERATIONS = 100  # minimiser steps of that first round
+
+def add_hydrogens(modeller, seed: int = 0) -> None:
+    """`modeller.addHydrogens` that gives the same hydrogens every time: OpenMM puts new hydrogens at positions drawn
+    from Python's global `random` (seeded here, its state restored after) and cleans them up with a short
+    minimisation (run on the Reference platform: one thread, double precision). The clean-up uses OpenMM's generic
+    repulsion, not the Amber force field, whose hydroxyl hydrogens have no Lennard-Jones radius and can fall onto a
+    neighbouring oxygen of an overlapping model (distance 0: NaN forces)."""
+    import random
+    import openmm as mm
+    state = random.getstate()
+    random.seed(seed)
+    try: modeller.addHydrogens(platform=mm.Platform.getPlatformByName('Reference'))
+    finally: random.setstate(state)
+
+def _soft_start(system, heavy: np.ndarray) -> None:
+    """Make the `NonbondedForce` scale with global `nb_on` (1 = as built) and add a capped repulsion between heavy atoms
+    (global `k_soft`, 0 = off; force group 1), so a first round can separate overlapping atoms without Coulomb singularities."""
+    import openmm as mm
+    nb = next(f for f in system.getForces() if isinstance(f, mm.NonbondedForce))
+    nb.addGlobalParameter('nb_on', 1.0)
+    for i in range(nb.getNumParticles()):
+        q, sigma, eps = nb.getParticleParameters(i)
+        nb.setParticleParameters(i, 0.0, sigma, 0.0)
+        nb.addParticleParameterOffset('nb_on', i, q, 0.0, eps)
+    soft = mm.CustomNonbondedForce('k_soft*heavy1*heavy2*step(d)*d^2; d=soft_r-r')
+    soft.addGlobalParameter('k_soft', 0.0); soft.addGlobalParameter('soft_r', SOFT_CONTACT_NM)
+    soft.addPerParticleParameter('heavy')
+    for h in heavy: soft.addParticle([1.0 if h else 0.0])
+    for k in range(nb.getNumExceptions()):
+        i, j, qq, sigma, eps = nb.getExceptionParameters(k)
+        nb.setExceptionParameters(k, i, j, 0.0, sigma, 0.0)
+        nb.addExceptionParameterOffset('nb_on', k, qq, 0.0, eps)
+        soft.addExclusion(i, j)
+    soft.setNonbondedMethod(mm.CustomNonbondedForce.CutoffNonPeriodic); soft.setCutoffDistance(SOFT_CONTACT_NM)
+    soft.setForceGroup(1)
+    system.addForce(soft)
 
 def minimise(structure: RNAStructure,
              solvent: str = 'vacuum',  # 'vacuum' | 'obc2' | 'gbn2'
@@ -180,7 +240,7 @@ def minimise(structure: RNAStructure,
         complete = rebuild_full_atom(structure, keep_given=True) if not _is_complete(structure) else structure
         top, pos, flat = openmm_model(complete)
         modeller = app.Modeller(top, [mm.Vec3(*p) for p in pos] * unit.nanometer)
-        modeller.addHydrogens(app.ForceField(*FORCE_FIELD_FILES['vacuum']), platform=plat)
+        add_hydrogens(modeller)
         ff = app.ForceField(*FORCE_FIELD_FILES[solvent])
         system = ff.createSystem(modeller.topology, constraints=None,
                                  nonbondedMethod=app.NoCutoff if cutoff_nm is None else app.CutoffNonPeriodic,
@@ -195,10 +255,15 @@ def minimise(structure: RNAStructure,
         restraint.setForceGroup(1)
         system.addForce(restraint)
         system.addForce(_chirality_restraint(complete, flat, heavy_index, chirality_k))
+        _soft_start(system, np.array([a.element.symbol != 'H' for a in modeller.topology.atoms()]))
         context = mm.Context(system, mm.VerletIntegrator(0.001), plat, props)
         context.setPositions(modeller.positions)
         energy = lambda: context.getState(getEnergy=True, groups={0}).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
         e_before = energy()
+        if max_iterations > 0:  # first round: overlaps pushed apart with charges and Lennard-Jones off
+            context.setParameter('nb_on', 0.0); context.setParameter('k_soft', SOFT_K)
+            mm.LocalEnergyMinimizer.minimize(context, tolerance, min(SOFT_ITERATIONS, max_iterations))
+            context.setParameter('nb_on', 1.0); context.setParameter('k_soft', 0.0)
         mm.LocalEnergyMinimizer.minimize(context, tolerance, max_iterations)
         for _ in range(STALL_RESTARTS):  # L-BFGS can stall on a very stiff start (1e8 kJ/mol): a restart usually gets it going
             if energy() <= 0: break

@@ -29,12 +29,12 @@ from .structure import Provenance, RNAStructure, Target
 __all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
            'MIN_ATTEMPT_SECONDS', 'MAX_TIME_BUDGET', 'MAX_SEED', 'SPIRAL_STEP', 'LAST_RESORT', 'MINIMISE_MODES',
            'REBUILD_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_MODEL', 'MINIMISE_STEPS',
-           'FINISH_SHARE', 'PREDICTOR_ERRORS', 'MODEL_STAGING_PREFIX', 'REPORT_COLUMNS', 'default_data_dir',
-           'load_predictor', 'check_msas', 'OutOfTime', 'time_limit', 'fallback_seconds', 'TimeBudget',
-           'check_time_budget', 'check_seed', 'spiral_c1', 'spiral_models', 'place_in_range', 'minimise_seconds',
-           'finish_seconds', 'FinishPlan', 'plan_finish', 'FinishResult', 'numbered_as_target', 'finish_models',
-           'model_file_stem', 'write_models', 'ModelFiles', 'TargetRecord', 'predict_targets', 'run_report',
-           'write_run_report']
+           'FINISH_SHARE', 'PREDICTOR_ERRORS', 'REPAIR_STEPS', 'REPAIR_RESTRAINT', 'MODEL_STAGING_PREFIX',
+           'REPORT_COLUMNS', 'default_data_dir', 'load_predictor', 'check_msas', 'OutOfTime', 'time_limit',
+           'fallback_seconds', 'TimeBudget', 'check_time_budget', 'check_seed', 'spiral_c1', 'spiral_models',
+           'place_in_range', 'minimise_seconds', 'finish_seconds', 'FinishPlan', 'plan_finish', 'FinishResult',
+           'numbered_as_target', 'finish_models', 'model_file_stem', 'write_models', 'ModelFiles', 'TargetRecord',
+           'predict_targets', 'run_report', 'write_run_report']
 
 # %% ../nbs/90_predict.ipynb #c004
 PREDICTORS = {
@@ -234,6 +234,7 @@ class FinishResult:
     bond_outliers_before: float = float('nan')
     bond_outliers_after: float = float('nan')
     c1_shift: float = float('nan')  # Å, mean C1' RMSD moved by minimisation
+    sound: int = -1  # full-atom models that pass `fullatom.model_defects` (-1: no full-atom models)
     note: str = ''
 
 def numbered_as_target(s: RNAStructure, target: Target) -> RNAStructure:
@@ -241,13 +242,17 @@ def numbered_as_target(s: RNAStructure, target: Target) -> RNAStructure:
     if s.chain_ids == target.chains and s.res_nums == tuple(range(1, s.n + 1)): return s
     return RNAStructure(s.sequence, s.coords, target.chains, None, None, s.name, s.confidence, s.provenance)
 
+REPAIR_STEPS = 5  # × the steps: the last, longer minimisation of a model still not sound after two tries...
+REPAIR_RESTRAINT = 10.0  # kJ/mol/Å² (default 100): ... with C1' held loosely (CASP15: a link stayed 2.02 Å at 100, a 720-nt baseline model kept a blown ring at 30)
+
 def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
                   solvent: str = 'vacuum',
                   seconds: float | None = None,  # time allowed for finishing (None = no limit)
                   steps: int = MINIMISE_STEPS,  # L-BFGS steps per model
                  ) -> tuple[list[RNAStructure], FinishResult]:
-    """Rebuild (and minimise) `samples` as `plan` says; returns the finished structures and a summary."""
-    from rna3d_kit.fullatom import rebuild_full_atom
+    """Rebuild (and minimise) `samples` as `plan` says, check every full-atom model (repairing unsound minimised ones
+    while time allows) and put the sound ones first; returns the finished structures and a summary."""
+    from rna3d_kit.fullatom import is_sound, model_defects, rebuild_full_atom
     from rna3d_kit.minimise import minimise
     t0 = time.perf_counter()
     samples = [numbered_as_target(s, target) for s in samples]
@@ -263,21 +268,32 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
         result.seconds = time.perf_counter() - t0
         return samples, result
     result.full_atom = True
-    reports, out = [], list(rebuilt)
+    reports, out, checks = {}, list(rebuilt), {}  # by model index: MinimiseReport of the kept minimisation, model_defects
+    left = lambda: None if seconds is None else seconds - (time.perf_counter() - t0)
     if plan.minimise:
         per_model = minimise_seconds(target.n, solvent, steps)
         for k, s in enumerate(rebuilt):
-            left = None if seconds is None else seconds - (time.perf_counter() - t0)
-            if left is not None and left < per_model:
+            if left() is not None and left() < per_model:
                 notes.append(f'time allowance reached after minimising {k} of {len(rebuilt)} models'); break
             try:
-                with time_limit(left): out[k], rep = minimise(s, solvent=solvent, max_iterations=steps)
+                with time_limit(left()): out[k], rep = minimise(s, solvent=solvent, max_iterations=steps)
             except OutOfTime:
                 notes.append(f'minimisation of model {k + 1} out of time; it and the rest kept unminimised'); break
             except PREDICTOR_ERRORS as e:  # the minimiser keeps its own known failures; anything else keeps the rebuilt model too
                 notes.append(f'model {k + 1} kept unminimised ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""})'); continue
-            if rep.success: reports.append(rep)
+            if rep.success: reports[k] = rep
             else: notes.append(f'model {k + 1} kept unminimised ({rep.reason})')
+            checks[k] = model_defects(out[k])
+            if is_sound(checks[k]) or (left() is not None and left() < (2 + REPAIR_STEPS) * per_model): continue
+            try:
+                with time_limit(left()): out[k], checks[k], rep, how = _repair(samples[k], s, out[k], rep, checks[k], solvent, steps)
+            except (OutOfTime, *PREDICTOR_ERRORS) as e:
+                notes.append(f'model {k + 1}: repair stopped ({type(e).__name__}); the first minimisation kept'); continue
+            notes.append(f'model {k + 1}: {how}')
+            reports.pop(k, None)
+            if rep.success: reports[k] = rep
+    out, result.sound, unminimised = _rank_sound_first(out, rebuilt, checks, notes)
+    reports = [r for k, r in reports.items() if k not in unminimised]
     if reports:
         mean = lambda key: float(np.mean([getattr(r, key) for r in reports]))
         result.clashscore_before, result.clashscore_after = mean('clashscore_before'), mean('clashscore_after')
@@ -285,6 +301,43 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
         result.c1_shift = mean('c1_rmsd_moved')
     result.minimised, result.note, result.seconds = len(reports), '; '.join(notes), time.perf_counter() - t0
     return out, result
+
+def _repair(sample: RNAStructure, rebuilt: RNAStructure, minimised: RNAStructure, report, defects: dict, solvent: str, steps: int):
+    """Two more tries for a minimised model that is not sound: the sample rebuilt from its C1' alone (atoms a predictor
+    transferred from templates can overlap or thread rings), minimised; if that is not sound either, the better start
+    minimised REPAIR_STEPS times longer with C1' held by REPAIR_RESTRAINT. Returns `(model, defects, report, what was
+    kept)`: the try with fewest defects."""
+    from rna3d_kit.fullatom import defects_text, is_sound, model_defects, rebuild_full_atom
+    from rna3d_kit.minimise import minimise
+    total = lambda t: sum(t[0].values())
+    tries = [(defects, minimised, report, rebuilt, 'first minimisation')]
+    start = rebuild_full_atom(RNAStructure.from_c1(sample.sequence, sample.c1, sample.chain_ids, sample.res_nums, sample.name))
+    m, r = minimise(start, solvent=solvent, max_iterations=steps)
+    tries.append((model_defects(m), m, r, start, "model rebuilt from C1' alone"))
+    if not is_sound(tries[-1][0]):
+        best_start = min(tries, key=total)[3]
+        m, r = minimise(best_start, solvent=solvent, max_iterations=REPAIR_STEPS * steps, restraint_k=REPAIR_RESTRAINT)
+        tries.append((model_defects(m), m, r, best_start, f"{REPAIR_STEPS}x longer minimisation, C1' held at {REPAIR_RESTRAINT:g} kJ/mol/Å²"))
+    d, m, r, _, how = min(tries, key=total)  # the first of equals
+    return m, d, r, f'{defects_text(defects)} after minimisation; kept the {how} ({defects_text(d)})'
+
+def _rank_sound_first(finished: list[RNAStructure], rebuilt: list[RNAStructure], checks: dict, notes: list[str]) -> tuple[list[RNAStructure], int, set]:
+    """Check each finished model (`model_defects`, unless `checks` has it); keep the rebuilt one where minimising made it
+    worse; order sound models first (otherwise in the predictor's order); say in `notes` what was found. Returns
+    `(models, n_sound, indices of minimised models replaced by their rebuilt ones)`."""
+    from rna3d_kit.fullatom import defects_text, is_sound, model_defects
+    models, found, replaced = list(finished), [], set()
+    for k, (m, r) in enumerate(zip(finished, rebuilt)):
+        d = checks[k] if k in checks else model_defects(m)
+        if m is not r and not is_sound(d):
+            d_rebuilt = model_defects(r)
+            if sum(d_rebuilt.values()) < sum(d.values()):
+                notes.append(f"model {k + 1}: the minimiser's output had {defects_text(d)}; the rebuilt model kept"); models[k], d = r, d_rebuilt; replaced.add(k)
+        found.append(d)
+    order = sorted(range(len(models)), key=lambda k: not is_sound(found[k]))  # stable
+    for rank, k in enumerate(order):
+        if not is_sound(found[k]): notes.append(f'model {rank + 1}{f" (was {k + 1})" if rank != k else ""}: {defects_text(found[k])}')
+    return [models[k] for k in order], sum(is_sound(d) for d in found), replaced
 
 # %% ../nbs/90_predict.ipynb #c084
 _NAME_SAFE = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.')
@@ -365,6 +418,7 @@ class TargetRecord:
     finish_note: str = ''  # why models were not (all) rebuilt or minimised
     models: str = ''  # what produced each of the models, e.g. 'templates 2, baseline 3'
     templates: str = ''  # the templates of the template models ('source:id', '+' between parts, '; ' between models)
+    sound_models: int = -1  # full-atom models passing `fullatom.model_defects`, sound ones ranked first (-1: not full-atom)
 
 
 def _check_samples(target: Target, samples: list[RNAStructure], n_samples: int) -> np.ndarray:
@@ -486,13 +540,14 @@ def predict_targets(targets: list[Target],
         records.append(TargetRecord(target.target_id, target.n, method, time.perf_counter() - t0, '; '.join(reasons),
                                     _sample_confidence(samples), float('nan') if allowance is None else allowance,
                                     done.full_atom, done.minimised, done.seconds, done.clashscore_before, done.clashscore_after,
-                                    done.bond_outliers_before, done.bond_outliers_after, done.c1_shift, done.note, made, templates))
+                                    done.bond_outliers_before, done.bond_outliers_after, done.c1_shift, done.note, made, templates, done.sound))
     if models is not None and models is not pdb_dir: models.write()
     return coords, records
 
 # %% ../nbs/90_predict.ipynb #c030
 REPORT_COLUMNS = ['target_id', 'length', 'method', 'models', 'templates', 'seconds', 'allowance', 'confidence', 'fallback_reason',
-                  'full_atom', 'minimised', 'finish_seconds', 'clashscore_before', 'clashscore_after', 'c1_shift', 'finish_note']
+                  'full_atom', 'minimised', 'finish_seconds', 'clashscore_before', 'clashscore_after', 'c1_shift', 'finish_note',
+                  'sound_models']
 
 def run_report(records: list[TargetRecord]) -> 'pd.DataFrame':
     """The per-run report table: target, length, method, seconds spent and allowed, confidence, fallback reason, finishing."""
@@ -501,7 +556,8 @@ def run_report(records: list[TargetRecord]) -> 'pd.DataFrame':
                  allowance=round(r.allowance, 2), confidence=round(r.confidence, 4), fallback_reason=r.fallback_reason,
                  full_atom='yes' if r.full_atom else 'no', minimised=r.minimised, finish_seconds=round(r.finish_seconds, 2),
                  clashscore_before=round(r.clashscore_before, 1), clashscore_after=round(r.clashscore_after, 1),
-                 c1_shift=round(r.c1_shift, 3), finish_note=r.finish_note) for r in records]
+                 c1_shift=round(r.c1_shift, 3), finish_note=r.finish_note,
+                 sound_models=r.sound_models if r.sound_models >= 0 else None) for r in records]
     return pd.DataFrame(rows, columns=REPORT_COLUMNS)
 
 def write_run_report(records: list[TargetRecord], path: str | Path) -> Path:

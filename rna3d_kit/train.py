@@ -19,7 +19,7 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
-from .core import InputError, atomic_write, shared_dir
+from .core import InputError, atomic_write, shared_dir, warn
 from .diffusion import select_diffusion_atoms
 from .losses import LossTerms, LossWeights, total_loss
 from .model import (FoldConfig, FoldFeatures, FoldRuntime, RNAFoldModel, add_fold_lora, chain_starts_from_ids,
@@ -28,11 +28,13 @@ from .structure import MAX_ATOMS, Target
 from .torsion_model import ANGLE_NAMES, pucker_class_from_delta
 
 # %% auto #0
-__all__ = ['CASP15_CUTOFF', 'TRAIN_PRESETS', 'released_before', 'TrainingChain', 'load_allatom_chains', 'load_kaggle_chains',
-           'load_training_chains', 'cached_training_chains', 'contiguous_crop', 'spatial_crop', 'crop_chain',
-           'FeatureCache', 'TrainingBatch', 'make_example', 'collate_examples', 'fold_loss', 'TrainConfig', 'DataOrder',
-           'step_rng', 'TrainProgress', 'stage_b_folder', 'build_model', 'lr_factor', 'latest_checkpoint',
-           'TrainingDiverged', 'train_model', 'model_config_kmer', 'save_checkpoint', 'plot_losses']
+__all__ = ['CASP15_CUTOFF', 'TRAIN_PRESETS', 'RESUME_FIXED', 'RESUME_FREE', 'CHECKPOINT_CONFIG', 'CHECKPOINT_MANIFEST',
+           'released_before', 'TrainingChain', 'load_allatom_chains', 'load_kaggle_chains', 'load_training_chains',
+           'cached_training_chains', 'contiguous_crop', 'spatial_crop', 'crop_chain', 'FeatureCache', 'TrainingBatch',
+           'make_example', 'collate_examples', 'fold_loss', 'TrainConfig', 'DataOrder', 'step_rng', 'TrainProgress',
+           'stage_b_folder', 'build_model', 'lr_factor', 'latest_checkpoint', 'TrainingDiverged', 'train_model',
+           'model_config_kmer', 'save_checkpoint', 'plot_losses', 'config_changes', 'write_manifest',
+           'checkpoint_problem', 'resume_candidates', 'resume_plan', 'load_checkpoint', 'apply_resume_changes']
 
 # %% ../nbs/20_train.ipynb #c005
 CASP15_CUTOFF = dt.date(2022, 5, 27)  # CASP15 targets' temporal cutoff: train only on structures released before it
@@ -411,13 +413,16 @@ def train_model(config: TrainConfig, out_dir: str | Path,
                 max_minutes: float | None = None,  # stop (with a checkpoint) after this wall time
                 resume: bool = True,  # continue from the latest checkpoint in out_dir if there is one
                 cache_dir: Path | None = None,  # chain list and adjacency cache (default out_dir/cache)
-                progress: bool = True) -> list[dict]:
+                progress: bool = True,
+                allow_changed: bool = False,  # resume even if `config` differs from the checkpoint's, applying the new values
+               ) -> list[dict]:
     """Train with one `accelerate` loop (1 or many processes); returns the metrics rows of this call."""
     from accelerate import Accelerator
     from accelerate.utils import DistributedDataParallelKwargs, set_seed
     out_dir = Path(out_dir)
     if config.threads: torch.set_num_threads(config.threads)
     cache_dir = Path(cache_dir) if cache_dir is not None else out_dir / 'cache'
+    candidates, changes = resume_plan(out_dir, config, allow_changed) if resume else ([], {})  # before any heavy work
     has_templates = config.fold_config().trunk.n_template_blocks > 0  # template embedder idle on template-less batches
     acc = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=_mixed_precision(config.mixed_precision),
                       kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=has_templates)])
@@ -440,14 +445,18 @@ def train_model(config: TrainConfig, out_dir: str | Path,
     model, optimizer = acc.prepare(model, optimizer)
     state = TrainProgress()
     acc.register_for_checkpointing(scheduler, state)  # not prepared: accelerate would step it once per process
-    ckpt = latest_checkpoint(out_dir) if resume else None
-    if ckpt is not None: acc.load_state(str(ckpt))
+    ckpt = load_checkpoint(acc, candidates)
+    if changes: apply_resume_changes(optimizer, scheduler, config)
     if acc.is_main_process:
         out_dir.mkdir(parents=True, exist_ok=True)
-        with atomic_write(out_dir / 'train_config.json') as f:
+        record = out_dir / CHECKPOINT_CONFIG
+        changed = json.loads(record.read_text()).get('changed_on_resume', []) if ckpt is not None and record.is_file() else []
+        if changes: changed.append({'step': state.step, 'changes': {k: list(v) for k, v in changes.items()}})
+        with atomic_write(record) as f:
             json.dump({'config': config.to_dict(), 'n_chains': len(chains), 'world_size': world, 'parameters': counts,
                        'stage_b_start': str(stage_b_folder(config) or 'random initialisation'),
-                       'sources': {s: sum(c.source == s for c in chains) for s in config.sources}}, f, indent=1)
+                       'sources': {s: sum(c.source == s for c in chains) for s in config.sources},
+                       'resumed_from': None if ckpt is None else ckpt.name, 'changed_on_resume': changed}, f, indent=1)
     acc.wait_for_everyone()
     order = DataOrder(len(chains), config.batch_size, world, config.seed)
     metrics_path = out_dir / 'metrics.csv'
@@ -502,7 +511,7 @@ def train_model(config: TrainConfig, out_dir: str | Path,
         if out_of_time:  # every process must agree, or they would stop at different steps
             out_of_time = bool(acc.gather(torch.tensor([1.0 if out_of_time else 0.0], device=acc.device)).max() > 0)
         if state.step % config.checkpoint_every == 0 or state.step == stop or out_of_time:
-            save_checkpoint(acc, out_dir, state.step, config.keep_checkpoints)
+            save_checkpoint(acc, out_dir, state.step, config.keep_checkpoints, config)
         if out_of_time: break
     bar.close()
     if acc.is_main_process:
@@ -517,13 +526,19 @@ def model_config_kmer(model) -> int:
     """Stage B k-mer length of a (possibly DDP-wrapped) model."""
     return getattr(model, 'module', model).config.stage_b_kmer
 
-def save_checkpoint(acc, out_dir: Path, step: int, keep: int = 2) -> Path:
-    """`accelerator.save_state` into `checkpoints/step_NNNNNN`, point `checkpoints/latest` at it, prune old ones."""
+def save_checkpoint(acc, out_dir: Path, step: int, keep: int = 2,
+                    config: TrainConfig | None = None,  # recorded in the checkpoint, so a resume can compare
+                   ) -> Path:
+    """`accelerator.save_state` into `checkpoints/step_NNNNNN` with the run's config and a manifest (size and SHA-256 of
+    every file), point `checkpoints/latest` at it, prune old ones."""
     import shutil
     folder = out_dir / 'checkpoints' / f'step_{step:06d}'
     acc.save_state(str(folder))
     acc.wait_for_everyone()
     if acc.is_main_process:
+        if config is not None:
+            with atomic_write(folder / CHECKPOINT_CONFIG) as f: json.dump({'config': config.to_dict()}, f, indent=1)
+        write_manifest(folder)
         with atomic_write(out_dir / 'checkpoints' / 'latest') as f: f.write(folder.name)
         old = sorted(p for p in (out_dir / 'checkpoints').glob('step_*') if p.is_dir())[:-keep]
         for p in old: shutil.rmtree(p)
@@ -551,3 +566,95 @@ def plot_losses(rows: list[dict], path: Path):
     fig.tight_layout()
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=100)
     plt.close(fig)
+
+# %% ../nbs/20_train.ipynb #c041
+RESUME_FIXED = ('model', 'lora_stages', 'lora_r', 'qlora', 'stage_b_init')  # shape or start the weights: a checkpoint cannot take others
+RESUME_FREE = ('log_every', 'checkpoint_every', 'keep_checkpoints', 'threads', 'max_skipped_steps')  # bookkeeping: may change
+CHECKPOINT_CONFIG = 'train_config.json'  # in the run folder (every call) and in each checkpoint (its run's config)
+CHECKPOINT_MANIFEST = 'manifest.json'
+
+def config_changes(saved: dict,  # a `TrainConfig.to_dict()` as read back from JSON
+                   config: TrainConfig) -> dict:
+    """`{field: (saved value, new value)}` for the fields of `config` that differ from `saved` (RESUME_FREE ignored)."""
+    now = json.loads(json.dumps(config.to_dict()))  # tuples as lists, as in the saved JSON
+    return {k: (saved[k], v) for k, v in now.items() if k in saved and k not in RESUME_FREE and saved[k] != v}
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()
+
+def write_manifest(folder: Path) -> None:
+    """Record the size and SHA-256 of every file of a checkpoint folder in its `manifest.json`."""
+    files = {str(p.relative_to(folder)): {'bytes': p.stat().st_size, 'sha256': _sha256(p)}
+             for p in sorted(Path(folder).rglob('*')) if p.is_file() and p.name != CHECKPOINT_MANIFEST}
+    with atomic_write(Path(folder) / CHECKPOINT_MANIFEST) as f: json.dump(files, f, indent=1)
+
+def checkpoint_problem(folder: Path) -> str:
+    """What is wrong with a checkpoint folder's files according to its manifest ('' if nothing, or if it has none)."""
+    manifest = Path(folder) / CHECKPOINT_MANIFEST
+    if not manifest.is_file(): return ''
+    try: files = json.loads(manifest.read_text())
+    except (OSError, json.JSONDecodeError) as e: return f'{manifest.name} is unreadable ({type(e).__name__})'
+    for name, want in files.items():
+        p = Path(folder) / name
+        if not p.is_file(): return f'{name} is missing'
+        size = p.stat().st_size
+        if size != want['bytes']: return f'{name} has {size} of its {want["bytes"]} bytes'
+        if _sha256(p) != want['sha256']: return f'{name} does not match its checksum'
+    return ''
+
+def resume_candidates(out_dir: Path) -> list[Path]:
+    """The checkpoint folders of a run, newest first: the one `checkpoints/latest` names, then the others by step."""
+    latest = latest_checkpoint(out_dir)
+    older = sorted((p for p in (Path(out_dir) / 'checkpoints').glob('step_*') if p.is_dir() and p != latest), reverse=True)
+    return ([latest] if latest is not None else []) + older
+
+def _saved_config(checkpoint: Path, out_dir: Path) -> dict | None:
+    """The config a checkpoint was trained with: its own record, else the run folder's (checkpoints before records)."""
+    for p in (checkpoint / CHECKPOINT_CONFIG, Path(out_dir) / CHECKPOINT_CONFIG):
+        if p.is_file(): return json.loads(p.read_text())['config']
+    return None
+
+def resume_plan(out_dir: Path, config: TrainConfig, allow_changed: bool = False) -> tuple[list[Path], dict]:
+    """`(checkpoints to try newest first, {field: (old, new)} to apply)`; skips (with a warning) checkpoints whose
+    files fail their manifest; `InputError` for a change of a RESUME_FIXED field, for other changes without
+    `allow_changed`, and when checkpoints exist but none is intact."""
+    found = resume_candidates(out_dir)
+    usable = []
+    for c in found:
+        problem = checkpoint_problem(c)
+        if problem: warn(f'checkpoint {c}: {problem}; falling back to the previous checkpoint')
+        else: usable.append(c)
+    if found and not usable: raise InputError(f'no intact checkpoint in {Path(out_dir) / "checkpoints"}; --no-resume starts afresh')
+    saved = _saved_config(usable[0], out_dir) if usable else None
+    changes = {} if saved is None else config_changes(saved, config)
+    text = lambda ch: ', '.join(f'{k} {a!r} -> {b!r}' for k, (a, b) in ch.items())
+    fixed = {k: v for k, v in changes.items() if k in RESUME_FIXED}
+    if fixed: raise InputError(f'cannot resume {out_dir}: its checkpoint has other weights ({text(fixed)}); '
+                               f'use --no-resume or another --out')
+    if changes and not allow_changed:
+        raise InputError(f'resuming {out_dir} with changed settings ({text(changes)}); pass --allow-changed '
+                         f'(allow_changed=True) to apply them from this step on, or --no-resume to start afresh')
+    return usable, changes
+
+def load_checkpoint(acc, candidates: list[Path]) -> Path | None:
+    """Load the first checkpoint of `candidates` that reads (a failure is warned about and the next one tried)."""
+    for c in candidates:
+        try:
+            acc.load_state(str(c))
+            return c
+        except Exception as e:  # a checkpoint without a manifest shows damage only here (safetensors, pickle, torch errors)
+            warn(f'checkpoint {c} could not be read ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}); '
+                 f'falling back to the previous checkpoint')
+    if candidates: raise InputError(f'no readable checkpoint among {", ".join(c.name for c in candidates)}; --no-resume starts afresh')
+    return None
+
+def apply_resume_changes(optimizer, scheduler, config: TrainConfig) -> None:
+    """Make the optimizer and schedule follow `config` from the current step: `load_state` brought back the
+    checkpoint's learning rate, weight decay and base rate; the schedule's lambda already reads `config`."""
+    for g in optimizer.param_groups:
+        g['initial_lr'], g['weight_decay'] = config.lr, config.weight_decay
+        g['lr'] = config.lr * lr_factor(scheduler.last_epoch, config.warmup_steps, config.max_steps)
+    scheduler.base_lrs = [config.lr] * len(optimizer.param_groups)

@@ -6,7 +6,8 @@ Usage (from the repository root, one core):
   OPENMM_CPU_THREADS=1 .venv/bin/python scripts/bench_minimise.py minimise  # -> benchmarks/minimise.csv
 
 `rebuild`: the 18 clean RNAsolo chains rebuilt from C1' alone (trace frames, and pair frames with the natives'
-own canonical pairs): per-residue heavy-atom RMSD, geometry checks, seconds.
+own canonical pairs; with and without the backbone closure): per-residue heavy-atom RMSD, geometry checks, open
+O3'-P links and heavy-atom pairs under 2.2 A, seconds.
 `minimise`: (a) natives with every heavy atom displaced by Gaussian noise (sigma 0.3 A), (b) natives rebuilt from
 C1', (c) C1'-only windows of 50, 100 and 200 nt of 8SA3 rebuilt then minimised; vacuum, OBC2 and GBn2 (1.2 nm
 cutoff, 200 steps; GBn2 up to 60 nt): clashscore, outliers, C1' shift, heavy-atom RMSD to the native, wall and CPU
@@ -16,6 +17,7 @@ import os
 for _v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'OPENMM_CPU_THREADS'): os.environ.setdefault(_v, '1')
 
 import argparse
+import itertools
 import time
 import warnings
 
@@ -24,7 +26,8 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from rna3d_kit.core import atomic_write, repo_dir
-from rna3d_kit.fullatom import canonical_partners, geometry_report, rebuild_full_atom
+from benchlib import stamp
+from rna3d_kit.fullatom import canonical_partners, geometry_report, model_defects, rebuild_full_atom
 from rna3d_kit.geometry import load_clean_chains
 from rna3d_kit.minimise import minimise
 from rna3d_kit.structure import RNAStructure
@@ -49,24 +52,25 @@ def c1_trace(s: RNAStructure) -> RNAStructure:
 
 
 def write(rows, name):
-    with atomic_write(OUT / name) as f: pd.DataFrame(rows).to_csv(f, index=False, float_format='%.4g')
+    with atomic_write(OUT / name) as f:
+        f.write(stamp()); pd.DataFrame(rows).to_csv(f, index=False, float_format='%.4g')
 
 
 def bench_rebuild():
     rows = []
     for tid, s in tqdm(load_clean_chains('rnasolo'), desc='rebuild'):
         partners = canonical_partners(s)
-        for mode, p in (('trace', None), ('pairs', partners)):
-            t = time.perf_counter(); r = rebuild_full_atom(c1_trace(s), partners=p); sec = time.perf_counter() - t
-            per = per_residue_rmsd(r, s); g = geometry_report(r)
-            rows.append(dict(chain=tid, n=s.n, n_paired=int((partners >= 0).sum()), frames=mode, seconds=sec,
+        for (mode, p), closed in itertools.product((('trace', None), ('pairs', partners)), (True, False)):
+            t = time.perf_counter(); r = rebuild_full_atom(c1_trace(s), partners=p, close_links=closed); sec = time.perf_counter() - t
+            per = per_residue_rmsd(r, s); g = geometry_report(r); d = model_defects(r)
+            rows.append(dict(chain=tid, n=s.n, n_paired=int((partners >= 0).sum()), frames=mode, closed=closed, seconds=sec,
                              per_residue_rmsd_mean=per.mean(), per_residue_rmsd_median=float(np.median(per)),
-                             heavy_rmsd=heavy_rmsd(r, s), **g))
+                             heavy_rmsd=heavy_rmsd(r, s), **g, links_over_2A=d['broken_links'], contacts_under_2_2A=d['close_contacts']))
         write(rows, 'minimise_rebuild.csv')
     df = pd.DataFrame(rows)
-    for mode, d in df.groupby('frames'):
+    for (mode, closed), d in df.groupby(['frames', 'closed']):
         w = d.n / d.n.sum()
-        print(f'{mode}: residue-weighted mean per-residue RMSD {(d.per_residue_rmsd_mean * w).sum():.3f} A; '
+        print(f'{mode}, closed {closed}: links over 2 A {d.links_over_2A.sum()} of {(d.n - 1).sum()}; pairs under 2.2 A {d.contacts_under_2_2A.sum()}; residue-weighted mean per-residue RMSD {(d.per_residue_rmsd_mean * w).sum():.3f} A; '
               f'chirality errors {d.chirality_errors.sum()}; bond outliers per residue {d.bond_outliers.sum() / d.n.sum():.2f}; '
               f'clashscore mean {d.clashscore.mean():.1f}; seconds per residue {d.seconds.sum() / d.n.sum():.4f}')
 

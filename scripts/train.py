@@ -1,7 +1,8 @@
 """Train the end-to-end RNA model: `accelerate launch [--multi_gpu --num_processes K] scripts/train.py --preset cpu ...`.
 
 A thin launcher around `rna3d_kit.train.train_model`: pick a preset (`tiny`, `cpu`, `gpu`), override fields, run.
-Runs resume from `OUT/checkpoints/latest` unless `--no-resume`. Writes OUT/metrics.csv, OUT/loss_curve.png,
+Runs resume from `OUT/checkpoints/latest` unless `--no-resume` (with settings that differ from the checkpoint's only
+with `--allow-changed`; a damaged latest checkpoint falls back to the previous one). Writes OUT/metrics.csv, OUT/loss_curve.png,
 OUT/rank{r}.log, OUT/train_config.json, OUT/checkpoints/ and the final weights OUT/model/.
 """
 from __future__ import annotations
@@ -32,6 +33,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--seed', type=int, default=None)
     p.add_argument('--cache', type=Path, default=None, help='chain list + adjacency cache folder (default OUT/cache); share it between runs')
     p.add_argument('--no-resume', action='store_true', help='start afresh even if OUT has a checkpoint')
+    p.add_argument('--allow-changed', action='store_true',
+                   help="resume even if the settings differ from the checkpoint's, applying the new ones (default: a one-line error)")
     p.add_argument('--no-progress', action='store_true', help='no progress bars')
     return p.parse_args(argv)
 
@@ -65,7 +68,7 @@ def main(argv=None) -> int:
         config = build_config(args)
         out = args.out if args.out is not None else Path('runs') / args.preset
         train_model(config, out, max_steps=args.max_steps, max_minutes=args.max_minutes, resume=not args.no_resume, cache_dir=args.cache,
-                    progress=not args.no_progress)
+                    progress=not args.no_progress, allow_changed=args.allow_changed)
     except InputError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
