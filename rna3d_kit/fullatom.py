@@ -23,10 +23,10 @@ __all__ = ['BACKBONE_BONDS', 'BASE_BONDS', 'GLYCOSIDIC_N', 'LINK_BONDS', 'RESIDU
            'MAX_RING_BOND_ERROR', 'DEFECT_LABELS', 'linked_to_previous', 'geometry_key', 'frame_from_vectors',
            'signed_volume', 'quat_to_matrix', 'select_aform_residues', 'derive_residue_templates', 'geometry_terms',
            'measure_terms', 'derive_ideal_geometry', 'within_three_bonds', 'clash_pairs', 'clashscore',
-           'chirality_errors', 'geometry_report', 'frame_at', 'trace_frames', 'robust_mean_rotation',
-           'derive_trace_poses', 'canonical_partners', 'pair_frame_at', 'derive_pair_poses', 'candidate_rotations',
-           'base_overlaps', 'rebuild_full_atom', 'joint_restraints', 'close_backbone', 'model_defects', 'is_sound',
-           'defects_text']
+           'inverted_centres', 'chirality_errors', 'geometry_report', 'frame_at', 'trace_frames',
+           'robust_mean_rotation', 'derive_trace_poses', 'canonical_partners', 'pair_frame_at', 'derive_pair_poses',
+           'candidate_rotations', 'base_overlaps', 'rebuild_full_atom', 'joint_restraints', 'close_backbone',
+           'locate_defects', 'model_defects', 'defect_neighbourhood', 'is_sound', 'defects_text']
 
 # %% ../nbs/17_fullatom.ipynb #c005
 BACKBONE_BONDS = (("P", "OP1"), ("P", "OP2"), ("P", "O5'"), ("O5'", "C5'"), ("C5'", "C4'"), ("C4'", "O4'"),
@@ -375,18 +375,23 @@ def clashscore(structure: RNAStructure) -> float:
     n_atoms = int(structure.atom_mask.sum())
     return 1000.0 * len(clash_pairs(structure)) / n_atoms if n_atoms else 0.0
 
-def chirality_errors(structure: RNAStructure) -> int:
-    """Number of sugar chiral centres (C1', C2', C3', C4') whose handedness differs from the templates'."""
-    bad = 0
+def inverted_centres(structure: RNAStructure) -> np.ndarray:
+    """Residue index of every sugar chiral centre (C1', C2', C3', C4') whose handedness differs from the templates'
+    (a residue appears once per inverted centre), sorted."""
+    bad = []
     for b in set(structure.sequence) - {'N'}:
-        rows = [i for i, x in enumerate(structure.sequence) if x == b]
+        rows = np.array([i for i, x in enumerate(structure.sequence) if x == b])
         slot, t = ATOM_SLOT[b], RESIDUE_TEMPLATES[b]
         for centre, nbrs in SUGAR_CHIRAL_CENTRES.items():
             names = [centre] + [GLYCOSIDIC_N[b] if n == 'N*' else n for n in nbrs]
             ref = np.sign(signed_volume(*[t[slot[n]] for n in names]))
             v = signed_volume(*[structure.coords[rows, slot[n]].astype(float) for n in names])
-            bad += int((np.isfinite(v) & (np.sign(v) != ref)).sum())
-    return bad
+            bad.append(rows[np.isfinite(v) & (np.sign(v) != ref)])
+    return np.sort(np.concatenate(bad)) if bad else np.zeros(0, int)
+
+def chirality_errors(structure: RNAStructure) -> int:
+    """Number of sugar chiral centres (C1', C2', C3', C4') whose handedness differs from the templates'."""
+    return len(inverted_centres(structure))
 
 def geometry_report(structure: RNAStructure,
                     n_sigma: float = 4.0,  # outlier threshold in σ of IDEAL_GEOMETRY
@@ -771,23 +776,41 @@ MAX_LINK_BOND = 2.0  # Å: an O3'–P link longer than this is a broken backbone
 MIN_CONTACT = 2.2  # Å: heavy atoms more than 3 bonds apart and closer than this overlap
 MAX_RING_BOND_ERROR = 0.3  # Å: a ring bond this far from its ideal length is a blown-up ring
 
-def model_defects(structure: RNAStructure) -> dict:
-    """Counts of what makes a full-atom model unusable: `broken_links` (O3'–P > 2 Å), `close_contacts` (heavy-atom pairs
-    more than 3 bonds apart closer than 2.2 Å), `bad_ring_bonds` (sugar or base ring bonds > 0.3 Å off ideal) and
-    `chirality_errors` (inverted sugar centres)."""
+def locate_defects(structure: RNAStructure) -> dict:
+    """Where a full-atom model is unusable, as residue indices: `broken_links` (O3'–P > 2 Å) `[L, 2]`, `close_contacts`
+    (heavy-atom pairs more than 3 bonds apart closer than 2.2 Å) `[C, 2]`, `bad_ring_bonds` (sugar or base ring bonds
+    > 0.3 Å off ideal) `[R, 2]` and `chirality_errors` (inverted sugar centres) `[K]`."""
     from scipy.spatial import cKDTree
-    keys, lengths = measure_terms(structure)['bond']
+    terms = geometry_terms(structure)
+    keys, lengths = measure_terms(structure, terms)['bond']
+    residue_pairs = terms['bond'][1] // MAX_ATOMS  # [T, 2]
     rings = [set(SUGAR_RING)] + [set(r) for b in BASE_RINGS.values() for r in b]
-    link = np.array([k == ('*', ("-O3'", 'P')) for k in keys], bool)
-    in_ring = np.array([any(set(k[1]) <= r for r in rings) for k in keys], bool)  # link keys hold '-O3'', never in a ring
-    ideal = np.array([IDEAL_GEOMETRY['bond'].get(k, (np.nan, 0.0))[0] for k in keys])
+    link = np.array([k == ('*', ("-O3'", 'P')) for k in keys], bool).reshape(-1)
+    in_ring = np.array([any(set(k[1]) <= r for r in rings) for k in keys], bool).reshape(-1)  # link keys hold '-O3'', never in a ring
+    ideal = np.array([IDEAL_GEOMETRY['bond'].get(k, (np.nan, 0.0))[0] for k in keys]).reshape(-1)
     flat, xyz, _ = _flat_atoms(structure)
     pairs = _non_bonded(cKDTree(xyz).query_pairs(MIN_CONTACT, output_type='ndarray'), within_three_bonds(structure, flat)) \
         if len(flat) > 1 else np.zeros((0, 2), int)
     with np.errstate(invalid='ignore'):  # NaN (absent atoms) never counts
-        return dict(broken_links=int((lengths[link] > MAX_LINK_BOND).sum()), close_contacts=int(len(pairs)),
-                    bad_ring_bonds=int((np.abs(lengths[in_ring] - ideal[in_ring]) > MAX_RING_BOND_ERROR).sum()),
-                    chirality_errors=chirality_errors(structure))
+        broken = link & (lengths > MAX_LINK_BOND)
+        blown = in_ring & (np.abs(lengths - ideal) > MAX_RING_BOND_ERROR)
+    return dict(broken_links=residue_pairs[broken], close_contacts=flat[pairs].reshape(-1, 2) // MAX_ATOMS,
+                bad_ring_bonds=residue_pairs[blown], chirality_errors=inverted_centres(structure))
+
+def model_defects(structure: RNAStructure) -> dict:
+    """Counts of what makes a full-atom model unusable (the defects `locate_defects` finds): `broken_links`,
+    `close_contacts`, `bad_ring_bonds` and `chirality_errors`."""
+    return {kind: len(where) for kind, where in locate_defects(structure).items()}
+
+def defect_neighbourhood(structure: RNAStructure,
+                         reach: int = 2,  # residues either side of a defective residue, along the sequence
+                        ) -> np.ndarray:
+    """`[N]` bool: the residues within `reach` of any residue `locate_defects` names."""
+    hit = np.zeros(structure.n + 2 * reach, bool)
+    for where in locate_defects(structure).values():
+        for i in np.unique(where):
+            hit[i:i + 2 * reach + 1] = True  # residue i sits at i + reach
+    return hit[reach:reach + structure.n]
 
 def is_sound(defects: dict) -> bool:
     """True when `model_defects` found nothing."""

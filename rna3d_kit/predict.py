@@ -29,12 +29,12 @@ from .structure import Provenance, RNAStructure, Target
 __all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
            'MIN_ATTEMPT_SECONDS', 'MAX_TIME_BUDGET', 'MAX_SEED', 'SPIRAL_STEP', 'LAST_RESORT', 'MINIMISE_MODES',
            'REBUILD_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_MODEL', 'MINIMISE_STEPS',
-           'FINISH_SHARE', 'PREDICTOR_ERRORS', 'REPAIR_STEPS', 'REPAIR_RESTRAINT', 'MODEL_STAGING_PREFIX',
-           'REPORT_COLUMNS', 'default_data_dir', 'load_predictor', 'check_msas', 'OutOfTime', 'time_limit',
-           'fallback_seconds', 'TimeBudget', 'check_time_budget', 'check_seed', 'spiral_c1', 'spiral_models',
-           'place_in_range', 'minimise_seconds', 'finish_seconds', 'FinishPlan', 'plan_finish', 'FinishResult',
-           'numbered_as_target', 'finish_models', 'model_file_stem', 'write_models', 'ModelFiles', 'TargetRecord',
-           'predict_targets', 'run_report', 'write_run_report']
+           'FINISH_SHARE', 'PREDICTOR_ERRORS', 'REPAIR_STEPS', 'REPAIR_RESTRAINT', 'REPAIR_REACH',
+           'MODEL_STAGING_PREFIX', 'REPORT_COLUMNS', 'default_data_dir', 'load_predictor', 'check_msas', 'OutOfTime',
+           'time_limit', 'fallback_seconds', 'TimeBudget', 'check_time_budget', 'check_seed', 'spiral_c1',
+           'spiral_models', 'place_in_range', 'minimise_seconds', 'finish_seconds', 'FinishPlan', 'plan_finish',
+           'FinishResult', 'numbered_as_target', 'finish_models', 'minimise_turned', 'model_file_stem', 'write_models',
+           'ModelFiles', 'TargetRecord', 'predict_targets', 'run_report', 'write_run_report']
 
 # %% ../nbs/90_predict.ipynb #c004
 PREDICTORS = {
@@ -242,8 +242,9 @@ def numbered_as_target(s: RNAStructure, target: Target) -> RNAStructure:
     if s.chain_ids == target.chains and s.res_nums == tuple(range(1, s.n + 1)): return s
     return RNAStructure(s.sequence, s.coords, target.chains, None, None, s.name, s.confidence, s.provenance)
 
-REPAIR_STEPS = 5  # × the steps: the last, longer minimisation of a model still not sound after two tries...
-REPAIR_RESTRAINT = 10.0  # kJ/mol/Å² (default 100): ... with C1' held loosely (CASP15: a link stayed 2.02 Å at 100, a 720-nt baseline model kept a blown ring at 30)
+REPAIR_STEPS = 5  # × the steps: the last, longer minimisation of a model still not sound after three tries...
+REPAIR_RESTRAINT = 10.0  # kJ/mol/Å² (default 100): ... with C1' held loosely, so crowded residues can make room
+REPAIR_REACH = 2  # residues either side of a defect that `minimise_turned` may turn
 
 def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
                   solvent: str = 'vacuum',
@@ -284,7 +285,7 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
             if rep.success: reports[k] = rep
             else: notes.append(f'model {k + 1} kept unminimised ({rep.reason})')
             checks[k] = model_defects(out[k])
-            if is_sound(checks[k]) or (left() is not None and left() < (2 + REPAIR_STEPS) * per_model): continue
+            if is_sound(checks[k]) or (left() is not None and left() < (3 + REPAIR_STEPS) * per_model): continue
             try:
                 with time_limit(left()): out[k], checks[k], rep, how = _repair(samples[k], s, out[k], rep, checks[k], solvent, steps)
             except (OutOfTime, *PREDICTOR_ERRORS) as e:
@@ -302,11 +303,24 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
     result.minimised, result.note, result.seconds = len(reports), '; '.join(notes), time.perf_counter() - t0
     return out, result
 
+def minimise_turned(model: RNAStructure,  # a full-atom model with defects (`fullatom.locate_defects`)
+                    solvent: str = 'vacuum', steps: int = MINIMISE_STEPS) -> tuple[RNAStructure, 'MinimiseReport', RNAStructure]:
+    """The residues around `model`'s defects turned rigidly (`fullatom.close_backbone`: nucleosides about C1',
+    phosphate groups about C5') to close links and separate atoms, then minimised: a minimiser moves atoms a little at a
+    time and stalls where a link would have to pass through other atoms to close; a rigid turn steps across. Returns
+    `(minimised, report, turned start)`."""
+    from rna3d_kit.fullatom import close_backbone, defect_neighbourhood
+    from rna3d_kit.minimise import minimise
+    start = close_backbone(model, defect_neighbourhood(model, REPAIR_REACH))
+    m, r = minimise(start, solvent=solvent, max_iterations=steps)
+    return m, r, start
+
 def _repair(sample: RNAStructure, rebuilt: RNAStructure, minimised: RNAStructure, report, defects: dict, solvent: str, steps: int):
-    """Two more tries for a minimised model that is not sound: the sample rebuilt from its C1' alone (atoms a predictor
-    transferred from templates can overlap or thread rings), minimised; if that is not sound either, the better start
-    minimised REPAIR_STEPS times longer with C1' held by REPAIR_RESTRAINT. Returns `(model, defects, report, what was
-    kept)`: the try with fewest defects."""
+    """Up to three more tries for a minimised model that is not sound, each only while the best so far is not: the
+    sample rebuilt from its C1' alone (atoms a predictor transferred from templates can overlap or thread rings),
+    minimised; the best model so far with the residues around its defects turned and minimised again
+    (`minimise_turned`); the best start minimised REPAIR_STEPS times longer with C1' held by REPAIR_RESTRAINT. Returns
+    `(model, defects, report, what was kept)`: the try with fewest defects."""
     from rna3d_kit.fullatom import defects_text, is_sound, model_defects, rebuild_full_atom
     from rna3d_kit.minimise import minimise
     total = lambda t: sum(t[0].values())
@@ -314,7 +328,10 @@ def _repair(sample: RNAStructure, rebuilt: RNAStructure, minimised: RNAStructure
     start = rebuild_full_atom(RNAStructure.from_c1(sample.sequence, sample.c1, sample.chain_ids, sample.res_nums, sample.name))
     m, r = minimise(start, solvent=solvent, max_iterations=steps)
     tries.append((model_defects(m), m, r, start, "model rebuilt from C1' alone"))
-    if not is_sound(tries[-1][0]):
+    if not is_sound(min(tries, key=total)[0]):
+        m, r, turned = minimise_turned(min(tries, key=total)[1], solvent, steps)
+        tries.append((model_defects(m), m, r, turned, 'best model with the residues around its defects turned, minimised again'))
+    if not is_sound(min(tries, key=total)[0]):
         best_start = min(tries, key=total)[3]
         m, r = minimise(best_start, solvent=solvent, max_iterations=REPAIR_STEPS * steps, restraint_k=REPAIR_RESTRAINT)
         tries.append((model_defects(m), m, r, best_start, f"{REPAIR_STEPS}x longer minimisation, C1' held at {REPAIR_RESTRAINT:g} kJ/mol/Å²"))

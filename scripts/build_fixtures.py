@@ -100,21 +100,25 @@ def usalign(src: Path, dst: Path):
     for f in sorted(set(pairs.model_pdb) | set(pairs.native_pdb)): _copy(src / f, dst / f)
 
 
+HAND_MADE = ('README.md', 'finishing')  # fixtures that are not cut from the shared data: kept through a rebuild
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--out', type=Path, default=repo_dir() / 'fixtures', help='fixture folder to (re)write')
     args = p.parse_args(argv)
     src = shared_dir()
     out = args.out
-    readme = out / 'README.md'
-    keep_readme = readme.read_text() if readme.exists() else None
+    kept = {f: f.read_bytes() for name in HAND_MADE for f in ([out / name] if (out / name).is_file() else sorted((out / name).rglob('*')))
+            if f.is_file()}  # rewritten as they were after the rebuild
     if out.exists(): shutil.rmtree(out)
     kaggle_part1(src / 'data' / 'kaggle_part1', out / 'data' / 'kaggle_part1')
     allatom(src / 'data' / 'allatom', out / 'data' / 'allatom')
     pdb_rna(src / 'data' / 'pdb_rna', out / 'data' / 'pdb_rna')
     torsions(src / 'data' / 'torsions_spot1d', out / 'data' / 'torsions_spot1d')
     usalign(src / 'usalign_reference', out / 'usalign_reference')
-    if keep_readme is not None: readme.write_text(keep_readme)
+    for f, content in kept.items():
+        f.parent.mkdir(parents=True, exist_ok=True); f.write_bytes(content)
     size = sum(f.stat().st_size for f in out.rglob('*') if f.is_file())
     print(f'wrote {out}: {sum(1 for f in out.rglob("*") if f.is_file())} files, {size / 1e6:.2f} MB', file=sys.stderr)
     return 0
