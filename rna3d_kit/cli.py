@@ -48,7 +48,8 @@ def json_line(obj) -> str:
 def cmd_predict(args) -> int:
     """`rna3d predict`: sequences CSV -> submission CSV (+ run report, PDB models)."""
     from rna3d_kit.kaggle_io import read_sequences, submission_frame, submission_text
-    from rna3d_kit.predict import (ModelFiles, check_msas, check_seed, check_time_budget, default_data_dir, load_predictor,
+    from rna3d_kit.distributed import launch_from_env, run_sharded
+    from rna3d_kit.predict import (ModelFiles, _prepare, check_msas, check_seed, check_time_budget, default_data_dir, load_predictor,
                                    predict_targets, run_report)
     seq_path = Path(args.sequences) if args.sequences else _demo_sequences()
     out = check_writable(args.output)
@@ -68,28 +69,42 @@ def cmd_predict(args) -> int:
     options = ({} if args.candidates is None else dict(n_candidates=args.candidates)) | ({} if args.weights is None else dict(weights=args.weights))
     options |= {} if args.warm_start is None else dict(warm_start=args.warm_start)
     predictor = load_predictor(args.method, data_dir=data_dir, progress=not args.quiet, **options)  # reads (and checks) weights before any prediction
-    coords, records = predict_targets(targets, predictor, n_samples=args.n_samples, seed=args.seed, pdb_dir=models,
-                                      progress=not args.quiet, time_budget=args.time_budget, minimise=args.minimise, solvent=args.solvent,
-                                      minimise_steps=args.minimise_steps)
-    text = submission_text(submission_frame(targets, {k: v[:5] for k, v in coords.items()}), targets)  # validated as it will be read
-    try:
-        with atomic_writes(out, report) as (f_sub, f_report):
-            f_sub.write(text); run_report(records).to_csv(f_report, index=False)
-    except OSError as e:
-        raise InputError(f'could not write {out} and its report {report} ({e.strerror or e}); neither was written '
-                         '(files there before are unchanged)') from None
-    if models is not None:
-        try: models.write()
+    run = dict(n_samples=args.n_samples, seed=args.seed, time_budget=args.time_budget, minimise=args.minimise, solvent=args.solvent,
+               minimise_steps=args.minimise_steps)
+
+    def write(coords, records, models) -> str:
+        """Write the submission and its report (both or neither), then the models; the line that says what was written."""
+        text = submission_text(submission_frame(targets, {k: v[:5] for k, v in coords.items()}), targets)  # validated as it will be read
+        try:
+            with atomic_writes(out, report) as (f_sub, f_report):
+                f_sub.write(text); run_report(records).to_csv(f_report, index=False)
         except OSError as e:
-            raise InputError(f'wrote {out} and its report {report}, but could not write the models to {models.pdb_dir} '
-                             f'({e.strerror or e}); no model file of this run was written') from None
-    n_min, n_full = sum(r.minimised > 0 for r in records), sum(r.full_atom for r in records)
-    methods = {}
-    for r in records: methods[r.method] = methods.get(r.method, 0) + 1
-    made = ', '.join(f'{m} {k}' for m, k in methods.items())  # what produced each target's first model
-    print(f'wrote {out} ({text.count(chr(10)) - 1} rows, {len(targets)} targets by method: {made}'
-          + (f'; {n_full} full-atom ({n_min} minimised)' if n_full else '') + f') and the run report {report}'
-          + (f'; {len(targets) * args.n_samples} models in {models.pdb_dir}' if models else ''), file=sys.stderr)
+            raise InputError(f'could not write {out} and its report {report} ({e.strerror or e}); neither was written '
+                             '(files there before are unchanged)') from None
+        if models is not None:
+            try: models.write()
+            except OSError as e:
+                raise InputError(f'wrote {out} and its report {report}, but could not write the models to {models.pdb_dir} '
+                                 f'({e.strerror or e}); no model file of this run was written') from None
+        n_min, n_full = sum(r.minimised > 0 for r in records), sum(r.full_atom for r in records)
+        methods = {}
+        for r in records: methods[r.method] = methods.get(r.method, 0) + 1
+        made = ', '.join(f'{m} {k}' for m, k in methods.items())  # what produced each target's first model
+        return (f'wrote {out} ({text.count(chr(10)) - 1} rows, {len(targets)} targets by method: {made}'
+                + (f'; {n_full} full-atom ({n_min} minimised)' if n_full else '') + f') and the run report {report}'
+                + (f'; {len(targets) * args.n_samples} models in {models.pdb_dir}' if models else ''))
+
+    launch = launch_from_env()  # started by torchrun / accelerate launch: each process predicts a shard, rank 0 writes
+    if launch is None:
+        coords, records = predict_targets(targets, predictor, pdb_dir=models, progress=not args.quiet, **run)
+        line = write(coords, records, models)
+    else:
+        shard_run = lambda shard, files: predict_targets(shard, predictor, pdb_dir=files, progress=not args.quiet and launch.rank == 0, **run)
+        prepare = lambda: _prepare(predictor, None if args.time_budget is None else 0.25 * args.time_budget)  # rank 0 builds a template cache first
+        line = run_sharded(targets, shard_run, write, launch, models, first=prepare, time_budget=args.time_budget)
+        if line is None: return 0  # not rank 0: rank 0 wrote everything
+        line += f' ({launch.world_size} processes)'
+    print(line, file=sys.stderr)
     return 0
 
 def cmd_score(args) -> int:
@@ -199,3 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f'rna3d: error: {e}', file=sys.stderr); return 2
     except OSError as e:  # a file that vanished, a full disk, ...: one line, never a traceback
         print(f'rna3d: error: {e.strerror or e}' + (f': {e.filename}' if e.filename else ''), file=sys.stderr); return 2
+
+# %% ../nbs/92_cli.ipynb #c100
+#| eval: false
+if __name__ == '__main__': sys.exit(main())  # `python -m rna3d_kit.cli`: what torchrun and accelerate launch start (see distributed)
