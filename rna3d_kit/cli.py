@@ -10,6 +10,7 @@ import json
 import math
 import os
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -49,8 +50,8 @@ def cmd_predict(args) -> int:
     """`rna3d predict`: sequences CSV -> submission CSV (+ run report, PDB models)."""
     from rna3d_kit.kaggle_io import read_sequences, submission_frame, submission_text
     from rna3d_kit.distributed import launch_from_env, run_sharded
-    from rna3d_kit.predict import (ModelFiles, _prepare, check_msas, check_seed, check_time_budget, default_data_dir, load_predictor,
-                                   predict_targets, run_report)
+    from rna3d_kit.predict import (MIN_ATTEMPT_SECONDS, ModelFiles, _prepare, check_msas, check_seed, check_time_budget,
+                                   default_data_dir, load_predictor, predict_targets, run_report)
     seq_path = Path(args.sequences) if args.sequences else _demo_sequences()
     out = check_writable(args.output)
     report = check_writable(report_path(out, args.report))
@@ -99,7 +100,11 @@ def cmd_predict(args) -> int:
         coords, records = predict_targets(targets, predictor, pdb_dir=models, progress=not args.quiet, **run)
         line = write(coords, records, models)
     else:
-        shard_run = lambda shard, files: predict_targets(shard, predictor, pdb_dir=files, progress=not args.quiet and launch.rank == 0, **run)
+        started = time.perf_counter()  # the budget counts from here, as one process's counts the preparation too
+
+        def shard_run(shard, files):
+            left = None if args.time_budget is None else max(args.time_budget - (time.perf_counter() - started), MIN_ATTEMPT_SECONDS)
+            return predict_targets(shard, predictor, pdb_dir=files, progress=not args.quiet and launch.rank == 0, **(run | dict(time_budget=left)))
         prepare = lambda: _prepare(predictor, None if args.time_budget is None else 0.25 * args.time_budget)  # rank 0 builds a template cache first
         line = run_sharded(targets, shard_run, write, launch, models, first=prepare, time_budget=args.time_budget)
         if line is None: return 0  # not rank 0: rank 0 wrote everything
