@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -395,6 +396,33 @@ def find_structure_dirs(root,  # a data or competition folder (None or missing: 
             todo += [(d, depth + 1) for d in sorted(folder.iterdir()) if d.is_dir() and not d.name.startswith(('.', '_'))]
     return found
 
+# %% ../nbs/10_template_db.ipynb #c101
+def _index_id(folder: Path) -> tuple[int, int] | None:
+    """Identity of a cache entry's `index.json` (inode, mtime), None when absent: new whenever the entry is saved anew."""
+    try: st = (folder / 'index.json').stat()
+    except (FileNotFoundError, NotADirectoryError): return None  # (a file where the cache folder should be: see below)
+    return st.st_ino, st.st_mtime_ns
+
+@contextmanager
+def _cache_lock(folder: Path):
+    """Hold `.{folder name}.lock` beside the cache entry `folder` exclusively (POSIX `flock`): of the processes that would
+    build the same entry at once (the ranks of a distributed run, two runs on one machine) one builds, the others wait.
+    Unlocked where no lock can be had: without `fcntl` (Windows), or where the cache folder cannot be written (then
+    `open_template_db` keeps the library in a temporary folder and says so)."""
+    try:
+        import fcntl
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(folder.parent / f'.{folder.name}.lock', 'a')
+    except (ImportError, OSError):
+        handle = None  # no lock to take: see the docstring
+    if handle is None:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(handle, fcntl.LOCK_UN)
+
 # %% ../nbs/10_template_db.ipynb #c013
 def default_cache_dir() -> Path:
     """`$RNA3D_CACHE/templates`, else `~/.cache/rna3d_kit/templates` (never inside the installed package)."""
@@ -433,22 +461,25 @@ def open_template_db(kaggle_dir=None,  # Kaggle-layout folder with {split}_label
     for d in structure_dirs:
         if not Path(d).is_dir(): raise InputError(f'structure folder {d} does not exist')
     folder = Path(cache_dir or default_cache_dir()) / f'db-{input_hash(kaggle_dir, splits, structure_dirs, k)}'
-    if (folder / 'index.json').exists():
+    seen = _index_id(folder)
+    if seen is not None:
         try: return load_template_db(folder)
         except (InputError, ValueError, OSError) as e: warn(f'template cache unusable ({e}); rebuilding it')
-    entries = kaggle_entries(kaggle_dir, splits) if kaggle_dir is not None else []
-    for d in structure_dirs: entries += structure_entries(d, progress=progress)
-    if not entries: raise InputError('no template entries found in the given folders')
-    db = build_template_db(entries, k=k)
-    meta = dict(kaggle_dir=str(kaggle_dir), splits=list(splits), structure_dirs=[str(d) for d in structure_dirs],
-                built=dt.datetime.now().isoformat(timespec='seconds'))
-    try: folder = save_template_db(db, folder, meta)
-    except OSError as e:  # read-only or full: keep this run's library in a temporary folder instead of rebuilding per target
-        scratch = Path(tempfile.mkdtemp(prefix='rna3d_templates_'))
-        atexit.register(shutil.rmtree, scratch, True)
-        warn(f'cannot write the template cache under {folder.parent} ({e.strerror or e}); using {scratch} for this run '
-             '(set RNA3D_CACHE to a writable folder to keep it)')
-        folder = save_template_db(db, scratch / folder.name, meta)
+    with _cache_lock(folder):  # one process builds an entry at a time; one that waited here reads what the other saved
+        if _index_id(folder) not in (None, seen): return load_template_db(folder)
+        entries = kaggle_entries(kaggle_dir, splits) if kaggle_dir is not None else []
+        for d in structure_dirs: entries += structure_entries(d, progress=progress)
+        if not entries: raise InputError('no template entries found in the given folders')
+        db = build_template_db(entries, k=k)
+        meta = dict(kaggle_dir=str(kaggle_dir), splits=list(splits), structure_dirs=[str(d) for d in structure_dirs],
+                    built=dt.datetime.now().isoformat(timespec='seconds'))
+        try: folder = save_template_db(db, folder, meta)
+        except OSError as e:  # read-only or full: keep this run's library in a temporary folder instead of rebuilding per target
+            scratch = Path(tempfile.mkdtemp(prefix='rna3d_templates_'))
+            atexit.register(shutil.rmtree, scratch, True)
+            warn(f'cannot write the template cache under {folder.parent} ({e.strerror or e}); using {scratch} for this run '
+                 '(set RNA3D_CACHE to a writable folder to keep it)')
+            folder = save_template_db(db, scratch / folder.name, meta)
     return load_template_db(folder)
 
 # %% ../nbs/10_template_db.ipynb #c018
