@@ -12,14 +12,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .core import InputError, warn
-from .fullatom import RESIDUE_BONDS, chirality_errors, geometry_report, linked_to_previous, rebuild_full_atom
+from .fullatom import MIN_CONTACT, RESIDUE_BONDS, chirality_errors, geometry_report, linked_to_previous, rebuild_full_atom
 from .metric import superpose
 from .structure import ATOM_SLOT, C1_INDEX, MAX_ATOMS, RESIDUE_ATOMS, RNAStructure
 
 # %% auto #0
 __all__ = ['PHOSPHATE_5P', 'FORCE_FIELD_FILES', 'STALL_RESTARTS', 'CHIRAL_VOLUME_FLOOR', 'PHOSPHATE_TURN_STEP',
-           'MIN_PHOSPHATE_CONTACT', 'SOFT_CONTACT_NM', 'SOFT_K', 'SOFT_ITERATIONS', 'MinimiseReport', 'chain_starts',
-           'openmm_model', 'select_platform', 'native_obc2', 'add_hydrogens', 'minimise']
+           'MIN_PHOSPHATE_CONTACT', 'SOFT_CONTACT_NM', 'SOFT_K', 'SOFT_ITERATIONS', 'SOFT_RAMP', 'MinimiseReport',
+           'chain_starts', 'openmm_model', 'select_platform', 'native_obc2', 'add_hydrogens', 'minimise']
 
 # %% ../nbs/18_minimise.ipynb #c005
 @dataclass(frozen=True)
@@ -142,7 +142,8 @@ MIN_PHOSPHATE_CONTACT = 3.0  # Å: a restored 5′ phosphate closer than this to
 
 def _restore_phosphates(before: np.ndarray, after: np.ndarray, structure: RNAStructure, starts: np.ndarray) -> np.ndarray:
     """Move the stripped 5′ phosphates `[N, MAX_ATOMS, 3]` rigidly with O5′, C5′, C4′ of their residue; one that lands
-    on another atom (the force field never saw it) is turned about the C5′–O5′ bond to the turn farthest from all atoms."""
+    on another atom (the force field never saw it) is turned about the C5′–O5′ bond to the turn farthest from all atoms;
+    one that no turn keeps `fullatom.MIN_CONTACT` from every atom is left out (NaN), as a chain start may be written."""
     from scipy.spatial import cKDTree
     out = after.copy()
     anchor = [ATOM_SLOT['A'][a] for a in ("O5'", "C5'", "C4'")]  # the atoms the phosphate hangs on
@@ -166,12 +167,14 @@ def _restore_phosphates(before: np.ndarray, after: np.ndarray, structure: RNAStr
             turned = o5 + v * np.cos(t) + np.cross(axis, v) * np.sin(t) + np.outer(v @ axis, axis) * (1 - np.cos(t))
             gap = tree.query(turned)[0].min()
             if gap > best_gap: best, best_gap = turned, gap
-        out[i, have] = best
+        out[i, have] = best if best_gap >= MIN_CONTACT else np.nan
     return out
 
 SOFT_CONTACT_NM = 0.3  # first round: heavy atoms (more than 3 bonds apart) closer than this are pushed apart...
 SOFT_K = 1e5  # kJ/mol/nm² ... by this stiffness, with the force field's charges and Lennard-Jones switched off
-SOFT_ITERATIONS = 100  # minimiser steps of that first round
+SOFT_ITERATIONS = 100  # minimiser steps of that first round (per stiffness of `soft_ramp`)
+SOFT_RAMP = (1e2, 1e3, 1e4, 1e5)  # kJ/mol/nm²: a gentler first round, stiffened tenfold at a time, so crowded atoms
+# slide past each other before the full push can pull a backbone link open (`predict._repair` tries it last)
 
 def add_hydrogens(modeller, seed: int = 0) -> None:
     """`modeller.addHydrogens` that gives the same hydrogens every time: OpenMM puts new hydrogens at positions drawn
@@ -219,12 +222,15 @@ def minimise(structure: RNAStructure,
              platform: str = 'auto',  # 'CPU' | 'CUDA' | 'OpenCL' | 'auto'
              threads: int | None = None,  # CPU threads
              check_geometry: bool = True,  # fill clashscore / outliers in the report (costs ~0.1 s per 100 nt)
+             soft_ramp: tuple = (SOFT_K,),  # stiffnesses of the first, repulsion-only round, run in this order (kJ/mol/nm²)
             ) -> tuple[RNAStructure, MinimiseReport]:
     """Restrained energy minimisation; returns `(structure, report)`, the input itself if anything fails."""
     import openmm as mm
     from openmm import app, unit
     if solvent not in FORCE_FIELD_FILES: raise InputError(f'solvent must be one of {", ".join(FORCE_FIELD_FILES)}, got {solvent!r}')
     if max_iterations < 0 or restraint_k < 0: raise InputError('max_iterations and restraint_k must be >= 0')
+    if not soft_ramp or not all(np.isfinite(k) and k > 0 for k in soft_ramp):
+        raise InputError(f'soft_ramp must be one or more positive stiffnesses, got {soft_ramp!r}')
     t0, c0 = time.perf_counter(), time.process_time()
     base = dict(solvent=solvent, platform=platform, n_residues=structure.n)
 
@@ -261,8 +267,10 @@ def minimise(structure: RNAStructure,
         energy = lambda: context.getState(getEnergy=True, groups={0}).getPotentialEnergy().value_in_unit(unit.kilojoule_per_mole)
         e_before = energy()
         if max_iterations > 0:  # first round: overlaps pushed apart with charges and Lennard-Jones off
-            context.setParameter('nb_on', 0.0); context.setParameter('k_soft', SOFT_K)
-            mm.LocalEnergyMinimizer.minimize(context, tolerance, min(SOFT_ITERATIONS, max_iterations))
+            context.setParameter('nb_on', 0.0)
+            for k_soft in soft_ramp:
+                context.setParameter('k_soft', k_soft)
+                mm.LocalEnergyMinimizer.minimize(context, tolerance, min(SOFT_ITERATIONS, max_iterations))
             context.setParameter('nb_on', 1.0); context.setParameter('k_soft', 0.0)
         mm.LocalEnergyMinimizer.minimize(context, tolerance, max_iterations)
         for _ in range(STALL_RESTARTS):  # L-BFGS can stall on a very stiff start (1e8 kJ/mol): a restart usually gets it going

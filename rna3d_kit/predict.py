@@ -242,7 +242,7 @@ def numbered_as_target(s: RNAStructure, target: Target) -> RNAStructure:
     if s.chain_ids == target.chains and s.res_nums == tuple(range(1, s.n + 1)): return s
     return RNAStructure(s.sequence, s.coords, target.chains, None, None, s.name, s.confidence, s.provenance)
 
-REPAIR_STEPS = 5  # × the steps: the last, longer minimisation of a model still not sound after three tries...
+REPAIR_STEPS = 5  # × the steps: a longer minimisation of a model still not sound after three tries...
 REPAIR_RESTRAINT = 10.0  # kJ/mol/Å² (default 100): ... with C1' held loosely, so crowded residues can make room
 REPAIR_REACH = 2  # residues either side of a defect that `minimise_turned` may turn
 
@@ -285,7 +285,7 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
             if rep.success: reports[k] = rep
             else: notes.append(f'model {k + 1} kept unminimised ({rep.reason})')
             checks[k] = model_defects(out[k])
-            if is_sound(checks[k]) or (left() is not None and left() < (3 + REPAIR_STEPS) * per_model): continue
+            if is_sound(checks[k]) or (left() is not None and left() < (4 + REPAIR_STEPS) * per_model): continue
             try:
                 with time_limit(left()): out[k], checks[k], rep, how = _repair(samples[k], s, out[k], rep, checks[k], solvent, steps)
             except (OutOfTime, *PREDICTOR_ERRORS) as e:
@@ -316,13 +316,15 @@ def minimise_turned(model: RNAStructure,  # a full-atom model with defects (`ful
     return m, r, start
 
 def _repair(sample: RNAStructure, rebuilt: RNAStructure, minimised: RNAStructure, report, defects: dict, solvent: str, steps: int):
-    """Up to three more tries for a minimised model that is not sound, each only while the best so far is not: the
+    """Up to four more tries for a minimised model that is not sound, each only while the best so far is not: the
     sample rebuilt from its C1' alone (atoms a predictor transferred from templates can overlap or thread rings),
     minimised; the best model so far with the residues around its defects turned and minimised again
-    (`minimise_turned`); the best start minimised REPAIR_STEPS times longer with C1' held by REPAIR_RESTRAINT. Returns
-    `(model, defects, report, what was kept)`: the try with fewest defects."""
+    (`minimise_turned`); the best start minimised REPAIR_STEPS times longer with C1' held by REPAIR_RESTRAINT; the best
+    model so far minimised again with a gentler first round (`minimise.SOFT_RAMP`: crowded residues slide apart before
+    the full push, which can pull a link open). Returns `(model, defects, report, what was kept)`: the try with
+    fewest defects."""
     from rna3d_kit.fullatom import defects_text, is_sound, model_defects, rebuild_full_atom
-    from rna3d_kit.minimise import minimise
+    from rna3d_kit.minimise import SOFT_RAMP, minimise
     total = lambda t: sum(t[0].values())
     tries = [(defects, minimised, report, rebuilt, 'first minimisation')]
     start = rebuild_full_atom(RNAStructure.from_c1(sample.sequence, sample.c1, sample.chain_ids, sample.res_nums, sample.name))
@@ -335,6 +337,10 @@ def _repair(sample: RNAStructure, rebuilt: RNAStructure, minimised: RNAStructure
         best_start = min(tries, key=total)[3]
         m, r = minimise(best_start, solvent=solvent, max_iterations=REPAIR_STEPS * steps, restraint_k=REPAIR_RESTRAINT)
         tries.append((model_defects(m), m, r, best_start, f"{REPAIR_STEPS}x longer minimisation, C1' held at {REPAIR_RESTRAINT:g} kJ/mol/Å²"))
+    if not is_sound(min(tries, key=total)[0]):
+        best = min(tries, key=total)[1]
+        m, r = minimise(best, solvent=solvent, max_iterations=steps, soft_ramp=SOFT_RAMP)
+        tries.append((model_defects(m), m, r, best, 'best model minimised again, its first round stiffened tenfold at a time'))
     d, m, r, _, how = min(tries, key=total)  # the first of equals
     return m, d, r, f'{defects_text(defects)} after minimisation; kept the {how} ({defects_text(d)})'
 
