@@ -29,7 +29,7 @@ from .structure import Provenance, RNAStructure, Target
 __all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
            'MIN_ATTEMPT_SECONDS', 'MAX_TIME_BUDGET', 'MAX_SEED', 'SPIRAL_STEP', 'LAST_RESORT', 'MINIMISE_MODES',
            'REBUILD_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_MODEL', 'MINIMISE_STEPS',
-           'FINISH_SHARE', 'PREDICTOR_ERRORS', 'REPAIR_STEPS', 'REPAIR_RESTRAINT', 'REPAIR_REACH',
+           'FINISH_SHARE', 'PREDICTOR_ERRORS', 'REPAIR_STEPS', 'REPAIR_RESTRAINT', 'REPAIR_REACH', 'REPAIR_COST',
            'MODEL_STAGING_PREFIX', 'REPORT_COLUMNS', 'default_data_dir', 'load_predictor', 'check_msas', 'OutOfTime',
            'time_limit', 'fallback_seconds', 'TimeBudget', 'check_time_budget', 'check_seed', 'spiral_c1',
            'spiral_models', 'place_in_range', 'minimise_seconds', 'finish_seconds', 'FinishPlan', 'plan_finish',
@@ -242,9 +242,10 @@ def numbered_as_target(s: RNAStructure, target: Target) -> RNAStructure:
     if s.chain_ids == target.chains and s.res_nums == tuple(range(1, s.n + 1)): return s
     return RNAStructure(s.sequence, s.coords, target.chains, None, None, s.name, s.confidence, s.provenance)
 
-REPAIR_STEPS = 5  # × the steps: a longer minimisation of a model still not sound after three tries...
+REPAIR_STEPS = 5  # × the steps: `_repair`'s longer minimisation of a model still not sound...
 REPAIR_RESTRAINT = 10.0  # kJ/mol/Å² (default 100): ... with C1' held loosely, so crowded residues can make room
 REPAIR_REACH = 2  # residues either side of a defect that `minimise_turned` may turn
+REPAIR_COST = 4 + REPAIR_STEPS  # `_repair`'s tries at most, in ordinary minimisations: it starts only if they fit the time left
 
 def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
                   solvent: str = 'vacuum',
@@ -285,7 +286,7 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
             if rep.success: reports[k] = rep
             else: notes.append(f'model {k + 1} kept unminimised ({rep.reason})')
             checks[k] = model_defects(out[k])
-            if is_sound(checks[k]) or (left() is not None and left() < (4 + REPAIR_STEPS) * per_model): continue
+            if is_sound(checks[k]) or (left() is not None and left() < REPAIR_COST * per_model): continue
             try:
                 with time_limit(left()): out[k], checks[k], rep, how = _repair(samples[k], s, out[k], rep, checks[k], solvent, steps)
             except (OutOfTime, *PREDICTOR_ERRORS) as e:
