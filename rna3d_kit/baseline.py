@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .core import InputError
+from .predictor import Predictor, register
 from .structure import Provenance, RNAStructure, Target
 from .adjacency import (LOCAL_FOLD_ABOVE, SecondaryStructure, fold, helices, parse_dot_bracket,
                                  sample_structures, to_dot_bracket)
@@ -292,7 +293,8 @@ def c1_violations(x: np.ndarray, chain_start=None, c: dict = C1_GEOMETRY, clash:
 # %% ../nbs/09_baseline.ipynb #c016
 RG_COMPACT = 5.5  # Å; compact folded RNAs have Rg ≈ 5.5 N^(1/3) (Hyeon, Dima & Thirumalai 2006)
 
-class GeometricBaseline:
+@register
+class GeometricBaseline(Predictor):
     """Secondary structure (ViennaRNA) → A-form stems + circular loops → relaxed C1' models."""
     name = 'baseline'
 
@@ -322,7 +324,9 @@ class GeometricBaseline:
         rg_max = None if self.compact is None else self.compact * compact_rg
         return relax_c1(x, partner, chain_start, self.relax_steps, rg_max=rg_max)
 
-    def predict(self, target: Target, n_samples: int = 5, seed: int = 0) -> list[RNAStructure]:
+    def predict(self, target: Target, n_samples: int = 5, seed: int = 0,
+                budget: float | None = None,  # unused: the baseline's cost is small and known (`predict.FALLBACK_COST`)
+               ) -> list[RNAStructure]:
         """`n_samples` C1' models of `target`, residue i = target residue i."""
         if n_samples < 1: raise InputError(f'{target.target_id}: n_samples must be at least 1, got {n_samples}')
         chain_start = target.chain_starts

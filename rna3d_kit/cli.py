@@ -17,8 +17,9 @@ from pathlib import Path
 from .core import InputError, RNA3DWarning, atomic_writes, check_writable, package_data_dir
 
 # %% auto #0
-__all__ = ['DEMO_SEQUENCES', 'read_csv_checked', 'report_path', 'json_line', 'cmd_predict', 'cmd_score', 'cmd_evaluate',
-           'build_parser', 'main']
+__all__ = ['DEMO_SEQUENCES', 'read_csv_checked', 'report_path', 'json_line', 'predictor_flags', 'add_predictor_flags',
+           'chosen_options', 'run_settings', 'data_folder', 'cmd_predict', 'cmd_score', 'cmd_evaluate', 'build_parser',
+           'main']
 
 # %% ../nbs/92_cli.ipynb #c004
 DEMO_SEQUENCES = 'demo/demo_sequences.csv'
@@ -46,70 +47,62 @@ def json_line(obj) -> str:
         return x if x is None or isinstance(x, (str, int, float, bool)) else str(x)
     return json.dumps(clean(obj), allow_nan=False)
 
-def cmd_predict(args) -> int:
-    """`rna3d predict`: sequences CSV -> submission CSV (+ run report, PDB models)."""
-    from rna3d_kit.kaggle_io import read_sequences, submission_frame, submission_text
-    from rna3d_kit.distributed import launch_from_env, run_sharded
-    from rna3d_kit.predict import (MIN_ATTEMPT_SECONDS, ModelFiles, _prepare, check_msas, check_seed, check_time_budget,
-                                   default_data_dir, load_predictor, predict_targets, run_report)
-    seq_path = Path(args.sequences) if args.sequences else _demo_sequences()
-    out = check_writable(args.output)
-    report = check_writable(report_path(out, args.report))
-    if os.path.abspath(out) == os.path.abspath(report): raise InputError(f'--report {report} is the submission itself; give another file')
-    models = ModelFiles(args.pdb_dir) if args.pdb_dir is not None else None
-    check_time_budget(args.time_budget, '--time-budget'); check_seed(args.seed, '--seed')
-    if args.candidates is not None and args.method != 'ensemble': raise InputError('--candidates applies to --method ensemble only')
-    if args.weights is not None and args.method != 'neural': raise InputError('--weights applies to --method neural only')
-    if args.warm_start is not None and args.method != 'neural': raise InputError('--warm-start applies to --method neural only')
-    if args.minimise_steps < 1: raise InputError(f'--minimise-steps must be at least 1, got {args.minimise_steps}')
-    if args.msa_dir is not None and not Path(args.msa_dir).is_dir(): raise InputError(f'--msa-dir {args.msa_dir} is not an existing folder')
-    targets = check_msas(read_sequences(seq_path, unknown=args.unknown, msa_dir=args.msa_dir))
-    if models is not None: models.check(targets, args.n_samples)
-    data_dir = Path(args.data) if args.data else default_data_dir()
+def predictor_flags() -> dict[str, tuple]:
+    """`{flag: (Option, [methods declaring it])}` over every registered predictor: the command line's predictor options."""
+    from rna3d_kit.predict import PREDICTORS  # importing it registers the kit's predictors
+    flags = {}
+    for method, cls in sorted(PREDICTORS.items()):
+        for opt in cls.options:
+            seen, owners = flags.setdefault(opt.cli_flag, (opt, []))
+            if (seen.name, seen.kind, seen.choices) != (opt.name, opt.kind, opt.choices):
+                raise ValueError(f'{opt.cli_flag} is declared differently by {owners[0]} and {method}')
+            owners.append(method)
+    return flags
+
+def _dest(flag: str) -> str: return 'option_' + flag.lstrip('-').replace('-', '_')
+
+def add_predictor_flags(parser: argparse.ArgumentParser):
+    """Add every registered predictor's declared options to `parser` (all default None: not given)."""
+    for flag, (opt, owners) in predictor_flags().items():
+        parser.add_argument(flag, dest=_dest(flag), type=opt.kind, choices=opt.choices, default=None,
+                            metavar=None if opt.choices else flag.lstrip('-').upper().replace('-', '_'),
+                            help=f"--method {' or '.join(owners)}: {opt.help}")
+
+def chosen_options(args) -> dict:
+    """The predictor options given on the command line, by constructor name; one the method does not declare is an `InputError`."""
+    out = {}
+    for flag, (opt, owners) in predictor_flags().items():
+        value = getattr(args, _dest(flag), None)
+        if value is None: continue
+        if args.method not in owners: raise InputError(f"{flag} applies to --method {' or '.join(owners)} only")
+        out[opt.name] = value
+    return out
+
+def run_settings(args) -> 'RunSettings':
+    """The `run.RunSettings` of a `predict` or `evaluate` command line."""
+    from rna3d_kit.run import RunSettings
+    return RunSettings(args.method, args.n_samples, args.seed, getattr(args, 'time_budget', None), args.minimise, args.solvent,
+                       args.minimise_steps, not args.quiet, chosen_options(args)).check(flags=True)
+
+def data_folder(data: str | None) -> Path | None:
+    """`--data` as a folder (default: the shared Part 1 data, if present), or an `InputError` if it does not exist."""
+    from rna3d_kit.predict import default_data_dir
+    data_dir = Path(data) if data else default_data_dir()
     if data_dir is not None and not data_dir.is_dir(): raise InputError(f'data folder {data_dir} does not exist')
-    options = ({} if args.candidates is None else dict(n_candidates=args.candidates)) | ({} if args.weights is None else dict(weights=args.weights))
-    options |= {} if args.warm_start is None else dict(warm_start=args.warm_start)
-    predictor = load_predictor(args.method, data_dir=data_dir, progress=not args.quiet, **options)  # reads (and checks) weights before any prediction
-    run = dict(n_samples=args.n_samples, seed=args.seed, time_budget=args.time_budget, minimise=args.minimise, solvent=args.solvent,
-               minimise_steps=args.minimise_steps)
+    return data_dir
 
-    def write(coords, records, models) -> str:
-        """Write the submission and its report (both or neither), then the models; the line that says what was written."""
-        text = submission_text(submission_frame(targets, {k: v[:5] for k, v in coords.items()}), targets)  # validated as it will be read
-        try:
-            with atomic_writes(out, report) as (f_sub, f_report):
-                f_sub.write(text); run_report(records).to_csv(f_report, index=False)
-        except OSError as e:
-            raise InputError(f'could not write {out} and its report {report} ({e.strerror or e}); neither was written '
-                             '(files there before are unchanged)') from None
-        if models is not None:
-            try: models.write()
-            except OSError as e:
-                raise InputError(f'wrote {out} and its report {report}, but could not write the models to {models.pdb_dir} '
-                                 f'({e.strerror or e}); no model file of this run was written') from None
-        n_min, n_full = sum(r.minimised > 0 for r in records), sum(r.full_atom for r in records)
-        methods = {}
-        for r in records: methods[r.method] = methods.get(r.method, 0) + 1
-        made = ', '.join(f'{m} {k}' for m, k in methods.items())  # what produced each target's first model
-        return (f'wrote {out} ({text.count(chr(10)) - 1} rows, {len(targets)} targets by method: {made}'
-                + (f'; {n_full} full-atom ({n_min} minimised)' if n_full else '') + f') and the run report {report}'
-                + (f'; {len(targets) * args.n_samples} models in {models.pdb_dir}' if models else ''))
-
-    launch = launch_from_env()  # started by torchrun / accelerate launch: each process predicts a shard, rank 0 writes
-    if launch is None:
-        coords, records = predict_targets(targets, predictor, pdb_dir=models, progress=not args.quiet, **run)
-        line = write(coords, records, models)
-    else:
-        started = time.perf_counter()  # the budget counts from here, as one process's counts the preparation too
-
-        def shard_run(shard, files):
-            left = None if args.time_budget is None else max(args.time_budget - (time.perf_counter() - started), MIN_ATTEMPT_SECONDS)
-            return predict_targets(shard, predictor, pdb_dir=files, progress=not args.quiet and launch.rank == 0, **(run | dict(time_budget=left)))
-        prepare = lambda: _prepare(predictor, None if args.time_budget is None else 0.25 * args.time_budget)  # rank 0 builds a template cache first
-        line = run_sharded(targets, shard_run, write, launch, models, first=prepare, time_budget=args.time_budget)
-        if line is None: return 0  # not rank 0: rank 0 wrote everything
-        line += f' ({launch.world_size} processes)'
-    print(line, file=sys.stderr)
+def cmd_predict(args) -> int:
+    """`rna3d predict`: sequences CSV -> submission CSV (+ run report, PDB models), through `run.run`."""
+    from rna3d_kit.predict import load_predictor
+    from rna3d_kit.run import RunFiles, read_targets, run
+    out = Path(args.output)
+    files = RunFiles(out, report_path(out, args.report), None if args.pdb_dir is None else Path(args.pdb_dir))
+    settings = run_settings(args)
+    targets = read_targets(Path(args.sequences) if args.sequences else _demo_sequences(), msa_dir=args.msa_dir, unknown=args.unknown)
+    files.check(targets, settings.n_samples)
+    predictor = load_predictor(args.method, data_dir=data_folder(args.data), progress=settings.progress, **settings.options)  # reads (and checks) weights before any prediction
+    result = run(targets, predictor, settings, files)  # under torchrun / accelerate launch: this process's shard; rank 0 writes
+    if result is not None: print(result.line, file=sys.stderr)
     return 0
 
 def cmd_score(args) -> int:
@@ -132,10 +125,9 @@ def cmd_evaluate(args) -> int:
     from rna3d_kit.core import atomic_write
     from rna3d_kit.metric import mean_tm
     if args.out: check_writable(args.out)
-    if args.limit is not None and args.limit < 1: raise InputError(f'--limit must be at least 1, got {args.limit}')
-    table = evaluate(args.data, split=args.split, method=args.method, n_samples=args.n_samples, mode=args.mode,
-                     limit=args.limit, seed=args.seed, progress=not args.quiet, minimise=args.minimise, solvent=args.solvent,
-                     minimise_steps=args.minimise_steps)
+    if args.limit is not None and args.limit < 1: raise InputError(f'--limit must be at least 1, got {args.limit}')  # before `--limit`'s name is lost
+    table = evaluate(args.data, split=args.split, mode=args.mode, limit=args.limit, settings=run_settings(args))
+    if table is None: return 0  # not rank 0 of a distributed run: rank 0 reports
     if args.out:
         with atomic_write(args.out) as f: table.to_csv(f, index=False)
     if args.json:
@@ -150,35 +142,36 @@ def cmd_evaluate(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `rna3d` and its sub-commands."""
     from rna3d_kit import __version__
-    from rna3d_kit.predict import DEFAULT_METHOD, DEFAULT_TIME_BUDGET, PREDICTORS
-    methods = f"one of {', '.join(sorted(PREDICTORS))} (default {DEFAULT_METHOD})"
+    from rna3d_kit.predict import MINIMISE_MODES, MINIMISE_SECONDS_PER_NT, PREDICTORS  # importing it registers the kit's predictors
+    from rna3d_kit.run import RunSettings
+    d = RunSettings()  # every default of a run
+    methods = f"one of {', '.join(sorted(PREDICTORS))} (default {d.method})"
     p = argparse.ArgumentParser(prog='rna3d', description='RNA 3D structure prediction kit (Kaggle Stanford RNA 3D Folding).')
     p.add_argument('--version', action='version', version=f'rna3d_kit {__version__}')
     sub = p.add_subparsers(dest='command', required=True)
     pr = sub.add_parser('predict', help='predict structures and write a Kaggle submission')
     pr.add_argument('sequences', nargs='?', help='Kaggle sequences CSV (default: the bundled demo targets)')
     pr.add_argument('-o', '--output', default='submissions/submission.csv', help='submission CSV to write')
-    pr.add_argument('--method', default=None, help=f'predictor: {methods}; the geometric baseline answers where it fails')
+    pr.add_argument('--method', default=d.method,
+                    help=f'predictor: {methods}; the geometric baseline answers where it fails')
     pr.add_argument('--data', default=None, help='Kaggle-layout folder used for templates (default: shared Part 1 data if present)')
-    pr.add_argument('--n-samples', type=int, default=5, help='structures per target (>= 5)')
-    pr.add_argument('--time-budget', type=float, default=DEFAULT_TIME_BUDGET, metavar='SECONDS',
-                    help=f'time for the whole run, shared among targets by length (default {DEFAULT_TIME_BUDGET:.0f}: a Kaggle kernel)')
-    pr.add_argument('--candidates', type=int, default=None, help='candidates drawn per target (--method ensemble; default 20)')
+    pr.add_argument('--n-samples', type=int, default=d.n_samples, help=f'structures per target (>= 5; default {d.n_samples})')
+    pr.add_argument('--time-budget', type=float, default=d.time_budget, metavar='SECONDS',
+                    help=f'time for the whole run, shared among targets by length (default {d.time_budget:.0f}: a Kaggle kernel)')
     pr.add_argument('--report', default=None, help='per-run report CSV (default: {submission stem}_report.csv beside it)')
     pr.add_argument('--pdb-dir', default=None, help='also write every model here, full-atom, as PDB (mmCIF when PDB cannot hold it), '
                     'named {target_id}_{k}.pdb with characters other than letters, digits, _ - . written as %%XX '
                     '(too long ids cut and hashed); written last, all or none')
-    pr.add_argument('--minimise', choices=['auto', 'on', 'off'], default='auto',
+    pr.add_argument('--minimise', choices=MINIMISE_MODES, default=d.minimise,
                     help="OpenMM minimisation of the full-atom models: auto = the --pdb-dir models when the time budget allows; "
                          "on = every target's models, written or not; off = never (default auto)")
-    pr.add_argument('--solvent', choices=['vacuum', 'obc2', 'gbn2'], default='vacuum', help='minimisation solvent model (default vacuum)')
-    pr.add_argument('--minimise-steps', type=int, default=200, help='L-BFGS steps per model (default 200; 1000 also fixes bond geometry, ~2.7x the time)')
-    pr.add_argument('--weights', default=None, help='weights folder of --method neural (default: the shipped model)')
-    pr.add_argument('--warm-start', choices=['stage_c', 'templates', 'baseline'], default=None,
-                    help="--method neural: start sampling from Stage C atoms or from template or baseline models instead of noise")
+    pr.add_argument('--solvent', choices=tuple(MINIMISE_SECONDS_PER_NT), default=d.solvent, help=f'minimisation solvent model (default {d.solvent})')
+    pr.add_argument('--minimise-steps', type=int, default=d.minimise_steps,
+                    help=f'L-BFGS steps per model (default {d.minimise_steps}; 1000 also fixes bond geometry, at several times the cost)')
+    add_predictor_flags(pr)
     pr.add_argument('--msa-dir', default=None, help='folder of {target_id}.MSA.fasta files (default: MSA/ beside the sequences CSV)')
     pr.add_argument('--unknown', default=None, metavar='BASE', help='stand-in base for letters other than ACGU (default: error)')
-    pr.add_argument('--seed', type=int, default=0, help='random seed, 0 to 4294967295 (default 0)')
+    pr.add_argument('--seed', type=int, default=d.seed, help=f'random seed, 0 to 4294967295 (default {d.seed})')
     pr.add_argument('-q', '--quiet', action='store_true', help='no progress bars (also none while a template library is built)')
     pr.set_defaults(func=cmd_predict)
     sc = sub.add_parser('score', help='score a submission against labels (best-of-5 TM-score)')
@@ -189,28 +182,25 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser('evaluate', help='predict and score a split of a Kaggle-layout folder')
     ev.add_argument('--data', required=True, help='Kaggle-layout folder')
     ev.add_argument('--split', default='validation')
-    ev.add_argument('--method', default=None, help=f'predictor: {methods}')
-    ev.add_argument('--n-samples', type=int, default=5)
+    ev.add_argument('--method', default=d.method, help=f'predictor: {methods}')
+    ev.add_argument('--n-samples', type=int, default=d.n_samples)
     ev.add_argument('--mode', choices=['part2', 'part1'], default='part2')
     ev.add_argument('--limit', type=int, default=None, help='only the first N targets')
-    ev.add_argument('--minimise', choices=['auto', 'on', 'off'], default='auto',
+    ev.add_argument('--minimise', choices=MINIMISE_MODES, default=d.minimise,
                     help="on = score the C1' of rebuilt, minimised models (the full pipeline); auto/off = the predictor's C1'")
-    ev.add_argument('--solvent', choices=['vacuum', 'obc2', 'gbn2'], default='vacuum')
-    ev.add_argument('--minimise-steps', type=int, default=200)
+    ev.add_argument('--solvent', choices=tuple(MINIMISE_SECONDS_PER_NT), default=d.solvent)
+    ev.add_argument('--minimise-steps', type=int, default=d.minimise_steps)
     ev.add_argument('--out', default=None, help='write the per-target table as CSV')
-    ev.add_argument('--seed', type=int, default=0, help='random seed, 0 to 4294967295 (default 0)')
+    ev.add_argument('--seed', type=int, default=d.seed, help=f'random seed, 0 to 4294967295 (default {d.seed})')
     ev.add_argument('--json', action='store_true')
     ev.add_argument('-q', '--quiet', action='store_true')
+    add_predictor_flags(ev)
     ev.set_defaults(func=cmd_evaluate)
     return p
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `rna3d` command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    from rna3d_kit.predict import DEFAULT_METHOD
-    if getattr(args, 'method', 'x') is None: args.method = DEFAULT_METHOD
-    if getattr(args, 'n_samples', 5) < 5 and args.command == 'predict':
-        print('rna3d: error: --n-samples must be at least 5 (the submission holds 5 structures per target)', file=sys.stderr); return 2
     warnings.simplefilter('always', RNA3DWarning)
     warnings.formatwarning = lambda msg, cat, *a, **k: f'rna3d: warning: {msg}\n'
     try:

@@ -5,7 +5,6 @@
 # %% ../nbs/21_ensemble.ipynb #c002
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+import rna3d_kit.baseline, rna3d_kit.neural, rna3d_kit.templates  # noqa: F401 (importing them registers the predictors members name)
 from .core import InputError, warn
+from .predictor import PREDICTOR_ERRORS, Option, Predictor, PredictorContext, predictor_class, register
 from .metric import _rotation_from_moments, rna_d0, search_radius, tm_score_part2
 from .structure import RNAStructure, Target
 
@@ -21,8 +22,7 @@ from .structure import RNAStructure, Target
 __all__ = ['SEED_FRACTIONS', 'REFINE_ITERATIONS', 'MAX_TM_RESIDUES', 'CONFIDENCE_WEIGHTS', 'C1_GEOMETRY_LIMITS', 'CLUSTER_TM',
            'MAX_TM', 'DUPLICATE_TM', 'DRAW_SHARE', 'FIRST_CHUNK', 'Candidate', 'PairSuperposition', 'seed_windows',
            'superpose_tm', 'residue_subset', 'similarity_matrix', 'geometry_quality', 'local_consensus',
-           'confidence_scores', 'select_diverse', 'parse_members', 'template_priors', 'member_priors', 'Ranking',
-           'EnsemblePredictor']
+           'confidence_scores', 'select_diverse', 'parse_members', 'structure_prior', 'Ranking', 'EnsemblePredictor']
 
 # %% ../nbs/21_ensemble.ipynb #c005
 @dataclass(frozen=True, eq=False)
@@ -216,30 +216,11 @@ def parse_members(members, n_candidates: int) -> list[tuple[object, int]]:
         out.append((m, c))
     return [(m, c) for m, c in out if c > 0]
 
-def template_priors(member,  # a TemplatePredictor (has .search)
-                    target: Target,
-                    structures: list[RNAStructure]) -> np.ndarray:
-    """`[S]` usefulness (coverage × identity, residue-weighted over chains) of the hits behind template models; NaN for others."""
-    from rna3d_kit.templates import chain_segments
-    hits = member.search(target)
-    out = np.full(len(structures), np.nan)
-    for k, s in enumerate(structures):
-        m = re.fullmatch(rf'{re.escape(target.target_id)}_tpl(\d+)', s.name)
-        if not m: continue
-        r = int(m[1])
-        total = 0.0
-        for _, start, stop in chain_segments(target):
-            h = hits.get(target.sequence[start:stop], [])
-            if h: total += (h[r] if r < len(h) else h[0]).usefulness * (stop - start)  # the pick rule of TemplatePredictor.predict
-        out[k] = total / target.n
-    return out
-
-def member_priors(member, target: Target, structures: list[RNAStructure]) -> np.ndarray:
-    """`[S]` a member's confidence in each of its structures: mean per-residue confidence, else template usefulness, else NaN."""
-    out = np.array([np.nanmean(s.confidence) if s.confidence is not None else np.nan for s in structures])
-    if hasattr(member, 'search') and np.isnan(out).any():
-        out = np.where(np.isnan(out), template_priors(member, target, structures), out)
-    return out
+def structure_prior(s: RNAStructure) -> float:
+    """A producer's confidence in one structure: mean per-residue confidence, else its provenance's score, else NaN."""
+    if s.confidence is not None and np.isfinite(s.confidence).any(): return float(np.nanmean(s.confidence))
+    score = None if s.provenance is None else s.provenance.score
+    return float('nan') if score is None else float(score)
 
 # %% ../nbs/21_ensemble.ipynb #c023
 @dataclass(frozen=True, eq=False)
@@ -273,9 +254,12 @@ class Ranking:
         return out
 
 # %% ../nbs/21_ensemble.ipynb #c025
-class EnsemblePredictor:
+@register
+class EnsemblePredictor(Predictor):
     """Candidates from several predictors, ranked by confidence; five good and different ones chosen."""
     name = 'ensemble'
+    options = (Option('n_candidates', 'candidates drawn per target (default 20)', int, flag='--candidates'),
+               Option('members', "members and their counts, e.g. 'templates:5,baseline' (the default)"))
 
     def __init__(self, data_dir: Path | None = None,  # passed to members built by name
                  members=('templates:5', 'baseline'),  # names ('name' / 'name:count') or predictor objects
@@ -284,34 +268,37 @@ class EnsemblePredictor:
                  max_tm: float = MAX_TM,
                  weights: dict = CONFIDENCE_WEIGHTS,
                  progress: bool = False,  # progress bars of members (e.g. the template database build)
+                 context: PredictorContext | None = None,  # the run's context, handed to members built by name (overrides data_dir, progress)
                 ):
         if n_candidates < 1: raise InputError(f'n_candidates must be at least 1, got {n_candidates}')
         self.data_dir, self.n_candidates, self.cluster_tm, self.max_tm, self.weights = data_dir, n_candidates, cluster_tm, max_tm, weights
         self.plan = parse_members(members, n_candidates)
-        self.progress = progress
+        self.context = context or PredictorContext(data_dir, progress=progress)
+        self.progress = self.context.progress
         self._members = {}
+
+    @classmethod
+    def from_context(cls, context: PredictorContext, **options) -> 'EnsemblePredictor':
+        """The ensemble of a run: members built by name share its context."""
+        return cls(data_dir=context.data_dir, context=context, **cls.options_of(options))
 
     def member(self, spec):
         """The predictor of one member (built on first use from its name)."""
         if not isinstance(spec, str): return spec
-        if spec not in self._members:
-            from rna3d_kit.predict import load_predictor
-            opts = dict(progress=self.progress) if spec == 'templates' else {}
-            self._members[spec] = load_predictor(spec, data_dir=self.data_dir, **opts)
+        if spec not in self._members: self._members[spec] = predictor_class(spec).from_context(self.context)
         return self._members[spec]
 
     def prepare(self):
         """Build every member now (and let each prepare itself: the template library), so per-target time limits measure prediction only."""
         for spec, _ in self.plan:
             p = self.member(spec)
-            if hasattr(p, 'prepare'): p.prepare()
+            if hasattr(p, 'prepare'): p.prepare()  # members given as objects need not derive from Predictor
 
     def candidates(self, target: Target, seed: int = 0,
                    seconds: float | None = None,  # time allowance for drawing; None = draw everything planned
                    min_candidates: int = 5,  # always draw at least this many (time permitting the first member)
                   ) -> tuple[list[Candidate], list[str]]:
         """All candidates of `target` and notes on members that failed or were cut short."""
-        from rna3d_kit.predict import PREDICTOR_ERRORS
         t0 = time.perf_counter()
         out, notes, last_error = [], [], None
         for m, (spec, count) in enumerate(self.plan):
@@ -327,16 +314,15 @@ class EnsemblePredictor:
                     ask = min(ask, FIRST_CHUNK) if not out else min(ask, max(1, int(left / max(rate, 1e-3))))
                 try:
                     got = member.predict(target, n_samples=ask, seed=seed + 1000 * m + chunk)
-                    priors = member_priors(member, target, got)
                 except PREDICTOR_ERRORS as e:
                     last_error = e
                     notes.append(f'{member.name} failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}')
                     warn(f'{target.target_id}: ensemble member {notes[-1]}')
                     break
-                for s, p in zip(got, priors):
+                for s in got:
                     if s.n != target.n or not np.isfinite(s.c1).all():
                         notes.append(f'{member.name}: dropped a structure with {s.n} residues or missing C1'); continue
-                    out.append(Candidate(s, member.name, float(p)))
+                    out.append(Candidate(s, member.name, structure_prior(s)))
                 drawn, chunk = drawn + len(got), chunk + 1
                 if not got: break
         if not out:
@@ -362,14 +348,14 @@ class EnsemblePredictor:
         per_residue = (w['consensus'] * local + (w['prior'] * np.nan_to_num(prior[chosen]) + w['geometry'] * geometry[chosen])[:, None]) / sum(w.values())
         return Ranking(target.target_id, tuple(candidates), sim, prior, geometry, conf, chosen, per_residue, tuple(notes))
 
-    def run(self, target: Target, n_samples: int = 5, seed: int = 0, seconds: float | None = None) -> Ranking:
+    def run(self, target: Target, n_samples: int = 5, seed: int = 0, budget: float | None = None) -> Ranking:
         """Draw, rank and choose: the full `Ranking` of `target`."""
         if n_samples < 1: raise InputError(f'n_samples must be at least 1, got {n_samples}')
-        cands, notes = self.candidates(target, seed, seconds, min_candidates=n_samples)
+        cands, notes = self.candidates(target, seed, budget, min_candidates=n_samples)
         return self.rank(target, cands, n_samples, notes)
 
     def predict(self, target: Target, n_samples: int = 5, seed: int = 0,
-                seconds: float | None = None,  # time allowance for this target (None = no limit)
+                budget: float | None = None,  # seconds for this target (None = no limit): drawing stops in time to rank
                ) -> list[RNAStructure]:
         """`n_samples` structures, most confident first, each with per-residue confidence."""
-        return self.run(target, n_samples, seed, seconds).structures
+        return self.run(target, n_samples, seed, budget).structures

@@ -5,6 +5,7 @@
 # %% ../nbs/91_evaluate.ipynb #c002
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,8 @@ import pandas as pd
 from .core import InputError
 from .kaggle_io import read_labels, read_sequences
 from .metric import MODES, UNSCORED, score_summary, score_target
-from .predict import check_msas, check_seed, load_predictor, predict_targets
+from .predict import load_predictor
+from .run import RunSettings, read_targets, run
 
 # %% auto #0
 __all__ = ['split_files', 'evaluate', 'summary_line']
@@ -30,27 +32,21 @@ def split_files(data_dir: str | Path, split: str) -> tuple[Path, Path]:
 
 def evaluate(data_dir: str | Path,  # Kaggle-layout folder with {split}_sequences.csv and {split}_labels.csv
              split: str = 'validation',
-             method: str = 'templates',  # predictor name (see rna3d_kit.predict.PREDICTORS)
-             n_samples: int = 5,
+             method: str | None = None,  # predictor name (default: `settings.method`)
              mode: str = 'part2',  # 'part2' (residues paired by number) or 'part1' (sequence independent)
              limit: int | None = None,  # only the first `limit` targets
-             seed: int = 0,
-             progress: bool = True,
-             predictor=None,  # an already built predictor (overrides `method`)
-             minimise: str = 'auto',  # 'on': score rebuilt, minimised models (the full pipeline); 'auto'/'off': the predictor's C1'
-             solvent: str = 'vacuum',  # minimisation solvent
-             minimise_steps: int = 200,  # L-BFGS steps per model
-            ) -> pd.DataFrame:
-    """Predict and score every target of `split`; one row per target with TM-score, method, seconds and a `note`
-    (why a target is not scored, '' when it is)."""
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
-        raise InputError(f'limit must be a whole number of at least 1, got {limit!r}')
+             predictor=None,  # an already built predictor (overrides the method)
+             settings: RunSettings | None = None,  # how to predict (default: `RunSettings` without a time limit)
+             **run_options,  # fields of `RunSettings` to change (seed=, progress=, minimise=, ...)
+            ) -> pd.DataFrame | None:
+    """Predict and score every target of `split` through `run.run`; one row per target with TM-score, method, seconds
+    and a `note` (why a target is not scored, '' when it is). None on the processes of a distributed run other than rank 0."""
     if mode not in MODES: raise InputError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    check_seed(seed)
+    unknown = sorted(set(run_options) - {f.name for f in fields(RunSettings)})
+    if unknown: raise InputError(f"evaluate: unknown option(s) {', '.join(unknown)}")
+    settings = replace(settings or RunSettings(time_budget=None), **run_options, **({'method': method} if method else {})).check()
     seq_path, label_path = split_files(data_dir, split)
-    targets = read_sequences(seq_path)
-    if limit is not None: targets = targets[:limit]
-    check_msas(targets)
+    targets = read_targets(seq_path, limit=limit)
     labels = read_labels(label_path)  # read and checked before any prediction; never handed to the predictor
     lost = [t.target_id for t in targets if t.target_id not in labels]
     if lost: raise InputError(f'{label_path.name} has no labels for {len(lost)} of the {len(targets)} targets: '
@@ -58,9 +54,10 @@ def evaluate(data_dir: str | Path,  # Kaggle-layout folder with {split}_sequence
     for t in targets:
         if labels[t.target_id].n != t.n:
             raise InputError(f'{label_path.name}: target {t.target_id} has {labels[t.target_id].n} labelled residues, its sequence {t.n}')
-    predictor = predictor or load_predictor(method, data_dir=data_dir, progress=progress)
-    coords, records = predict_targets(targets, predictor, n_samples=max(n_samples, 5), seed=seed, progress=progress,
-                                      minimise=minimise, solvent=solvent, minimise_steps=minimise_steps)
+    predictor = predictor or load_predictor(settings.method, data_dir=data_dir, progress=settings.progress, **settings.options)
+    result = run(targets, predictor, settings)
+    if result is None: return None
+    coords, records = result.coords, result.records
     rows = []
     for t, rec in zip(targets, records):
         tm = score_target(coords[t.target_id][:5], labels[t.target_id].coords, mode=mode, sequence=t.sequence)

@@ -14,7 +14,7 @@ from .core import InputError, atomic_writes, check_writable
 
 # %% auto #0
 __all__ = ['COMPETITION', 'WHEELHOUSE', 'WEIGHTS', 'ROOT_ENV', 'COMPETITION_ENV', 'KagglePaths', 'find_competition',
-           'kaggle_paths', 'is_competition_rerun', 'predictor_options', 'run_kernel']
+           'kaggle_paths', 'is_competition_rerun', 'kernel_context', 'kernel_options', 'run_kernel']
 
 # %% ../nbs/95_kaggle_kernel.ipynb #c004
 COMPETITION = 'stanford-rna-3d-folding'  # Part 1 slug; the Part 2 competition has its own (found automatically)
@@ -69,44 +69,41 @@ def is_competition_rerun() -> bool:
     return os.environ.get('KAGGLE_IS_COMPETITION_RERUN', '').strip().lower() not in ('', '0', 'false', 'no')
 
 # %% ../nbs/95_kaggle_kernel.ipynb #c008
-def predictor_options(method: str, paths: KagglePaths) -> dict:
-    """Options that point predictor `method` at the kernel's datasets and scratch folder."""
-    if method == 'templates':  # the competition's train labels, and its dated structure folders (Part 2's PDB_RNA/) if any
-        from rna3d_kit.template_db import find_structure_dirs
-        return dict(cache_dir=paths.scratch / 'templates', structure_dirs=find_structure_dirs(paths.competition_dir), progress=False)
-    if method == 'neural': return dict(weights=paths.weights / 'model')
-    return {}
+def kernel_context(paths: KagglePaths) -> 'PredictorContext':
+    """Where the kernel's predictors find their data: the competition folder (train labels, and dated structure folders
+    such as Part 2's PDB_RNA/), a template cache in scratch (not in /kaggle/working), no progress bars."""
+    from rna3d_kit.predictor import PredictorContext
+    from rna3d_kit.template_db import find_structure_dirs
+    return PredictorContext(paths.competition_dir, tuple(find_structure_dirs(paths.competition_dir)), paths.scratch / 'templates', False)
+
+def kernel_options(method: str, paths: KagglePaths) -> dict:
+    """The kernel's datasets as options of predictor `method`: the weights dataset, where the method takes weights."""
+    from rna3d_kit.predict import predictor_class  # importing predict registers the kit's predictors
+    return {'weights': paths.weights / 'model'} if 'weights' in {o.name for o in predictor_class(method).options} else {}
 
 def run_kernel(paths: KagglePaths | None = None,  # default: `kaggle_paths()`
-               method: str | None = None,  # predictor name (default: `rna3d_kit.predict.DEFAULT_METHOD`)
+               method: str | None = None,  # predictor name (default: `run.RunSettings.method`)
                n_samples: int = 5,  # structures per target
                seed: int = 0,
                interactive_limit: int | None = None,  # outside the rerun, predict only this many targets
-               time_budget: float | None = None,  # seconds for all targets (default: `rna3d_kit.predict.DEFAULT_TIME_BUDGET`)
+               time_budget: float | None = None,  # seconds for all targets (default: `run.RunSettings.time_budget`, the 8 h limit less 30 min)
                progress: bool = True,
-              ):
-    """Predict every test target and write the validated `submission.csv`; returns the per-target report."""
-    import pandas as pd
-    from rna3d_kit.kaggle_io import read_sequences, submission_frame, submission_text, validate_submission
-    from rna3d_kit.predict import DEFAULT_METHOD, DEFAULT_TIME_BUDGET, check_msas, load_predictor, predict_targets
+              ) -> 'pd.DataFrame':
+    """Predict every test target and write the validated `submission.csv` and its report through `run.run`; returns the
+    report (`predict.run_report`)."""
+    from rna3d_kit.predict import predictor_class, run_report
+    from rna3d_kit.run import RunFiles, RunSettings, read_targets, run
     paths = paths or kaggle_paths()
-    method = method or DEFAULT_METHOD
-    time_budget = DEFAULT_TIME_BUDGET if time_budget is None else time_budget
     if not paths.test_sequences.is_file(): raise InputError(f'no test sequences at {paths.test_sequences}')
-    check_writable(paths.submission); check_writable(paths.report)
-    targets = check_msas(read_sequences(paths.test_sequences, msa_dir=paths.msa_dir))
+    files = RunFiles(paths.submission, paths.report)
+    default = RunSettings()
+    settings = RunSettings(method or default.method, n_samples, seed, default.time_budget if time_budget is None else time_budget,
+                           progress=progress).check()
     rerun = is_competition_rerun()
-    if not rerun and interactive_limit is not None: targets = targets[:interactive_limit]
+    targets = read_targets(paths.test_sequences, msa_dir=paths.msa_dir if paths.msa_dir.is_dir() else None,
+                           limit=None if rerun else interactive_limit)
     t0 = time.perf_counter()
-    predictor = load_predictor(method, data_dir=paths.competition_dir, **predictor_options(method, paths))
-    if isinstance(getattr(type(predictor), 'db', None), property): predictor.db  # build the template library before the timed loop
-    coords, records = predict_targets(targets, predictor, n_samples=n_samples, seed=seed, progress=progress, time_budget=time_budget)
-    frame = submission_frame(targets, {k: v[:5] for k, v in coords.items()})
-    text = submission_text(frame, targets)  # validated as it will be read back
-    report = pd.DataFrame([vars(r) for r in records])
-    with atomic_writes(paths.submission, paths.report) as (f_sub, f_report):  # both land or neither
-        f_sub.write(text); report.to_csv(f_report, index=False)
-    validate_submission(paths.submission, targets)  # the file as written, parsed back
-    print(f'wrote {paths.submission}: {len(frame)} rows, {len(targets)} targets, method {predictor.name}, '
-          f'{"rerun" if rerun else "interactive"} run, {time.perf_counter() - t0:.0f} s')
-    return report
+    predictor = predictor_class(settings.method).from_context(kernel_context(paths), **kernel_options(settings.method, paths))
+    result = run(targets, predictor, settings, files)
+    print(f'{result.line}; {"rerun" if rerun else "interactive"} run, {time.perf_counter() - t0:.0f} s')
+    return run_report(result.records)

@@ -30,10 +30,10 @@ from .torsion_model import (ANGLE_NAMES, CLS_ID, LORA_ATTENTION_TARGETS, PAD_ID,
                                      small_torsion_config)
 
 # %% auto #0
-__all__ = ['FOLD_STAGES', 'MODEL_FORMAT', 'WEIGHTS_FILE', 'WARM_STARTS', 'WARM_START_SIGMA', 'WARM_START_SAMPLER', 'FoldConfig',
-           'FoldRuntime', 'FoldFeatures', 'fold_features', 'collate_fold_features', 'chain_starts_from_ids',
-           'FoldOutput', 'RNAFoldModel', 'lora_target_regex', 'add_fold_lora', 'lora_modules', 'merge_fold_lora',
-           'parameter_counts', 'default_model_dir', 'save_fold_model', 'load_fold_model', 'NeuralPredictor']
+__all__ = ['FOLD_STAGES', 'MODEL_FORMAT', 'WEIGHTS_FILE', 'FoldConfig', 'FoldRuntime', 'FoldFeatures', 'fold_features',
+           'collate_fold_features', 'chain_starts_from_ids', 'FoldOutput', 'RNAFoldModel', 'lora_target_regex',
+           'add_fold_lora', 'lora_modules', 'merge_fold_lora', 'parameter_counts', 'default_model_dir',
+           'save_fold_model', 'load_fold_model']
 
 # %% ../nbs/19_model.ipynb #c005
 @dataclass(frozen=True)
@@ -421,67 +421,3 @@ def load_fold_model(folder: str | Path, runtime: FoldRuntime = FoldRuntime()) ->
     if bad: raise InputError(f'weights in {folder} do not fit the config: {bad[0]} has shape {tuple(state[bad[0]].shape)}, expected {tuple(model.state_dict()[bad[0]].shape)}')
     model.load_state_dict(state)
     return model.eval()
-
-# %% ../nbs/19_model.ipynb #c027
-WARM_STARTS = (None, 'stage_c', 'templates', 'baseline')  # where the sampler starts: noise, or these coordinates noised
-WARM_START_SIGMA = {'stage_c': 40.0, 'templates': 8.0, 'baseline': 8.0}  # Å, default noise level of each warm start
-# sampler per start, chosen on 13 Kaggle targets released after the training cutoff (TM, 'ode' vs 'af3'): a start
-# that is already a model keeps more of it without churn (templates 0.256 vs 0.215, baseline 0.184 vs 0.183); from
-# noise the two tie (0.158 vs 0.157) and an unfolded Stage C chain needs the churn to leave its shape (0.130 vs 0.158)
-WARM_START_SAMPLER = {None: 'af3', 'stage_c': 'af3', 'templates': 'ode', 'baseline': 'ode'}
-
-class NeuralPredictor:
-    """The end-to-end model as a predictor: `predict(target, n_samples, seed) -> list[RNAStructure]`."""
-    name = 'neural'
-
-    def __init__(self, data_dir: Path | None = None,  # template labels folder for `warm_start='templates'` (default: shared Part 1 data)
-                 weights: str | Path | None = None,  # weights folder; None = default_model_dir()
-                 n_steps: int = 50,  # diffusion sampler steps
-                 warm_start: str | None = None,  # None (from noise), 'stage_c', 'templates' or 'baseline'
-                 warm_start_sigma: float | None = None,  # Å: noise level the warm start is put at (default WARM_START_SIGMA[warm_start])
-                 chunk_size: int | None = 32,  # trunk chunking (memory)
-                 use_msa: bool = True,  # read target.msa_path when set
-                 steer: bool = True,  # steer sampling with Stage A C1' restraints (`diffusion.RestraintGuide`)
-                 sampler: str | None = None,  # 'ode' (deterministic) or 'af3' (AF3 Alg 18 churn); None = WARM_START_SAMPLER[warm_start]
-                 device: str | None = None):
-        if warm_start is None and warm_start_sigma is not None: warm_start = 'stage_c'  # the older spelling of a Stage C warm start
-        if warm_start not in WARM_STARTS: raise InputError(f"unknown warm start {warm_start!r}; choose one of {', '.join(map(str, WARM_STARTS))}")
-        self.warm_start = warm_start
-        self.warm_start_sigma = None if warm_start is None else float(warm_start_sigma or WARM_START_SIGMA[warm_start])
-        self.data_dir = data_dir
-        self.weights = Path(weights) if weights is not None else default_model_dir()
-        if not self.weights.is_dir(): raise InputError(f'no neural model weights at {self.weights} (train one with scripts/train.py and pass weights=...)')
-        self.runtime = FoldRuntime.inference(n_steps, chunk_size, sampler or WARM_START_SAMPLER[warm_start])
-        self.model = load_fold_model(self.weights, self.runtime)
-        if device: self.model.to(device)
-        meta = json.loads((self.weights / 'config.json').read_text())
-        self.training_cutoff = meta.get('train_cutoff')  # ISO date: only structures released before it were trained on
-        self.use_msa, self.steer = use_msa, steer
-
-    @cached_property
-    def start_predictor(self):
-        """The predictor whose C1' models are the warm starts ('templates' or 'baseline'), built on first use."""
-        if self.warm_start == 'templates':
-            from rna3d_kit.templates import TemplatePredictor
-            return TemplatePredictor(self.data_dir)
-        from rna3d_kit.baseline import GeometricBaseline
-        return GeometricBaseline()
-
-    def initial_atoms(self, target: Target, n_samples: int, seed: int) -> Tensor | None:
-        """`[n_samples, N, 5, 3]` warm-start atoms from template or baseline C1' models (None for noise / Stage C starts)."""
-        if self.warm_start in (None, 'stage_c'): return None
-        models = self.start_predictor.predict(target, n_samples=n_samples, seed=seed)
-        return warm_start_from_c1(torch.as_tensor(np.stack([m.c1 for m in models[:n_samples]]), dtype=torch.float32))
-
-    def predict(self, target: Target, n_samples: int = 5, seed: int = 0) -> list[RNAStructure]:
-        """`n_samples` structures; residue i is target residue i."""
-        import datetime as dt
-        if target.temporal_cutoff is not None:
-            if self.training_cutoff is None: raise InputError(f'{target.target_id}: the weights in {self.weights} do not record their training cutoff')
-            if dt.date.fromisoformat(self.training_cutoff) > target.temporal_cutoff:
-                raise InputError(f'{target.target_id}: weights trained on structures up to {self.training_cutoff}, after the target cutoff {target.temporal_cutoff}')
-        t = target if self.use_msa else replace(target, msa_path=None)
-        samples = self.model.predict(t, n_samples, seed, warm_start_sigma=self.warm_start_sigma,
-                                     x_init=self.initial_atoms(t, n_samples, seed), steer=self.steer)
-        how = Provenance('neural', f'warm start: {self.warm_start}' if self.warm_start else 'from noise')
-        return [replace(s, provenance=how) for s in samples]

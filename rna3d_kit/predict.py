@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
-import inspect
 import os
 import shutil
 import signal
@@ -15,34 +13,31 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Callable
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
+import rna3d_kit.baseline, rna3d_kit.ensemble, rna3d_kit.neural, rna3d_kit.templates  # noqa: F401 (importing them registers the kit's predictors)
 from .core import NAME_MAX, InputError, atomic_write, check_replaceable, check_writable, shared_dir, warn
+from .predictor import PREDICTOR_ERRORS, PREDICTORS, PredictorContext, PredictorSpec, call_built, predictor_class
 from .structure import Provenance, RNAStructure, Target
+from .worker import OutOfTime, Worker
 
 # %% auto #0
-__all__ = ['PREDICTORS', 'DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
+__all__ = ['DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
            'MIN_ATTEMPT_SECONDS', 'MAX_TIME_BUDGET', 'MAX_SEED', 'SPIRAL_STEP', 'LAST_RESORT', 'MINIMISE_MODES',
            'REBUILD_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_MODEL', 'MINIMISE_STEPS',
-           'FINISH_SHARE', 'PREDICTOR_ERRORS', 'REPAIR_STEPS', 'REPAIR_RESTRAINT', 'REPAIR_REACH', 'REPAIR_COST',
-           'MODEL_STAGING_PREFIX', 'REPORT_COLUMNS', 'default_data_dir', 'load_predictor', 'check_msas', 'OutOfTime',
-           'time_limit', 'fallback_seconds', 'TimeBudget', 'check_time_budget', 'check_seed', 'spiral_c1',
-           'spiral_models', 'place_in_range', 'minimise_seconds', 'finish_seconds', 'FinishPlan', 'plan_finish',
+           'FINISH_SHARE', 'REPAIR_STEPS', 'REPAIR_RESTRAINT', 'REPAIR_REACH', 'REPAIR_COST', 'MODEL_STAGING_PREFIX',
+           'FINISH_GRACE', 'REPORT_COLUMNS', 'default_data_dir', 'load_predictor', 'check_msas', 'time_limit',
+           'fallback_seconds', 'TimeBudget', 'check_time_budget', 'check_seed', 'spiral_c1', 'spiral_models',
+           'place_in_range', 'check_finishing', 'minimise_seconds', 'finish_seconds', 'FinishPlan', 'plan_finish',
            'FinishResult', 'numbered_as_target', 'finish_models', 'minimise_turned', 'model_file_stem', 'write_models',
            'ModelFiles', 'TargetRecord', 'predict_targets', 'run_report', 'write_run_report']
 
 # %% ../nbs/90_predict.ipynb #c004
-PREDICTORS = {
-    'baseline': 'rna3d_kit.baseline:GeometricBaseline',    # ViennaRNA 2D -> A-form helices and closed loops
-    'templates': 'rna3d_kit.templates:TemplatePredictor',  # template search + transfer, baseline where none
-    'ensemble': 'rna3d_kit.ensemble:EnsemblePredictor',  # candidates from several predictors, ranked, five distinct chosen
-    'neural': 'rna3d_kit.model:NeuralPredictor',  # Stage B/C + Pairformer + merger + diffusion; needs trained weights
-}
 DEFAULT_METHOD = 'templates'  # measured best on CASP15 (benchmarks/pipeline_method.txt)
 FALLBACK_METHOD = 'baseline'
 
@@ -53,19 +48,18 @@ def default_data_dir() -> Path | None:
 
 def load_predictor(method: str = DEFAULT_METHOD,  # a name in PREDICTORS
                    data_dir: str | Path | None = None,  # Kaggle-layout folder for templates / learned parts
-                   progress: bool | None = None,  # the predictor's own progress bars (e.g. a library build); None = its default
-                   **options):
-    """Build the predictor registered as `method`."""
-    if method not in PREDICTORS:
-        raise InputError(f"unknown method {method!r}; choose one of: {', '.join(sorted(PREDICTORS))}")
-    module_name, cls_name = PREDICTORS[method].split(':')
-    try: cls = getattr(importlib.import_module(module_name), cls_name)
-    except ModuleNotFoundError as e:  # an optional dependency of this method (a missing part of the kit itself is a bug)
-        if (e.name or '').startswith('rna3d_kit'): raise
-        raise InputError(f"method {method!r} needs the Python package {e.name!r}, which is not installed; "
-                         f"pip install 'rna3d_kit[neural]' adds the neural model's, 'rna3d_kit[all]' every optional part") from None
-    if progress is not None and 'progress' in inspect.signature(cls).parameters: options['progress'] = progress
-    return cls(data_dir=None if data_dir is None else Path(data_dir), **options)
+                   progress: bool = False,  # the predictor's own progress bars (a template library build)
+                   cache_dir: str | Path | None = None,  # where a template library is cached (None: the default)
+                   structure_dirs=None,  # heavy-atom template folders (None: those found)
+                   **options):  # the predictor's declared options (`Predictor.options`)
+    """Build the predictor registered as `method` for a run whose data is described by the other arguments."""
+    as_path = lambda p: None if p is None else Path(p)
+    context = PredictorContext(as_path(data_dir), None if structure_dirs is None else tuple(map(Path, structure_dirs)),
+                               as_path(cache_dir), bool(progress))
+    cls = predictor_class(method)
+    predictor = cls.from_context(context, **options)
+    predictor.spec = PredictorSpec(cls.__module__, method, context, tuple(sorted(options.items())))  # lets a worker process rebuild it
+    return predictor
 
 # %% ../nbs/90_predict.ipynb #c006
 def check_msas(targets: list[Target]) -> list[Target]:
@@ -76,9 +70,6 @@ def check_msas(targets: list[Target]) -> list[Target]:
     return targets
 
 # %% ../nbs/90_predict.ipynb #c008
-class OutOfTime(BaseException):
-    """A predictor ran past its time allowance (raised by `time_limit`)."""
-
 @contextmanager
 def time_limit(seconds: float | None):
     """Raise `OutOfTime` in the main thread once `seconds` have passed (no limit for None or outside the main thread)."""
@@ -188,6 +179,16 @@ MINIMISE_SECONDS_PER_MODEL = 1.5  # fixed cost of one minimisation (force field,
 MINIMISE_STEPS = 200  # L-BFGS steps per model; the per-residue costs above are for this many (more steps: planned in proportion)
 FINISH_SHARE = 0.5  # at most this share of a target's allowance is planned for finishing its models
 
+def check_finishing(minimise: str, solvent: str, steps: int,
+                    name: Callable[[str], str] = str,  # how to call an option in the error (e.g. as its command-line flag)
+                   ) -> None:
+    """`InputError` naming the first of the finishing options that is not allowed."""
+    if minimise not in MINIMISE_MODES: raise InputError(f"{name('minimise')} must be one of {', '.join(MINIMISE_MODES)}, got {minimise!r}")
+    if solvent not in MINIMISE_SECONDS_PER_NT:
+        raise InputError(f"{name('solvent')} must be one of {', '.join(MINIMISE_SECONDS_PER_NT)}, got {solvent!r}")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise InputError(f'{name("minimise_steps")} must be a whole number of at least 1, got {steps!r}')
+
 def minimise_seconds(n: int, solvent: str = 'vacuum', steps: int = MINIMISE_STEPS) -> float:
     """Planned seconds to minimise one `n`-residue model."""
     return MINIMISE_SECONDS_PER_MODEL + n * MINIMISE_SECONDS_PER_NT[solvent] * max(steps, 1) / MINIMISE_STEPS
@@ -221,8 +222,6 @@ def plan_finish(n: int, n_models: int,
     return FinishPlan(False, False, 0.0, f"full-atom rebuild not affordable (planned {rebuild:.0f} s, allowance {allowance:.0f} s); C1' models written")
 
 # %% ../nbs/90_predict.ipynb #c026
-PREDICTOR_ERRORS = (Exception,)  # what a predictor (or finishing a model) may raise for one target without stopping the run
-
 @dataclass
 class FinishResult:
     """Per-target summary of finishing: models rebuilt/minimised, geometry before/after (means over minimised models)."""
@@ -454,16 +453,18 @@ def _check_samples(target: Target, samples: list[RNAStructure], n_samples: int) 
     if not np.isfinite(xyz).all(): raise ValueError("predictor returned missing or non-finite C1' coordinates")
     return xyz
 
-def _takes_seconds(predictor) -> bool:
-    """True if `predictor.predict` accepts a `seconds` allowance (and so plans its own time)."""
-    try: return 'seconds' in inspect.signature(predictor.predict).parameters
-    except (TypeError, ValueError): return False
+def _worker_spec(predictor, worker: Worker | None) -> PredictorSpec | None:
+    """The spec to run `predictor` by in `worker`, or None to run it here (no worker, or built where a worker cannot
+    import it: a class defined in a notebook or script)."""
+    spec = getattr(predictor, 'spec', None)
+    return spec if worker is not None and isinstance(spec, PredictorSpec) and spec.module != '__main__' else None
 
-def _attempt(predictor, target: Target, n_samples: int, seed: int, seconds: float | None):
-    """`(samples, [n_samples, N, 3])` of one predictor on one target, stopped after `seconds`."""
-    pace = dict(seconds=seconds) if seconds is not None and _takes_seconds(predictor) else {}
-    with time_limit(seconds):
-        samples = predictor.predict(target, n_samples=n_samples, seed=seed, **pace)
+def _attempt(predictor, target: Target, n_samples: int, seed: int, seconds: float | None, worker: Worker | None = None):
+    """`(samples, [n_samples, N, 3])` of one predictor on one target, stopped after `seconds` (in `worker` if it can)."""
+    spec = _worker_spec(predictor, worker) if seconds is not None else None
+    if spec is not None: samples = worker.call(call_built, spec, 'predict', target, n_samples, seed, seconds, seconds=seconds)
+    else:
+        with time_limit(seconds): samples = predictor.predict(target, n_samples=n_samples, seed=seed, budget=seconds)
     return samples, _check_samples(target, samples, n_samples)
 
 def _provenance(samples: list[RNAStructure], answered: str) -> tuple[str, str, str, str]:
@@ -481,13 +482,30 @@ def _sample_confidence(samples: list[RNAStructure]) -> float:
     c = samples[0].confidence if samples else None
     return float(np.nanmean(c)) if c is not None and np.isfinite(c).any() else float('nan')
 
-def _prepare(predictor, seconds: float | None):
-    """Call `predictor.prepare()` if it has one; a failure is warned about (each target then falls back on its own)."""
+def _prepare(predictor, seconds: float | None, worker: Worker | None = None):
+    """Call `predictor.prepare()` if it has one (in `worker` if it runs there); a failure is warned about (each target
+    then falls back on its own)."""
     if not hasattr(predictor, 'prepare'): return
+    spec = _worker_spec(predictor, worker)
     try:
-        with time_limit(seconds): predictor.prepare()
+        if spec is not None: worker.call(call_built, spec, 'prepare', seconds=seconds)
+        else:
+            with time_limit(seconds): predictor.prepare()
     except (OutOfTime, *PREDICTOR_ERRORS) as e:
         warn(f'{predictor.name}: preparation failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}); targets may fall back')
+
+FINISH_GRACE = (1.1, 5.0)  # a worker finishing models is stopped at a × their allowance + b s: the soft limits inside come first
+
+def _finish(samples: list[RNAStructure], target: Target, plan: FinishPlan, solvent: str, seconds: float | None, steps: int,
+            worker: Worker | None) -> tuple[list[RNAStructure], FinishResult]:
+    """`finish_models`, in `worker` when there is one and a limit: OpenMM cannot be interrupted but its process can."""
+    if worker is None or seconds is None or not plan.rebuild: return finish_models(samples, target, plan, solvent, seconds, steps)
+    from rna3d_kit import predict as package  # the worker imports what it runs: the package's definitions, also from a notebook
+    limit = FINISH_GRACE[0] * seconds + FINISH_GRACE[1]
+    try: return worker.call(package.finish_models, samples, target, package.FinishPlan(**asdict(plan)), solvent, seconds, steps, seconds=limit)
+    except (OutOfTime, *PREDICTOR_ERRORS) as e:  # the C1' models must survive any failure of finishing
+        note = '; '.join(filter(None, [plan.note, f"finishing stopped ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); C1' models kept"]))
+        return [numbered_as_target(s, target) for s in samples], FinishResult(note=note, seconds=limit)
 
 def _has_openmm() -> bool:
     """Whether the optional OpenMM (the `[finish]` extra) imports."""
@@ -496,7 +514,7 @@ def _has_openmm() -> bool:
     return True
 
 def predict_targets(targets: list[Target],
-                    predictor,  # an object with .name and .predict(target, n_samples, seed[, seconds])
+                    predictor,  # a `Predictor` (or any object with .name and .predict(target, n_samples, seed, budget))
                     n_samples: int = 5,  # structures per target (the submission takes 5)
                     seed: int = 0,
                     pdb_dir: str | Path | ModelFiles | None = None,  # model folder (files written at the end, all or none); a `ModelFiles` is filled for the caller to write
@@ -506,12 +524,11 @@ def predict_targets(targets: list[Target],
                     minimise: str = 'auto',  # 'auto': finish written models when affordable | 'on': always, written or not | 'off'
                     solvent: str = 'vacuum',  # minimisation solvent: 'vacuum' | 'obc2' | 'gbn2'
                     minimise_steps: int = MINIMISE_STEPS,  # L-BFGS steps per model
+                    isolate: bool = True,  # with a time budget, run predictors built by `load_predictor`, and finishing, in a worker process
                    ) -> tuple[dict[str, np.ndarray], list[TargetRecord]]:
     """Predict every target; returns C1' coordinates `{target_id: [n_samples, N, 3]}` and one record per target."""
     if n_samples < 1: raise InputError(f'n_samples must be at least 1, got {n_samples}')
-    if minimise not in MINIMISE_MODES: raise InputError(f"minimise must be one of {', '.join(MINIMISE_MODES)}, got {minimise!r}")
-    if solvent not in MINIMISE_SECONDS_PER_NT: raise InputError(f"solvent must be one of {', '.join(MINIMISE_SECONDS_PER_NT)}, got {solvent!r}")
-    if minimise_steps < 1: raise InputError(f'minimise_steps must be at least 1, got {minimise_steps}')
+    check_finishing(minimise, solvent, minimise_steps)
     time_budget, seed = check_time_budget(time_budget), check_seed(seed)
     models = pdb_dir if isinstance(pdb_dir, ModelFiles) or pdb_dir is None else ModelFiles(pdb_dir)
     if models is not None: models.check(targets, n_samples)
@@ -522,49 +539,53 @@ def predict_targets(targets: list[Target],
     budget = None if time_budget is None else TimeBudget(time_budget)
     if fallback is None: fallback = [] if predictor.name == FALLBACK_METHOD else [load_predictor(FALLBACK_METHOD)]
     chain = [predictor] + [f for f in (fallback if isinstance(fallback, (list, tuple)) else [fallback]) if f is not predictor]
-    _prepare(predictor, None if budget is None else 0.25 * budget.seconds)
-    coords, records = {}, []
-    bar = tqdm(targets, desc=f'predict ({predictor.name})', unit='target', disable=not progress)
-    for k, target in enumerate(bar):
-        bar.set_postfix_str(f'{target.target_id} ({target.n} nt)')
-        t0 = time.perf_counter()
-        allowance, held = budget.shares([t.n for t in targets[k:]]) if budget else (None, None)
-        plan = plan_finish(target.n, n_samples, minimise, models is not None, allowance, solvent, minimise_steps)
-        reserved = plan.seconds if budget is not None and minimise != 'on' else 0.0  # finishing time kept from the predictor
-        reasons, samples = [], None
-        for step, p in enumerate(chain):
-            limit = None if budget is None else (allowance - reserved if step == 0 else max(allowance - (time.perf_counter() - t0), 0) + held)
-            if limit is not None and limit < MIN_ATTEMPT_SECONDS:
-                reasons.append(f'{p.name}: no time left in the budget'); continue
-            try:
-                samples, xyz = _attempt(p, target, n_samples, seed, limit)
-                method = p.name; break
-            except OutOfTime:
-                reasons.append(f'{p.name}: out of time after {limit:.1f} s')
-            except PREDICTOR_ERRORS as e:
-                reasons.append(f'{p.name}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}' if step else
-                               f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}')
-            following = chain[step + 1].name if step + 1 < len(chain) else LAST_RESORT
-            warn(f'{target.target_id}: {p.name} failed ({reasons[-1]}); using {following}')
-            samples = None
-        if samples is None: samples, method = spiral_models(target, n_samples), LAST_RESORT
-        samples = place_in_range([samples[i % len(samples)] for i in range(n_samples)])  # short answers repeat, as in _check_samples
-        method, why, made, templates = _provenance(samples, method)
-        if why: reasons.append(why)
-        room = None  # seconds for finishing
-        if plan.rebuild:
-            if budget is None: pass
-            elif minimise == 'on': room = max(budget.left() - sum(fallback_seconds(t.n) for t in targets[k + 1:]), 0.0)
-            else: room = max(allowance - (time.perf_counter() - t0), 0.0)
-            bar.set_postfix_str(f'{target.target_id} ({target.n} nt): full-atom models')
-        samples, done = finish_models(samples, target, plan, solvent, room, minimise_steps)
-        xyz = _check_samples(target, samples, n_samples)  # C1' of the finished models: the files and the CSV agree
-        coords[target.target_id] = xyz
-        if models is not None: models.add(samples, target)
-        records.append(TargetRecord(target.target_id, target.n, method, time.perf_counter() - t0, '; '.join(reasons),
-                                    _sample_confidence(samples), float('nan') if allowance is None else allowance,
-                                    done.full_atom, done.minimised, done.seconds, done.clashscore_before, done.clashscore_after,
-                                    done.bond_outliers_before, done.bond_outliers_after, done.c1_shift, done.note, made, templates, done.sound))
+    worker = Worker() if isolate and budget is not None else None  # hard limits: a call that overruns is killed
+    try:
+        _prepare(predictor, None if budget is None else 0.25 * budget.seconds, worker)
+        coords, records = {}, []
+        bar = tqdm(targets, desc=f'predict ({predictor.name})', unit='target', disable=not progress)
+        for k, target in enumerate(bar):
+            bar.set_postfix_str(f'{target.target_id} ({target.n} nt)')
+            t0 = time.perf_counter()
+            allowance, held = budget.shares([t.n for t in targets[k:]]) if budget else (None, None)
+            plan = plan_finish(target.n, n_samples, minimise, models is not None, allowance, solvent, minimise_steps)
+            reserved = plan.seconds if budget is not None and minimise != 'on' else 0.0  # finishing time kept from the predictor
+            reasons, samples = [], None
+            for step, p in enumerate(chain):
+                limit = None if budget is None else (allowance - reserved if step == 0 else max(allowance - (time.perf_counter() - t0), 0) + held)
+                if limit is not None and limit < MIN_ATTEMPT_SECONDS:
+                    reasons.append(f'{p.name}: no time left in the budget'); continue
+                try:
+                    samples, xyz = _attempt(p, target, n_samples, seed, limit, worker)
+                    method = p.name; break
+                except OutOfTime:
+                    reasons.append(f'{p.name}: out of time after {limit:.1f} s')
+                except PREDICTOR_ERRORS as e:
+                    reasons.append(f'{p.name}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}' if step else
+                                   f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}')
+                following = chain[step + 1].name if step + 1 < len(chain) else LAST_RESORT
+                warn(f'{target.target_id}: {p.name} failed ({reasons[-1]}); using {following}')
+                samples = None
+            if samples is None: samples, method = spiral_models(target, n_samples), LAST_RESORT
+            samples = place_in_range([samples[i % len(samples)] for i in range(n_samples)])  # short answers repeat, as in _check_samples
+            method, why, made, templates = _provenance(samples, method)
+            if why: reasons.append(why)
+            room = None  # seconds for finishing
+            if plan.rebuild:
+                if budget is None: pass
+                elif minimise == 'on': room = max(budget.left() - sum(fallback_seconds(t.n) for t in targets[k + 1:]), 0.0)
+                else: room = max(allowance - (time.perf_counter() - t0), 0.0)
+                bar.set_postfix_str(f'{target.target_id} ({target.n} nt): full-atom models')
+            samples, done = _finish(samples, target, plan, solvent, room, minimise_steps, worker)
+            xyz = _check_samples(target, samples, n_samples)  # C1' of the finished models: the files and the CSV agree
+            coords[target.target_id] = xyz
+            if models is not None: models.add(samples, target)
+            records.append(TargetRecord(target.target_id, target.n, method, time.perf_counter() - t0, '; '.join(reasons),
+                                        _sample_confidence(samples), float('nan') if allowance is None else allowance,
+                                        done.full_atom, done.minimised, done.seconds, done.clashscore_before, done.clashscore_after,
+                                        done.bond_outliers_before, done.bond_outliers_after, done.c1_shift, done.note, made, templates, done.sound))
+    finally:
+        if worker is not None: worker.close()
     if models is not None and models is not pdb_dir: models.write()
     return coords, records
 

@@ -33,9 +33,11 @@ ATOM_SLOT = {b: {a: i for i, a in enumerate(names)} for b, names in RESIDUE_ATOM
 # %% ../nbs/01_structure.ipynb #c018
 @dataclass(frozen=True)
 class Provenance:
-    """What produced a model: a method name and a one-line detail (the templates used, or why a fallback answered)."""
+    """What produced a model: a method name, a one-line detail (the templates used, or why a fallback answered) and the
+    producer's own score of the whole model (a predicted TM-score; None when it has none)."""
     method: str  # 'templates', 'baseline', 'neural', 'spiral', ...
     detail: str = ''
+    score: float | None = None  # what the ensemble ranks a model by when it carries no per-residue confidence
 
     def __str__(self): return f'{self.method} ({self.detail})' if self.detail else self.method
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from .core import InputError, package_data_dir, shared_dir, warn
 from .metric import superpose
+from .predictor import Predictor, register
 from .structure import BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, Provenance, RNAStructure, Target
 from .template_db import (TemplateDB, TemplateHit, align_entry, default_structure_dirs, find_structure_dirs,
                                    open_template_db, search_templates)
@@ -478,7 +479,8 @@ def template_slots(best_ptm: float, slots=TEMPLATE_SLOTS) -> int:
     """How many of the five slots template models may take, given the best predicted TM-score."""
     return next(n for floor, n in slots if best_ptm >= floor)
 
-class TemplatePredictor:
+@register
+class TemplatePredictor(Predictor):
     """Template-based models: search, rank, transfer and complete; geometric baseline where no template is worth it."""
     name = 'templates'
 
@@ -515,6 +517,12 @@ class TemplatePredictor:
         self._last = (None, None)  # the last target searched and its hits (predict after search costs one search)
         self._partners: dict[str, np.ndarray] = {}
         self.no_library: str | None = None  # why there is no template library, once `prepare` found none
+
+    @classmethod
+    def from_context(cls, context, **options):
+        """The template predictor of a run: its data folder, structure folders, cache and progress bars from `context`."""
+        return cls(data_dir=context.data_dir, structure_dirs=context.structure_dirs, cache_dir=context.cache_dir,
+                   progress=context.progress, **cls.options_of(options))
 
     def prepare(self):
         """Open (or build and cache) the template library once; without one, say so once: every target then gets the baseline."""
@@ -689,7 +697,7 @@ class TemplatePredictor:
             conf = np.where(anchored & ~soft, per_seg, per_seg / 2).astype(np.float32)
         used = '+'.join(dict.fromkeys(f'{self.db.sources[h.entry]}:{h.template_id}' for h in by_seg if h is not None))
         partial = scaffold is not None and any(h is None or h.coverage < self.hybrid_below for h in by_seg)
-        how = Provenance('templates', used + ('+baseline' if partial else ''))  # what each part of the model came from
+        how = Provenance('templates', used + ('+baseline' if partial else ''), self.expected_tm(target, picks))  # what each part came from
         return RNAStructure(target.sequence, coords, target.chains, name=name or target.target_id, confidence=conf, provenance=how)
 
     def candidates(self, target: Target, hits: dict) -> list[tuple[float, dict]]:
@@ -710,7 +718,9 @@ class TemplatePredictor:
             out.append((self.expected_tm(target, picks), picks))
         return sorted(out, key=lambda x: -x[0])  # stable: without a ranker, equal values keep the score order
 
-    def predict(self, target: Target, n_samples: int = 5, seed: int = 0) -> list[RNAStructure]:
+    def predict(self, target: Target, n_samples: int = 5, seed: int = 0,
+                budget: float | None = None,  # unused: search and transfer take seconds; the run path stops an overrun
+               ) -> list[RNAStructure]:
         """`n_samples` models: distinct template models first (as many as the best predicted TM allows), baseline samples for the rest."""
         if n_samples < 1: raise InputError(f'n_samples must be at least 1, got {n_samples}')
         hits = self.search(target)

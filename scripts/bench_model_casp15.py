@@ -40,7 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--split', default='validation')
     p.add_argument('--variants', default=','.join(VARIANTS), help=f'comma-separated subset of {", ".join(VARIANTS)}')
     p.add_argument('--n-steps', type=int, default=50, help='diffusion sampler steps')
-    p.add_argument('--sampler', default=None, help="diffusion sampler of the neural variants ('ode' or 'af3'; default: model.WARM_START_SAMPLER)")
+    p.add_argument('--sampler', default=None, help="diffusion sampler of the neural variants ('ode' or 'af3'; default: neural.WARM_START_SAMPLER)")
     p.add_argument('--sigma', action='append', default=[], metavar='VARIANT=Å', help='warm-start noise level of a variant')
     p.add_argument('--limit', type=int, default=None, help='only the first LIMIT targets')
     p.add_argument('--out', type=Path, required=True)

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from rna3d_kit.core import atomic_write, repo_dir
-from rna3d_kit.ensemble import member_priors
+from rna3d_kit.ensemble import structure_prior
 from rna3d_kit.evaluate import split_files
 from rna3d_kit.kaggle_io import read_labels, read_sequences
 from rna3d_kit.metric import prediction_scores
@@ -34,12 +34,12 @@ class Recording:
     def prepare(self):
         if hasattr(self.inner, 'prepare'): self.inner.prepare()
 
-    def predict(self, target, n_samples=5, seed=0):
+    def predict(self, target, n_samples=5, seed=0, budget=None):
         t0 = time.perf_counter()
-        out = self.inner.predict(target, n_samples=n_samples, seed=seed)
+        out = self.inner.predict(target, n_samples=n_samples, seed=seed, budget=budget)
         self.seconds[target.target_id] = time.perf_counter() - t0
         self.raw[target.target_id] = np.stack([s.c1 for s in out[:n_samples]]).astype(float)
-        self.priors[target.target_id] = member_priors(self.inner, target, out[:n_samples])
+        self.priors[target.target_id] = np.array([structure_prior(s) for s in out[:n_samples]])
         return out
 
 

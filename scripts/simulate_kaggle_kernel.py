@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         import pandas as pd
         report = pd.read_csv(root / 'kaggle' / 'working' / 'kernel_report.csv')
         reasons = report.fallback_reason.dropna()
-        numbers.update(targets=len(report), rows=int(report.n_residues.sum()), predict_s=float(report.seconds.sum()),
+        numbers.update(targets=len(report), rows=int(report.length.sum()), predict_s=float(report.seconds.sum()),
                        methods=report.method.value_counts().to_dict(), fallbacks=len(reasons),
                        fallback_reasons=sorted(set(reasons)), valid=True, layout=args.layout)
         if 'templates' in report:  # which templates each target's models came from (the kernel report's own column)
