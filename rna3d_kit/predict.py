@@ -43,7 +43,7 @@ PREDICTORS = {
     'ensemble': 'rna3d_kit.ensemble:EnsemblePredictor',  # candidates from several predictors, ranked, five distinct chosen
     'neural': 'rna3d_kit.model:NeuralPredictor',  # Stage B/C + Pairformer + merger + diffusion; needs trained weights
 }
-DEFAULT_METHOD = 'templates'  # measured best on CASP15 (benchmarks/pipeline_method.txt)
+DEFAULT_METHOD = 'templates'  # measured best on CASP15 (benchmarks/pipeline/pipeline_method.txt)
 FALLBACK_METHOD = 'baseline'
 
 def default_data_dir() -> Path | None:

@@ -1,6 +1,6 @@
 """Measure the angle-distribution shift between SPOT-RNA-1D training and test sets and what constant baselines score under it.
 
-    OMP_NUM_THREADS=1 python scripts/bench_torsion_shift.py    # -> benchmarks/torsion_shift.txt
+    OMP_NUM_THREADS=1 python scripts/bench_torsion_shift.py    # -> benchmarks/torsion/torsion_shift.txt
 
 Why: Stage B matches or beats the per-nucleotide circular-mean baseline on TS1/TS2 but not on every angle of TS3
 (NMR structures). This script shows, with numbers, how far each test set's angle histograms are from TR's and how much
@@ -9,8 +9,6 @@ of the TS3 error of a TR-fitted constant disappears when the constant is fitted 
 from __future__ import annotations
 
 import argparse
-import shlex
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +16,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from rna3d_kit.adjacency import fold
-from rna3d_kit.core import atomic_write, repo_dir
+from benchlib import result_path, write_text
 from rna3d_kit.torsion_model import ANGLE_NAMES
 from rna3d_kit.torsion_train import (NucleotideBaseline, angle_diff_deg, circular_median_deg, load_spot1d_chains,
                                      torsion_metrics)
@@ -74,9 +72,8 @@ def mae_row(name: str, split: str, chains, predicted) -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', type=Path, default=Path('benchmarks/torsion_shift.txt'), help='report file')
-    args = parser.parse_args()
-    out = args.out if args.out.is_absolute() else repo_dir() / args.out
+    parser.add_argument('--out', type=Path, default=result_path('torsion', 'torsion_shift.txt'), help='report file')
+    out = parser.parse_args().out
 
     chains = load_spot1d_chains()
     by_split = {s: [c for c in chains if c.split == s] for s in ('TR',) + EVAL_SPLITS}
@@ -114,10 +111,8 @@ def main():
     table_const = pd.DataFrame(shift_rows).to_string(index=False, float_format='%.1f')
 
     paired_share = {s: float(np.mean(np.concatenate([paired[c.sequence] for c in by_split[s]]))) for s in by_split}
-    command = 'OMP_NUM_THREADS=1 .venv/bin/python ' + ' '.join(shlex.quote(a) for a in ['scripts/bench_torsion_shift.py'] + sys.argv[1:])
     header = [
         'SPOT-RNA-1D angle-distribution shift (TR vs VL/TS1/TS2/TS3) and constant baselines under it.',
-        f'command: {command}',
         'data: load_spot1d_chains() ' + ', '.join(f'{s}={len(cs)} chains' for s, cs in by_split.items()),
         'Table 1a: percent of labelled residues per 30-degree bin (column = bin lower edge, degrees) for TR, TS1, TS3.',
         'Table 1b: total variation distance 0.5*sum|p-q| between TR and each split, over the 12 bins, per angle (0 = same, 1 = disjoint).',
@@ -133,7 +128,7 @@ def main():
                         f'## Table 2: MAE (degrees)\n{table_mae}',
                         f'## Table 3: TR vs TS3 constants (degrees)\n{table_const}'])
     text = '\n'.join('# ' + line for line in header) + '\n\n' + body + '\n'
-    with atomic_write(out) as f: f.write(text)
+    write_text(out, text)
     print(text)
     print(f'wrote {out}')
 
@@ -142,7 +137,7 @@ def main():
 CONCLUSION = ('TV from TR: gamma VL/TS1/TS2/TS3 = 0.039/0.028/0.061/0.235, delta 0.061/0.022/0.021/0.263 (TS3 gamma mass moves 30->60 deg '
               'bin, delta 60->90); TS3 MAE TR-mean/TR-median/TS3-oracle: gamma 33.94/35.56/33.80, delta 14.37/15.34/14.08, '
               'alpha 38.78/40.58/38.19, mean 24.92/25.14/24.28; on VL/TS1/TS2 the median beats the mean on every angle, on TS3 '
-              'the mean wins alpha/gamma/delta/chi (Stage B TS3 per benchmarks/torsion_train_log.txt: gamma 36.02, delta 14.89).')
+              'the mean wins alpha/gamma/delta/chi (Stage B TS3 per benchmarks/torsion/torsion_train_log.txt: gamma 36.02, delta 14.89).')
 
 if __name__ == '__main__':
     main()
