@@ -38,7 +38,7 @@ __all__ = ['DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK
            'ModelFiles', 'TargetRecord', 'predict_targets', 'run_report', 'write_run_report']
 
 # %% ../nbs/90_predict.ipynb #c004
-DEFAULT_METHOD = 'templates'  # measured best on CASP15 (benchmarks/pipeline_method.txt)
+DEFAULT_METHOD = 'templates'  # measured best on CASP15 (benchmarks/pipeline/pipeline_method.txt)
 FALLBACK_METHOD = 'baseline'
 
 def default_data_dir() -> Path | None:

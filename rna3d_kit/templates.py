@@ -31,8 +31,8 @@ BOND_LENGTH = 5.9  # Å, C1'(i)–C1'(i+1) target distance for new residues
 BOND_RANGE = (4.5, 7.0)  # Å, template C1'(i)–C1'(i+1) distances left alone inside this range (chain breaks outside)
 NEXT_NEIGHBOUR_MIN = 7.5  # Å, C1'(i)–C1'(i+2) kept above this for new residues (no hairpin kinks)
 CLASH_DISTANCE = 4.0  # Å, non-bonded C1' pairs are pushed apart below this (clash criterion: 3.5 Å)
-Z_MIN = 6.0  # z-score a template needs without a ranker; below it hits do not beat the baseline (benchmarks/templates_ranking.txt)
-Z_RANKED = 3.0  # z-score a hit needs to reach the ranker, which then decides (benchmarks/templates_ranker.txt: slot policy)
+Z_MIN = 6.0  # z-score a template needs without a ranker; below it hits do not beat the baseline (benchmarks/templates/templates_ranking.txt)
+Z_RANKED = 3.0  # z-score a hit needs to reach the ranker, which then decides (benchmarks/templates/templates_ranker.txt: slot policy)
 
 # %% ../nbs/11_templates.ipynb #c006
 def transfer_coords(db: TemplateDB, hit: TemplateHit,
@@ -397,7 +397,7 @@ def default_ranker() -> TemplateRanker | None:
 
 # %% ../nbs/11_templates.ipynb #c050
 SS_BONUS = 1.0  # alignment score added for the same pairing state (subtracted for different ones)
-SS_BELOW = 0.7  # hits under this identity are re-aligned (library leave-one-out: benchmarks/templates_ssalign.txt)
+SS_BELOW = 0.7  # hits under this identity are re-aligned (library leave-one-out: benchmarks/templates/templates_ssalign.txt)
 _SS_ALPHABET = 'ABCDEFGHIJKLMNO'  # 5 bases (ACGUN) x 3 pairing states
 
 def pairing_states(n: int, pairs: np.ndarray) -> np.ndarray:
@@ -470,7 +470,7 @@ class TemplateFeatures:
         return np.isfinite(self.distances)
 
 # %% ../nbs/11_templates.ipynb #c020
-PTM_MIN = 0.15  # predicted TM-score a template model needs to take a slot (chosen on the library leave-one-out: benchmarks/templates_ranker.txt)
+PTM_MIN = 0.15  # predicted TM-score a template model needs to take a slot (chosen on the library leave-one-out: benchmarks/templates/templates_ranker.txt)
 TEMPLATE_SLOTS = ((0.5, 4), (0.0, 3))  # (best predicted TM at least, slots templates may take): the rest are baseline samples
 MIN_NEW_RESIDUES = 8  # a further template joins a partial model only if it places at least this many more residues
 MAX_EXTRA_TEMPLATES = 2  # further templates assembled into one partial model
@@ -568,7 +568,7 @@ class TemplatePredictor(Predictor):
 
     def _realigned(self, hit: TemplateHit, seq: str) -> TemplateHit:
         """A remote hit re-aligned on bases x pairing states, kept only if its base pairs then agree better with Stage A's
-        (library leave-one-out: always re-aligning gains less, benchmarks/templates_ssalign.txt)."""
+        (library leave-one-out: always re-aligning gains less, benchmarks/templates/templates_ssalign.txt)."""
         part = self.query_partner(seq)
         tp = c1_pairs(self.db.entry_c1(hit.entry), self.db.sequence(hit.entry))
         new = structure_aligned(self.db, hit, seq, part)

@@ -3,7 +3,7 @@ CASP15 baseline score (mean best-of-5 TM), so a compaction change is seen on bot
 
 Usage (from the repo root; ~5 min on 2 shared cores):
     OMP_NUM_THREADS=1 .venv/bin/python scripts/bench_baseline_long.py
-Writes benchmarks/baseline_long.txt (stamped). The long sequences are random (numpy seed = length), as in the
+Writes benchmarks/baseline/baseline_long.txt (stamped). The long sequences are random (numpy seed = length), as in the
 lessons of nbs/09_baseline.ipynb; CASP15 is `rna3d evaluate --split validation --method baseline` (labels only score).
 """
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchlib import stamp
+from benchlib import result_path, write_text
 from rna3d_kit.baseline import RG_COMPACT, GeometricBaseline, c1_violations
-from rna3d_kit.core import atomic_write, repo_dir, shared_dir
+from rna3d_kit.core import shared_dir
 from rna3d_kit.evaluate import evaluate, summary_line
 from rna3d_kit.structure import Target
 
@@ -30,7 +30,7 @@ def main():
     ap.add_argument('--lengths', default='1500,4000')
     ap.add_argument('--samples', type=int, default=5)
     ap.add_argument('--skip-casp15', action='store_true')
-    ap.add_argument('--out', default=str(repo_dir() / 'benchmarks' / 'baseline_long.txt'))
+    ap.add_argument('--out', default=str(result_path('baseline', 'baseline_long.txt')))
     ap.add_argument('--label', default='', help='what code this is when rna3d_kit comes from elsewhere (e.g. an older commit on PYTHONPATH)')
     args = ap.parse_args()
     import rna3d_kit
@@ -58,7 +58,7 @@ def main():
                   summary_line(table), *[f'  {r.target_id:8s} {r.length:4d} nt TM {r.tm:.4f}' for r in table.itertuples()]]
         print('\n'.join(lines[-len(table) - 2:]))
     else: command += ' --skip-casp15'
-    with atomic_write(args.out) as f: f.write(stamp(command) + '\n'.join(lines) + '\n')
+    write_text(args.out, '\n'.join(lines) + '\n', command)
 
 
 if __name__ == '__main__':

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How much of a known structure the end-to-end model's sampler keeps: native C1' warm starts at several noise levels.
 
-    OMP_NUM_THREADS=1 .venv/bin/python scripts/bench_denoiser_fidelity.py --out benchmarks/denoiser_fidelity.csv
+    OMP_NUM_THREADS=1 .venv/bin/python scripts/bench_denoiser_fidelity.py   # -> benchmarks/diffusion/denoiser_fidelity.{csv,txt}
 
 A diagnosis, not a prediction score. Each target's first native conformation (every residue resolved) is the
 warm start (`diffusion.warm_start_from_c1`), noised to σ_start and sampled down to the end of the schedule by
@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from benchlib import result_path, write_csv, write_text
 
 def holdout_targets(data: Path, stride: int):
     """Date-honest held-out targets of the Kaggle training file with fully resolved first conformations."""
@@ -72,17 +73,16 @@ def main(argv=None) -> int:
     p.add_argument('--stride', type=int, default=4, help='every STRIDE-th held-out target')
     p.add_argument('--sigmas', type=float, nargs='+', default=[1.0, 2.0, 4.0, 8.0, 16.0])
     p.add_argument('--n-steps', type=int, default=50)
-    p.add_argument('--out', type=Path, required=True)
+    p.add_argument('--out', type=Path, default=result_path('diffusion', 'denoiser_fidelity.csv'), help='CSV; the summary goes beside it (.txt)')
     args = p.parse_args(argv)
-    from rna3d_kit.core import atomic_write
     table = run(args)
-    with atomic_write(args.out) as f: table.to_csv(f, index=False)
+    write_csv(args.out, table)
     from rna3d_kit.diffusion import SAMPLER_PRESETS
     summary = table.groupby('sigma_start')[['one_step', *SAMPLER_PRESETS]].mean().round(3)
-    text = (f"# {' '.join(sys.argv)}\n# {table.target_id.nunique()} held-out targets (Kaggle train, released >= 2022-06-01, "
-            f"40-160 nt); mean TM (Part 2) of 5 samples against the native they started from; load {os.getloadavg()[0]:.1f}\n"
+    text = (f"{table.target_id.nunique()} held-out targets (Kaggle train, released >= 2022-06-01, "
+            f"40-160 nt); mean TM (Part 2) of 5 samples against the native they started from\n"
             f"{summary.to_string()}\n")
-    with atomic_write(args.out.with_suffix('.txt')) as f: f.write(text)
+    write_text(args.out.with_suffix('.txt'), text)
     print(text)
     return 0
 

@@ -2,9 +2,9 @@
 overfit check (trunk + merger + diffusion trained on one real RNA chain, then sampled from noise).
 
 Run from the repo root:
-    .venv/bin/python scripts/bench_diffusion.py timing      # -> benchmarks/diffusion_timing.csv
-    .venv/bin/python scripts/bench_diffusion.py overfit     # -> benchmarks/diffusion_overfit.csv / .txt
-    .venv/bin/python scripts/bench_diffusion.py overfit_denoiser   # -> benchmarks/diffusion_overfit_denoiser.txt
+    .venv/bin/python scripts/bench_diffusion.py timing      # -> benchmarks/diffusion/diffusion_timing.csv, diffusion_train_throughput.json
+    .venv/bin/python scripts/bench_diffusion.py overfit     # -> benchmarks/diffusion/diffusion_overfit.csv / .txt
+    .venv/bin/python scripts/bench_diffusion.py overfit_denoiser   # -> benchmarks/diffusion/diffusion_overfit_denoiser.txt
 """
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / 'benchmarks'
+from benchlib import RESULTS, write_csv, write_json, write_text
+
+OUT = RESULTS / 'diffusion'
 
 
 def one_size(n: int, n_samples: int) -> dict:
@@ -77,18 +77,14 @@ def timing():
     res = subprocess.run([sys.executable, __file__, 'train'], capture_output=True, text=True, check=True)
     train = json.loads(res.stdout.strip().splitlines()[-1]); print(train, flush=True)
     import pandas as pd
-    from rna3d_kit.core import atomic_write
-    with atomic_write(OUT / 'diffusion_timing.csv') as f:
-        pd.DataFrame(rows).to_csv(f, index=False)
-    with atomic_write(OUT / 'diffusion_train_throughput.json') as f:
-        json.dump(train, f, indent=1)
+    write_csv(OUT / 'diffusion_timing.csv', pd.DataFrame(rows))
+    write_json(OUT / 'diffusion_train_throughput.json', train)
 
 
 def overfit(steps: int = 400, n_samples: int = 8, seed: int = 0):
     """Train a tiny trunk + merger + diffusion on one clean chain; sample 5 structures from noise; C1' RMSD to the truth."""
     import pandas as pd
     from tqdm.auto import tqdm
-    from rna3d_kit.core import atomic_write
     from rna3d_kit.diffusion import DIFFUSION_C1, DiffusionConfig, DiffusionModule, SamplerConfig, select_diffusion_atoms
     from rna3d_kit.geometry import load_clean_chains
     from rna3d_kit.losses import LossWeights, total_loss, weighted_rigid_align
@@ -135,8 +131,7 @@ def overfit(steps: int = 400, n_samples: int = 8, seed: int = 0):
     mirror = c1_true * torch.tensor([1.0, 1.0, -1.0])
     rmsd_mirror = (c1 - weighted_rigid_align(c1, mirror, torch.ones(c1.shape[:-1]))).square().sum(-1).mean(-1).sqrt()
     bonds = (c1[:, 1:] - c1[:, :-1]).norm(dim=-1)
-    with atomic_write(OUT / 'diffusion_overfit.csv') as f:
-        pd.DataFrame(log).to_csv(f, index=False)
+    write_csv(OUT / 'diffusion_overfit.csv', pd.DataFrame(log))
     first, last = pd.DataFrame(log[:20]).mean(), pd.DataFrame(log[-20:]).mean()
     text = (f'overfit check: {tid} ({len(seq)} nt), tiny trunk + merger + diffusion (c_token 64, 2 blocks), '
             f'{steps} Adam steps x {n_samples} noise samples, {train_s:.0f} s on 1 thread (shared machine)\n'
@@ -146,13 +141,12 @@ def overfit(steps: int = 400, n_samples: int = 8, seed: int = 0):
             f'to its mirror image {", ".join(f"{v:.2f}" for v in rmsd_mirror.tolist())} Å\n'
             f'C1\'(i)-C1\'(i+1) distances of the samples: median {bonds.median():.2f} Å, 5-95% {bonds.quantile(0.05):.2f}-{bonds.quantile(0.95):.2f} Å\n')
     print(text)
-    with atomic_write(OUT / 'diffusion_overfit.txt') as f: f.write(text)
+    write_text(OUT / 'diffusion_overfit.txt', text)
 
 
 def overfit_denoiser(steps: int = 800, n_samples: int = 16, seed: int = 0):
     """The denoiser alone (free learnable conditioning, 3D loss only) on the same chain: can it memorise one structure?"""
     from tqdm.auto import tqdm
-    from rna3d_kit.core import atomic_write
     from rna3d_kit.diffusion import DIFFUSION_C1, DiffusionConfig, DiffusionModule, SamplerConfig, select_diffusion_atoms
     from rna3d_kit.geometry import load_clean_chains
     from rna3d_kit.losses import diffusion_mse_loss, smooth_lddt_loss, weighted_rigid_align
@@ -193,7 +187,7 @@ def overfit_denoiser(steps: int = 800, n_samples: int = 16, seed: int = 0):
             f'5 samples from noise (50 steps): C1\' RMSD {", ".join(f"{v:.2f}" for v in rmsd.tolist())} Å; '
             f'to the mirror image {", ".join(f"{v:.2f}" for v in rmsd_m.tolist())} Å\n')
     print(text)
-    with atomic_write(OUT / 'diffusion_overfit_denoiser.txt') as f: f.write(text)
+    write_text(OUT / 'diffusion_overfit_denoiser.txt', text)
 
 
 if __name__ == '__main__':

@@ -3,7 +3,7 @@
 Usage (from the repo root):
     OMP_NUM_THREADS=1 OPENMM_CPU_THREADS=1 .venv/bin/python scripts/bench_distributed.py            # demo + fixtures, a few minutes
     OMP_NUM_THREADS=1 OPENMM_CPU_THREADS=1 .venv/bin/python scripts/bench_distributed.py --casp15   # also CASP15 validation, templates
-Writes benchmarks/distributed.txt (stamped): per case, wall seconds of each run, whether the submission and every
+Writes benchmarks/distributed/distributed.txt (stamped): per case, wall seconds of each run, whether the submission and every
 model file are byte-identical, and whether the report lists the same targets in the same order. Each run starts a
 fresh Python (and torchrun its two workers), so the seconds include start-up; on a machine whose cores are shared
 with other work the speed-up says little, the byte comparison is the result.
@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from rna3d_kit.core import atomic_write, fixtures_dir, package_data_dir, repo_dir, shared_dir
+from rna3d_kit.core import fixtures_dir, package_data_dir, repo_dir, shared_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import stamp
+from benchlib import result_path, write_text
 
 
 def cases(casp15: bool) -> dict[str, list[str]]:
@@ -67,7 +67,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--casp15', action='store_true', help='also the CASP15 validation of the shared kaggle_part1 with templates (slow)')
     ap.add_argument('--processes', type=int, default=2)
-    ap.add_argument('--out', default=str(repo_dir() / 'benchmarks' / 'distributed.txt'))
+    ap.add_argument('--out', default=str(result_path('distributed', 'distributed.txt')))
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix='bench_distributed_'))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in [str(repo_dir()), os.environ.get('PYTHONPATH', '')] if p),
@@ -88,7 +88,7 @@ def main():
         print(rows[-1], flush=True)
     lines.append(pd.DataFrame(rows).to_string(index=False))
     command = 'OMP_NUM_THREADS=1 OPENMM_CPU_THREADS=1 python ' + shlex.join(sys.argv)
-    with atomic_write(args.out) as f: f.write(stamp(command) + '\n'.join(lines) + '\n')
+    write_text(args.out, '\n'.join(lines) + '\n', command)
     print(Path(args.out).read_text())
 
 

@@ -8,7 +8,7 @@ twice (two concurrent processes, same seed, the kit's default OpenMM threads), t
   * checks every written model with `fullatom.model_defects` (O3'–P over 2 Å, heavy-atom pairs more than 3 bonds
     apart under 2.2 Å, ring bonds over 0.3 Å off, inverted sugar centres) and reads `sound_models` of the report;
   * scores the submission (best-of-5 TM, Part 2 mode) against the validation labels.
-Writes benchmarks/finish_casp15.txt (summary) and benchmarks/finish_casp15_models.csv (one row per model), both stamped.
+Writes benchmarks/finishing/finish_casp15.txt (summary) and benchmarks/finishing/finish_casp15_models.csv (one row per model), both stamped.
 Honest: the template search drops structures released on or after each target's temporal_cutoff (as `rna3d predict`
 always does); labels are read only for scoring.
 """
@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchlib import stamp
-from rna3d_kit.core import atomic_write, repo_dir, shared_dir
+from benchlib import result_path, write_csv, write_text
+from rna3d_kit.core import shared_dir
 from rna3d_kit.evaluate import split_files
 from rna3d_kit.fullatom import defects_text, is_sound, model_defects
 from rna3d_kit.metric import mean_tm, score_submission
@@ -53,7 +53,7 @@ def main():
     ap.add_argument('--method', default='templates')
     ap.add_argument('--minimise', default='on', choices=['on', 'auto', 'off'])
     ap.add_argument('--work', default=None, help='folder for the two runs (default: a new temporary folder)')
-    ap.add_argument('--out', default=str(repo_dir() / 'benchmarks' / 'finish_casp15'))
+    ap.add_argument('--out', default=str(result_path('finishing', 'finish_casp15')))
     args = ap.parse_args()
     data = Path(args.data) if args.data else shared_dir() / 'data' / 'kaggle_part1'
     seqs, labs = split_files(data, 'validation')
@@ -107,8 +107,8 @@ def main():
     bad = full[~full.sound]
     if len(bad): lines += ['', 'unsound models:', *[f'  {r.file}: {defects_text({k: getattr(r, k) for k in ("broken_links", "close_contacts", "bad_ring_bonds", "chirality_errors")})}'
                                                      for r in bad.itertuples()]]
-    with atomic_write(args.out + '.txt') as f: f.write(stamp(command) + '\n'.join(lines) + '\n')
-    with atomic_write(args.out + '_models.csv') as f: f.write(stamp(command)); models.to_csv(f, index=False)
+    write_text(args.out + '.txt', '\n'.join(lines) + '\n', command)
+    write_csv(args.out + '_models.csv', models, command)
     print('\n'.join(lines))
 
 

@@ -2,8 +2,8 @@
 """Benchmarks of the full-atom rebuild and the restrained OpenMM minimisation (issue 7, items 2-3).
 
 Usage (from the repository root, one core):
-  OPENMM_CPU_THREADS=1 .venv/bin/python scripts/bench_minimise.py rebuild   # -> benchmarks/minimise_rebuild.csv
-  OPENMM_CPU_THREADS=1 .venv/bin/python scripts/bench_minimise.py minimise  # -> benchmarks/minimise.csv
+  OPENMM_CPU_THREADS=1 .venv/bin/python scripts/bench_minimise.py rebuild   # -> benchmarks/finishing/minimise_rebuild.csv
+  OPENMM_CPU_THREADS=1 .venv/bin/python scripts/bench_minimise.py minimise  # -> benchmarks/finishing/minimise.csv
 
 `rebuild`: the 18 clean RNAsolo chains rebuilt from C1' alone (trace frames, and pair frames with the natives'
 own canonical pairs; with and without the backbone closure): per-residue heavy-atom RMSD, geometry checks, open
@@ -25,14 +25,13 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from rna3d_kit.core import atomic_write, repo_dir
-from benchlib import stamp
+from benchlib import RESULTS, write_csv
 from rna3d_kit.fullatom import canonical_partners, geometry_report, model_defects, rebuild_full_atom
 from rna3d_kit.geometry import load_clean_chains
 from rna3d_kit.minimise import minimise
 from rna3d_kit.structure import RNAStructure
 
-OUT = repo_dir() / 'benchmarks'
+OUT = RESULTS / 'finishing'
 
 
 def heavy_rmsd(model: RNAStructure, ref: RNAStructure) -> float:
@@ -52,8 +51,7 @@ def c1_trace(s: RNAStructure) -> RNAStructure:
 
 
 def write(rows, name):
-    with atomic_write(OUT / name) as f:
-        f.write(stamp()); pd.DataFrame(rows).to_csv(f, index=False, float_format='%.4g')
+    write_csv(OUT / name, pd.DataFrame(rows), float_format='%.4g')
 
 
 def bench_rebuild():
@@ -111,7 +109,7 @@ if __name__ == '__main__':
     ap.add_argument('what', choices=('rebuild', 'minimise'))
     ap.add_argument('--settings', default='vacuum:200,obc2:200,gbn2:200', help='solvent:max_iterations list')
     ap.add_argument('--gbn2-max-n', type=int, default=60, help='skip GBn2 above this many residues')
-    ap.add_argument('--out', default='minimise.csv', help='file name under benchmarks/')
+    ap.add_argument('--out', default='minimise.csv', help='file name under benchmarks/finishing/')
     a = ap.parse_args()
     OUT_NAME = a.out
     if a.what == 'rebuild': bench_rebuild()

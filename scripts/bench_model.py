@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Inference time and peak memory of the end-to-end model (rna3d_kit.model) per target length, on this CPU.
 
-    nohup .venv/bin/python scripts/bench_model.py --out benchmarks/model_inference.csv > /tmp/bench_model.log 2>&1 &
+    nohup .venv/bin/python scripts/bench_model.py > /tmp/bench_model.log 2>&1 &   # -> benchmarks/model/model_inference.csv
 
 Each length runs in a fresh child process (so its peak resident memory is its own), with one thread:
 a random ACGU sequence (fixed seed) as a single-chain target without MSA or templates, ViennaRNA adjacency
 (`rna3d_kit.adjacency.fold`, timed separately), then `RNAFoldModel.predict(target, n_samples=5)` with
 `FoldRuntime.inference(n_steps, chunk_size)` (`--steer`: with the Stage A restraint steering NeuralPredictor uses). The weights are rna3d_kit/data/model when it exists, else a
 random initialisation of the CPU preset (time and memory do not depend on weight values). Lengths run in
-increasing order; each row is appended to the CSV as soon as it finishes. A child that exceeds `--cap-min`
+increasing order; the CSV (stamped, this run's rows only) is rewritten as each length finishes. A child that exceeds `--cap-min`
 minutes (or `--cap-gib` GiB resident: the machine is shared) is stopped, and its row records when it was
 stopped and the peak memory it had reached.
 
@@ -19,7 +19,6 @@ Training throughput is read from a training run's metrics.csv (scripts/train.py 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
 import os
@@ -28,6 +27,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchlib import result_path, write_csv
 
 REPO = Path(__file__).resolve().parent.parent
 FIELDS = ('n', 'status', 'steer', 'weights', 'chunk_size', 'n_steps', 'n_samples', 'adjacency_s', 'model_s', 'total_s',
@@ -131,7 +132,7 @@ def main(argv=None) -> int:
     p.add_argument('--cap-min', type=float, default=40.0, help='wall-time cap per length, minutes')
     p.add_argument('--cap-gib', type=float, default=12.0, help='resident-memory cap per length, GiB (the machine is shared)')
     p.add_argument('--as-limit-gib', type=float, default=18.0, help=argparse.SUPPRESS)
-    p.add_argument('--out', default='benchmarks/model_inference.csv', help='CSV, one row appended per length')
+    p.add_argument('--out', default=str(result_path('model', 'model_inference.csv')), help='CSV, one row per length of this run')
     p.add_argument('--training-metrics', default=None, help="print the training throughput of this metrics.csv and stop")
     p.add_argument('--child', type=int, default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -141,15 +142,12 @@ def main(argv=None) -> int:
     if args.child is not None:
         child(args.child, args.steps, args.chunk, args.samples, args.seed, args.as_limit_gib, args.steer)
         return 0
-    out = Path(args.out)
-    new = not out.exists()
+    import pandas as pd
+    rows = []
     for n in map(int, args.lengths.split(',')):
-        row = run_length(n, args)
-        print(row, flush=True)
-        with open(out, 'a', newline='', encoding='utf-8') as f:
-            w = csv.DictWriter(f, FIELDS)
-            if new: w.writeheader(); new = False
-            w.writerow(row)
+        rows.append(run_length(n, args))
+        print(rows[-1], flush=True)
+        write_csv(args.out, pd.DataFrame(rows, columns=FIELDS))
     return 0
 
 

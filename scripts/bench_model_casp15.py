@@ -5,12 +5,11 @@ Variants: `noise` (diffusion from noise), `stage_c` (warm start from Stage C ato
 `templates` and `baseline` predictors run under the same conditions. Every target's MSA is attached when the
 folder has one. Writes one row per (variant, target) to `--out` (CSV) and a summary beside it (`.txt`).
 
-    python scripts/bench_model_casp15.py --weights rna3d_kit/data/model --out benchmarks/model_casp15.csv
+    python scripts/bench_model_casp15.py --weights rna3d_kit/data/model   # -> benchmarks/model/model_casp15.{csv,txt}
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -18,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rna3d_kit.core import atomic_write, shared_dir
+from benchlib import result_path, write_csv, write_text
+from rna3d_kit.core import shared_dir
 from rna3d_kit.kaggle_io import read_labels, read_sequences
 from rna3d_kit.metric import score_target
 from rna3d_kit.predict import check_msas, load_predictor, predict_targets
@@ -43,7 +43,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--sampler', default=None, help="diffusion sampler of the neural variants ('ode' or 'af3'; default: neural.WARM_START_SAMPLER)")
     p.add_argument('--sigma', action='append', default=[], metavar='VARIANT=Å', help='warm-start noise level of a variant')
     p.add_argument('--limit', type=int, default=None, help='only the first LIMIT targets')
-    p.add_argument('--out', type=Path, required=True)
+    p.add_argument('--out', type=Path, default=result_path('model', 'model_casp15.csv'), help='CSV; the summary goes beside it (.txt)')
     return p.parse_args(argv)
 
 
@@ -78,13 +78,11 @@ def run(args) -> pd.DataFrame:
 def main(argv=None) -> int:
     args = parse_args(argv)
     table = run(args)
-    with atomic_write(args.out) as f: table.to_csv(f, index=False)
+    write_csv(args.out, table)
     summary = table.groupby('variant', sort=False).agg(mean_tm=('tm', 'mean'), median_tm=('tm', 'median'),
                                                        seconds=('seconds', 'mean'), n=('tm', 'size'))
-    load = os.getloadavg()[0]
-    text = (f"# {' '.join(sys.argv)}\n# machine load average at the end {load:.1f} on {os.cpu_count()} cores; "
-            f"Part 2 best-of-5 TM (US-align reproduction)\n{summary.round(4).to_string()}\n")
-    with atomic_write(args.out.with_suffix('.txt')) as f: f.write(text)
+    text = f"Part 2 best-of-5 TM (US-align reproduction)\n{summary.round(4).to_string()}\n"
+    write_text(args.out.with_suffix('.txt'), text)
     print(text)
     return 0
 

@@ -1,8 +1,8 @@
-"""Measurements for `rna3d_kit.geometry` and `rna3d_kit.nerf` on the shared all-atom data; results go to benchmarks/.
+"""Measurements for `rna3d_kit.geometry` and `rna3d_kit.nerf` on the shared all-atom data; results go to benchmarks/nerf/.
 
-    python scripts/bench_nerf.py torsions    # agreement with the SPOT-RNA-1D torsion table -> benchmarks/torsion_agreement.csv
-    python scripts/bench_nerf.py roundtrip   # rebuild clean chains from their torsions -> benchmarks/nerf_roundtrip*.{csv,txt,png}
-    python scripts/bench_nerf.py speed       # MP-NeRF vs sequential NeRF at 100/1,000/4,000 nt -> benchmarks/nerf_speed.csv
+    python scripts/bench_nerf.py torsions    # agreement with the SPOT-RNA-1D torsion table -> benchmarks/nerf/torsion_agreement.csv
+    python scripts/bench_nerf.py roundtrip   # rebuild clean chains from their torsions -> benchmarks/nerf/nerf_roundtrip.{csv,txt,png}
+    python scripts/bench_nerf.py speed       # MP-NeRF vs sequential NeRF at 100/1,000/4,000 nt -> benchmarks/nerf/nerf_speed.csv
 """
 from __future__ import annotations
 
@@ -15,20 +15,20 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from rna3d_kit.core import InputError, atomic_write, repo_dir, shared_dir
+import benchlib
+from rna3d_kit.core import InputError, shared_dir
 from rna3d_kit.geometry import (ANGLE_NAMES, TORSION_NAMES, TYPICAL_TORSIONS, internal_coords_from_coords, load_clean_chains,
                                 torsions_from_coords)
 from rna3d_kit.metric import kabsch
 from rna3d_kit.nerf import build_atoms, build_atoms_sequential
 from rna3d_kit.structure import read_structure
 
-OUT = repo_dir() / 'benchmarks'
+OUT = benchlib.RESULTS / 'nerf'
 
 
-def write_csv(df: pd.DataFrame, name: str):
-    """Write a table atomically under benchmarks/."""
-    with atomic_write(OUT / name) as f: df.to_csv(f, index=False, float_format='%.4g')
-    print(f'wrote benchmarks/{name}')
+def write_table(df: pd.DataFrame, name: str):
+    """Write a table (stamped) under benchmarks/nerf/."""
+    print('wrote', benchlib.write_csv(OUT / name, df, float_format='%.4g'))
 
 
 def _residue_map(ours: str, theirs: str) -> dict:
@@ -85,7 +85,7 @@ def torsion_agreement():
                             only_ref=int((a.isna() & b.notna()).sum())))
     summary = pd.DataFrame(summary)
     print(summary.to_string(index=False))
-    write_csv(summary, 'torsion_agreement.csv')
+    write_table(summary, 'torsion_agreement.csv')
 
 
 def residue_window_rmsd(model: np.ndarray,  # [N, 23, 3] rebuilt atoms
@@ -132,7 +132,7 @@ def roundtrip():
                              window_rmsd=window.mean(), c1_rmsd=c1_rmsd(model, s.coords)))
             residues.append(pd.DataFrame(dict(mode=mode, source=source, local=local, window=window)))
     per_chain, per_residue = pd.DataFrame(rows), pd.concat(residues)
-    write_csv(per_chain, 'nerf_roundtrip.csv')
+    write_table(per_chain, 'nerf_roundtrip.csv')
     bins = pd.cut(per_chain.length, [0, 50, 100, 200, 10_000], right=False, labels=['<50', '50-99', '100-199', '>=200'])
     lines = [f'Stage C round trip: {per_chain.target_id.nunique()} clean chains ({(per_chain[per_chain["mode"] == list(MODES)[0]].source.value_counts().to_dict())}), '
              f'{len(per_residue) // len(MODES)} residues; rebuilt from their own torsions (scripts/bench_nerf.py roundtrip)', '',
@@ -145,7 +145,7 @@ def roundtrip():
     lines += [table.loc[list(MODES)].to_string()]
     text = '\n'.join(lines) + '\n'
     print(text)
-    with atomic_write(OUT / 'nerf_roundtrip.txt') as f: f.write(text)
+    benchlib.write_text(OUT / 'nerf_roundtrip.txt', text)
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for mode in MODES:
@@ -155,8 +155,7 @@ def roundtrip():
     axes[0].set(xscale='log', yscale='log', xlabel='chain length (nt)', ylabel="C1' RMSD (A)", title='whole chain')
     axes[1].set(xlabel='residue heavy-atom RMSD (A)', ylabel='residues', title='local error')
     axes[1].legend(fontsize=8)
-    fig.tight_layout(); fig.savefig(OUT / 'nerf_roundtrip.png', dpi=110)
-    print('wrote benchmarks/nerf_roundtrip.png')
+    fig.tight_layout(); print('wrote', benchlib.save_figure(fig, OUT / 'nerf_roundtrip.png', dpi=110))
 
 
 def speed(lengths=(100, 1000, 4000), repeats: int = 5):
@@ -184,7 +183,7 @@ def speed(lengths=(100, 1000, 4000), repeats: int = 5):
                          mp_float32_error_A=err(build_atoms(seq, tors)), sequential_float32_error_A=err(build_atoms_sequential(seq, tors)),
                          extent_A=float(exact.nan_to_num().abs().max()), threads=torch.get_num_threads()))
         print(rows[-1])
-    write_csv(pd.DataFrame(rows), 'nerf_speed.csv')
+    write_table(pd.DataFrame(rows), 'nerf_speed.csv')
 
 
 if __name__ == '__main__':

@@ -4,22 +4,20 @@ Training: forward + backward of one `PairformerBlock` at N = 128, 256 (c_s 128, 
 Inference: forward of one block under `torch.no_grad()` with chunking at N = 500, 1000 (and unchunked at 256
 for comparison). Each measurement runs in a fresh process so that its peak resident memory (ru_maxrss) is its
 own; `delta_rss_gb` is the peak minus the resident memory after the model and inputs were built.
-Results go to benchmarks/pairformer_bench.csv; per-trunk numbers are extrapolated as n_blocks x per-block.
+Results go to benchmarks/pairformer/pairformer_bench.csv (stamped); per-trunk numbers are extrapolated as n_blocks x per-block.
 
-    nohup .venv/bin/python scripts/bench_pairformer.py > benchmarks/pairformer_bench.log 2>&1 &
+    nohup .venv/bin/python scripts/bench_pairformer.py > /tmp/pairformer_bench.log 2>&1 &
 """
 from __future__ import annotations
 
 import argparse
-import csv
 import multiprocessing as mp
 import os
 import platform
 import resource
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchlib import result_path, write_csv
 
 def _rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # Linux reports kB
@@ -58,14 +56,14 @@ RUNS = [  # mode, N, chunk size, repeats
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--out', default=str(ROOT / 'benchmarks' / 'pairformer_bench.csv'))
+    ap.add_argument('--out', default=str(result_path('pairformer', 'pairformer_bench.csv')))
     ap.add_argument('--quick', action='store_true', help='tiny sizes, to check that the script runs')
     args = ap.parse_args()
     runs = [('train', 24, None, 1), ('infer', 40, 16, 1)] if args.quick else RUNS
     os.environ['OMP_NUM_THREADS'] = '1'
     from tqdm import tqdm
     import torch
-    from rna3d_kit.core import atomic_write
+    import pandas as pd
     from rna3d_kit.pairformer import PairformerConfig
     cfg, af3 = PairformerConfig(), PairformerConfig.af3()
     ctx = mp.get_context('spawn')
@@ -80,9 +78,7 @@ def main():
                          seconds_trunk_default=round(seconds * cfg.n_blocks, 1), default_blocks=cfg.n_blocks,
                          load_avg_1min=round(load, 2), threads=1, torch=torch.__version__, cpu=platform.processor() or platform.machine()))
         print(rows[-1], flush=True)
-    with atomic_write(args.out) as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator='\n')
-        w.writeheader(); w.writerows(rows)
+    write_csv(args.out, pd.DataFrame(rows))
     print('wrote', args.out)
 
 if __name__ == '__main__':

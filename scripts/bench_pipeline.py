@@ -2,8 +2,8 @@
 
 Usage (from the repo root; ~30 min on 2 shared cores):
     OMP_NUM_THREADS=1 OPENMM_CPU_THREADS=1 nohup .venv/bin/python scripts/bench_pipeline.py > /tmp/bench_pipeline.log 2>&1 &
-Writes benchmarks/pipeline_casp15.csv (per target), benchmarks/pipeline_casp15_models.csv (per model) and
-benchmarks/pipeline_casp15.txt (summary): mean best-of-5 TM of the submitted (minimised) C1' and of the
+Writes benchmarks/pipeline/pipeline_casp15.csv (per target), pipeline_casp15_models.csv (per model) and
+pipeline_casp15.txt (summary): mean best-of-5 TM of the submitted (minimised) C1' and of the
 predictor's own C1', time per target by length, minimisation effect, ranking quality of the five models.
 Honest: templates are date-filtered by each target's temporal_cutoff; labels are read only for scoring.
 """
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from rna3d_kit.core import atomic_write, repo_dir
+from benchlib import result_path, write_csv, write_text
 from rna3d_kit.ensemble import structure_prior
 from rna3d_kit.evaluate import split_files
 from rna3d_kit.kaggle_io import read_labels, read_sequences
@@ -52,7 +52,7 @@ def main():
     ap.add_argument('--steps', type=int, default=200, help='L-BFGS steps per model')
     ap.add_argument('--max-length', type=int, default=None, help='only targets up to this many residues')
     ap.add_argument('--limit', type=int, default=None)
-    ap.add_argument('--out', default=str(repo_dir() / 'benchmarks' / 'pipeline_casp15'))
+    ap.add_argument('--out', default=str(result_path('pipeline', 'pipeline_casp15')))
     args = ap.parse_args()
     data = Path(args.data) if args.data else default_data_dir()
     seqs, labs = split_files(data, 'validation')
@@ -85,8 +85,8 @@ def main():
                          finish_note=r.finish_note, fallback_reason=r.fallback_reason))
         print(rows[-1], flush=True)
     table, models = pd.DataFrame(rows), pd.DataFrame(model_rows)
-    with atomic_write(args.out + '.csv') as f: table.to_csv(f, index=False, float_format='%.4f')
-    with atomic_write(args.out + '_models.csv') as f: models.to_csv(f, index=False, float_format='%.4f')
+    write_csv(args.out + '.csv', table, float_format='%.4f')
+    write_csv(args.out + '_models.csv', models, float_format='%.4f')
 
     ok = models.dropna(subset=['confidence'])
     pooled = spearmanr(ok.confidence, ok.tm)[0] if len(ok) > 2 else np.nan
@@ -95,10 +95,7 @@ def main():
         f'CASP15 validation ({len(table)} targets), Part 2 TM (exact US-align reproduction), seed 0',
         f'pipeline: method {args.method} (5 models) -> rebuild_full_atom -> minimise {args.minimise} (solvent {args.solvent}, {args.steps} steps, '
         f"C1' restraint 100 kJ/mol/Å²) -> submission C1' taken from the finished models; no time budget",
-        f'command: OMP_NUM_THREADS=1 OPENMM_CPU_THREADS=1 .venv/bin/python scripts/bench_pipeline.py --method {args.method} --minimise {args.minimise}'
-        + (f' --steps {args.steps}' if args.steps != 200 else '') + (f' --max-length {args.max_length}' if args.max_length else '')
-        + (f' --out {args.out}' if not args.out.endswith('benchmarks/pipeline_casp15') else ''),
-        f'machine: 2 cores shared with other jobs, load average {load0[0]:.1f} at start, {load1[0]:.1f} at end; 1 thread; whole run {run_seconds / 60:.1f} min',
+        f'load average {load0[0]:.1f} at start, {load1[0]:.1f} at end; whole run {run_seconds / 60:.1f} min',
         '',
         f'mean best-of-5 TM: full pipeline {table.tm.mean():.4f} | same models before minimisation (predictor C1\') {table.tm_unminimised.mean():.4f}',
         '',
@@ -121,7 +118,7 @@ def main():
     ]
     notes = [f'  {r.target_id}: {r.finish_note}' for r in table.itertuples() if isinstance(r.finish_note, str) and r.finish_note]
     if notes: lines += ['', 'finishing notes:', *notes]
-    with atomic_write(args.out + '.txt') as f: f.write('\n'.join(lines) + '\n')
+    write_text(args.out + '.txt', '\n'.join(lines) + '\n')
     print('\n'.join(lines))
 
 

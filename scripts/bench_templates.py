@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmarks of template-based modelling (issue 4); results go to benchmarks/templates_*.
+"""Benchmarks of template-based modelling (issue 4); results go to benchmarks/templates/ (stamped).
 
 Usage (from the repository root, one core):
   .venv/bin/python scripts/bench_templates.py build      # DB build time/size: shared data + synthetic Part 2 size
@@ -32,10 +32,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from rna3d_kit.core import atomic_write, repo_dir, shared_dir
+import benchlib
+from rna3d_kit.core import shared_dir
 from rna3d_kit.structure import C1_INDEX, MAX_ATOMS, Target
 
-OUT = repo_dir() / 'benchmarks'
+OUT = benchlib.RESULTS / 'templates'
 KAGGLE = shared_dir() / 'data' / 'kaggle_part1'
 
 
@@ -47,10 +48,9 @@ def folder_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in Path(path).rglob('*') if p.is_file()) / 2 ** 20
 
 
-def write_text(path: Path, text: str):
-    text = text.replace('\n', f'  [machine load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; '
-                                'timings under load are inflated]\n', 1)
-    with atomic_write(path) as f: f.write(text)
+def write_text(path: Path, text: str, command: str | None = None):
+    """Write a summary under its stamp (which names the machine and its load: timings under load are inflated)."""
+    benchlib.write_text(path, text, command)
     print(text)
 
 
@@ -320,7 +320,7 @@ def evaluate(targets, labels, predictor, baseline, out_csv: Path, title: str):
         rows.append(row)
         pd.DataFrame(rows).to_csv(out_csv.with_suffix('.partial'), index=False)
     df = pd.DataFrame(rows)
-    with atomic_write(out_csv) as f: df.to_csv(f, index=False)
+    benchlib.write_csv(out_csv, df)
     out_csv.with_suffix('.partial').unlink(missing_ok=True)
     return df
 
@@ -380,7 +380,7 @@ def bench_ranking():
             rows.append(dict(target_id=tid, n=t.n, rank=rank, z=h.z, score=h.score, coverage=h.coverage, identity=h.identity,
                              usefulness=h.usefulness, tm=float(score_target(m.c1[None], ref, mode='part2'))))
     df = pd.DataFrame(rows)
-    with atomic_write(OUT / 'templates_ranking.csv') as f: df.to_csv(f, index=False)
+    benchlib.write_csv(OUT / 'templates_ranking.csv', df)
     corr = df[['score', 'z', 'usefulness', 'coverage', 'identity', 'tm']].corr(method='spearman')['tm'].drop('tm')
     lines = [f'# which hit statistic predicts the transferred model\'s TM (leave-one-out, date-filtered, every other training '
              f'target; one model per hit, completed and relaxed, no hybrid; command: .venv/bin/python scripts/bench_templates.py ranking)',
@@ -443,7 +443,6 @@ def hit_rows(pred, target, ref, baseline, z_floor: float = 3.0, max_hits: int = 
 
 def bench_hits(n: int):
     """Hit-level leave-one-out data over the full default library: every hit's features and the TM of its model."""
-    from benchlib import stamp
     from tqdm import tqdm
     from rna3d_kit.templates import TemplatePredictor
     baseline = CachedBaseline(BASELINE_CACHE)
@@ -460,8 +459,8 @@ def bench_hits(n: int):
         rows += r; summary.append(srow)
         if len(summary) % 20 == 0: pd.DataFrame(rows).to_csv(partial, index=False)
     command = f'.venv/bin/python scripts/bench_templates.py hits --n {n}'
-    with atomic_write(OUT / 'templates_hits.csv') as f: f.write(stamp(command)); pd.DataFrame(rows).to_csv(f, index=False)
-    with atomic_write(OUT / 'templates_hits_targets.csv') as f: f.write(stamp(command)); pd.DataFrame(summary).to_csv(f, index=False)
+    benchlib.write_csv(OUT / 'templates_hits.csv', pd.DataFrame(rows), command, index=False)
+    benchlib.write_csv(OUT / 'templates_hits_targets.csv', pd.DataFrame(summary), command, index=False)
     partial.unlink(missing_ok=True)
     print(f'{len(summary)} targets, {len(rows)} hits')
 
@@ -484,7 +483,6 @@ def contacts(c1: np.ndarray, n_first: int, cutoff: float = 12.0) -> int:
 def bench_complexes():
     """Every 2-chain pdb_rna entry (15-200 nt chains) predicted with its own entry excluded (templates released strictly
     before it): complex templates vs chains packed in contact vs the baseline."""
-    from benchlib import stamp
     from tqdm import tqdm
     from rna3d_kit.templates import TemplatePredictor
     baseline = CachedBaseline(BASELINE_CACHE)
@@ -517,10 +515,9 @@ def bench_complexes():
                          seconds=round(sec, 2)))
     df = pd.DataFrame(rows)
     command = '.venv/bin/python scripts/bench_templates.py complexes'
-    with atomic_write(OUT / 'templates_complexes.csv') as f: f.write(stamp(command)); df.to_csv(f, index=False)
+    benchlib.write_csv(OUT / 'templates_complexes.csv', df, command, index=False)
     has = df[df.complex_template != '']
-    lines = [stamp(command).rstrip('\n'),
-             f'# two-chain pdb_rna entries (chains 15-200 nt), each predicted with templates released strictly before it (its own entry excluded); '
+    lines = [f'# two-chain pdb_rna entries (chains 15-200 nt), each predicted with templates released strictly before it (its own entry excluded); '
              'best-of-5 TM of the whole complex, Part 2 mode (homodimers: best over the two copy orders); contacts = inter-chain C1\' pairs < 12 Å',
              f'{len(df)} entries ({(df.kind == "homodimer").sum()} homodimers, {(df.kind == "heterodimer").sum()} heterodimers): '
              f'mean TM complex templates {df.tm_complex_templates.mean():.4f}, chains packed {df.tm_chains_packed.mean():.4f}, baseline {df.tm_baseline.mean():.4f}',
@@ -528,7 +525,7 @@ def bench_complexes():
              f'model 1 with inter-chain contacts: {(df.contacts_model1 > 0).mean():.0%} (native {(df.contacts_native > 0).mean():.0%}); '
              f'median closest inter-chain C1\' pair in model 1 {df.min_interchain_model1.median():.1f} Å',
              '', df.to_string(index=False)]
-    write_text(OUT / 'templates_complexes.txt', '\n'.join(lines) + '\n')
+    write_text(OUT / 'templates_complexes.txt', '\n'.join(lines) + '\n', command)
 
 
 RANKER_CUTOFF = dt.date(2022, 1, 1)  # the shipped ranker sees only targets (and so templates) released before this: RNAmark and CASP15 stay held out
@@ -560,7 +557,7 @@ def rank_quality(df: pd.DataFrame, score: np.ndarray) -> dict:
 
 
 def read_bench_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, comment='#', parse_dates=['release'])
+    return benchlib.read_csv(path, parse_dates=['release'])
 
 
 def simulate_slots(df: pd.DataFrame, targets: pd.DataFrame, ptm: np.ndarray, ptm_min: float, slots, z_min: float = 0.0) -> pd.Series:
@@ -580,16 +577,14 @@ def simulate_slots(df: pd.DataFrame, targets: pd.DataFrame, ptm: np.ndarray, ptm
 
 
 def bench_ranker():
-    from benchlib import stamp
     from rna3d_kit.templates import RANKER_FILE, RANK_FEATURES, TemplateRanker, TemplatePredictor, TEMPLATE_SLOTS, PTM_MIN, Z_RANKED
     from rna3d_kit.core import package_data_dir
     hits, targets = read_bench_csv(OUT / 'templates_hits.csv'), read_bench_csv(OUT / 'templates_hits_targets.csv')
     X, y = hits[list(RANK_FEATURES)].to_numpy(), hits.tm.to_numpy()
     cut, split = pd.Timestamp(RANKER_CUTOFF), pd.Timestamp(SPLIT_DATE)
-    lines = [stamp('.venv/bin/python scripts/bench_templates.py ranker').rstrip('\n'),
-             f'# template ranker: ridge regression of the model TM on hit features ({", ".join(RANK_FEATURES)}), trained on leave-one-out '
+    lines = [f'# template ranker: ridge regression of the model TM on hit features ({", ".join(RANK_FEATURES)}), trained on leave-one-out '
              f'hit pairs of the library ({hits.target_id.nunique()} targets with hits of {len(targets)}, {len(hits)} pairs, z >= 3, up to 10 hits; '
-             'benchmarks/templates_hits.csv)']
+             'benchmarks/templates/templates_hits.csv)']
     # 1) temporal held-out: train on targets released before SPLIT_DATE, test on SPLIT_DATE .. RANKER_CUTOFF
     tr, te = hits.release < split, (hits.release >= split) & (hits.release < cut)
     r = TemplateRanker.fit(X[tr], y[tr])
@@ -636,16 +631,15 @@ def bench_ranker():
     lines += [f'  {v:.4f}  z_min {zm}, ptm_min {pm}, slots {sl}' for v, zm, pm, sl in policies[:5]]
     lines.append(f'shipped ranker: {ranker.meta["trained_on"]}; weights in rna3d_kit/data/{RANKER_FILE}')
     ranker.save(package_data_dir() / RANKER_FILE)
-    with atomic_write(OUT / 'templates_heldout_hits.csv') as f: f.write(stamp('.venv/bin/python scripts/bench_templates.py ranker')); ho.to_csv(f, index=False)
-    write_text(OUT / 'templates_ranker.txt', '\n'.join(lines) + '\n')
+    benchlib.write_csv(OUT / 'templates_heldout_hits.csv', ho, '.venv/bin/python scripts/bench_templates.py ranker', index=False)
+    write_text(OUT / 'templates_ranker.txt', '\n'.join(lines) + '\n', '.venv/bin/python scripts/bench_templates.py ranker')
 
 
 def bench_scale():
     """Build time, memory and disk of the real pdb_rna library, the default library and 20,000 synthetic chains; then
     search + transfer seconds per 200-nt query against the 20,000 chains (CPU seconds: the machine is shared)."""
-    from benchlib import stamp
     command = '.venv/bin/python scripts/bench_templates.py scale'
-    lines = [stamp(command).rstrip('\n'), '# template library at scale: each build in a fresh process (peak RSS of that process), one core']
+    lines = ['# template library at scale: each build in a fresh process (peak RSS of that process), one core']
     with tempfile.TemporaryDirectory() as tmp:
         for kind, what in (('pdb_rna', 'real pdb_rna/PDB_RNA (1,259 mmCIF entries; parsing included)'),
                            ('default', 'default development library (kaggle_part1 labels + allatom/* + pdb_rna/PDB_RNA; parsing included)'),
@@ -660,7 +654,7 @@ def bench_scale():
                      f'20,000 synthetic chains, {len(rows)} queries: CPU per query mean {rows.total.mean():.2f} s, max {rows.total.max():.2f} s '
                      f'(search alone mean {rows.search.mean():.2f} s); the source family found first in {rows.found.mean():.0%}; '
                      f'with the predictor\'s ranking (z >= 3 hits, features, ranker) + the top model: mean {rows.ranked_total.mean():.2f} s, max {rows.ranked_total.max():.2f} s')
-    write_text(OUT / 'templates_scale.txt', '\n'.join(lines) + '\n')
+    write_text(OUT / 'templates_scale.txt', '\n'.join(lines) + '\n', command)
 
 
 def dated_ranker(hits: pd.DataFrame, before, exclude: str, min_pairs: int = 300):
@@ -700,7 +694,6 @@ def loo_run(targets_csv: str, out_npz: str, dated: str = ''):
 def bench_loo_library(n: int, before_code: str | None):
     """End-to-end leave-one-out on the full library: the kit now (dated ranker) vs the kit at `before_code` (an export of an
     older commit), same targets, each predicted from templates released strictly before it."""
-    from benchlib import stamp
     from rna3d_kit.metric import prediction_scores
     from rna3d_kit.template_db import open_template_db
     db = open_template_db(KAGGLE, progress=False)
@@ -728,10 +721,9 @@ def bench_loo_library(n: int, before_code: str | None):
         row['cpu_s_now'] = round(float(infos['now'].cpu_s[tid]), 2)
         rows.append(row)
     df = pd.DataFrame(rows)
-    with atomic_write(OUT / 'templates_loo_library.csv') as f: f.write(stamp(command)); df.to_csv(f, index=False)
+    benchlib.write_csv(OUT / 'templates_loo_library.csv', df, command, index=False)
     sig = df[df.templates_now > 0]
-    lines = [stamp(command).rstrip('\n'),
-             f'# end-to-end leave-one-out on the full default library ({len(df)} chains of 15-500 nt, one per distinct sequence, drawn at random): '
+    lines = [f'# end-to-end leave-one-out on the full default library ({len(df)} chains of 15-500 nt, one per distinct sequence, drawn at random): '
              'each target predicted from templates released strictly before it (so never itself, nor its own entry), the ranker '
              'refitted per target on library targets released before it; best-of-5 TM, Part 2 mode, against the chain itself',
              f'all {len(df)} targets: now {df.tm_now.mean():.4f}' + (f', before {df.tm_before.mean():.4f}' if 'tm_before' in df else ''),
@@ -742,12 +734,11 @@ def bench_loo_library(n: int, before_code: str | None):
         bs = df[df.templates_before > 0]
         lines.append(f'{len(bs)} with a template model before: now {bs.tm_now.mean():.4f}, before {bs.tm_before.mean():.4f}; '
                      f'now better on {(df.tm_now > df.tm_before + 0.01).sum()}, worse on {(df.tm_now < df.tm_before - 0.01).sum()} (by > 0.01)')
-    write_text(OUT / 'templates_loo_library.txt', '\n'.join(lines) + '\n')
+    write_text(OUT / 'templates_loo_library.txt', '\n'.join(lines) + '\n', command)
 
 
 def bench_ssalign(n: int):
     """Does re-aligning remote hits on the base x pairing-state alphabet give better models? Library leave-one-out targets."""
-    from benchlib import stamp
     from tqdm import tqdm
     from rna3d_kit.metric import prediction_scores
     from rna3d_kit.template_db import search_templates
@@ -775,9 +766,8 @@ def bench_ssalign(n: int):
             rows.append(row)
     df = pd.DataFrame(rows)
     command = f'.venv/bin/python scripts/bench_templates.py ssalign --n {n}'
-    with atomic_write(OUT / 'templates_ssalign.csv') as f: f.write(stamp(command)); df.to_csv(f, index=False)
-    lines = [stamp(command).rstrip('\n'),
-             f'# remote hits (identity < 0.7, z >= 3) of {df.target_id.nunique()} library leave-one-out targets (date-honest): model TM '
+    benchlib.write_csv(OUT / 'templates_ssalign.csv', df, command, index=False)
+    lines = [f'# remote hits (identity < 0.7, z >= 3) of {df.target_id.nunique()} library leave-one-out targets (date-honest): model TM '
              'from the sequence alignment vs the base x pairing-state alignment (structure_aligned)',
              f'{len(df)} hits: mean TM sequence {df.tm_seq.mean():.4f}, structure-aware {df.tm_ss.mean():.4f}; better by > 0.01 on '
              f'{(df.tm_ss > df.tm_seq + 0.01).sum()}, worse on {(df.tm_ss < df.tm_seq - 0.01).sum()}; pair F1 {df.pairs_f1.mean():.3f} -> {df.pairs_f1_ss.mean():.3f}',
@@ -788,12 +778,11 @@ def bench_ssalign(n: int):
     cov = df.coverage_ss >= df.coverage - 0.05
     lines.append(f'rules: re-aligned only where the pair F1 rises ({keep.mean():.0%} of hits): {np.where(keep, df.tm_ss, df.tm_seq).mean():.4f} '
                  f'(chosen); only where coverage drops < 0.05: {np.where(cov, df.tm_ss, df.tm_seq).mean():.4f}; never {df.tm_seq.mean():.4f}; always {df.tm_ss.mean():.4f}')
-    write_text(OUT / 'templates_ssalign.txt', '\n'.join(lines) + '\n')
+    write_text(OUT / 'templates_ssalign.txt', '\n'.join(lines) + '\n', command)
 
 
 def bench_rnamark():
     """RNAmark: the kit (default template library, date-honest) against the 10 published model sets, per target."""
-    from benchlib import stamp
     from rna3d_kit.kaggle_io import read_labels, read_sequences
     from rna3d_kit.templates import TemplatePredictor
     targets = read_sequences(RNAMARK / 'validation_sequences.csv')
@@ -812,16 +801,15 @@ def bench_rnamark():
     wins = {c: int((table.tm_templates > table[c]).sum()) for c in sets}
     command = '.venv/bin/python scripts/bench_templates.py rnamark'
     lib = pred.db
-    with atomic_write(OUT / 'templates_rnamark.csv') as f: f.write(stamp(command)); table.round(4).to_csv(f)
-    lines = [stamp(command).rstrip('\n'),
-             f'# RNAmark: {len(table)} PDB targets released 2022-01-12 .. 2023-07-05; kit = TemplatePredictor over the default library '
+    benchlib.write_csv(OUT / 'templates_rnamark.csv', table.round(4), command, index=True)
+    lines = [f'# RNAmark: {len(table)} PDB targets released 2022-01-12 .. 2023-07-05; kit = TemplatePredictor over the default library '
              f'({len(lib)} chains, {int((np.asarray(lib.rep) == np.arange(len(lib))).sum())} after sequence+structure deduplication), '
              'each target using only chains released strictly before its temporal_cutoff; best-of-5 TM, Part 2 mode (C1\', '
              'normalised by the native). Peers: RNAmark\'s published models (one per target and set), tm_c1_tmscore1 of peers_scores.csv.',
              'mean TM: ' + ', '.join(f'{k} {v:.4f}' for k, v in means.items()),
              f'{int(df.significant.sum())}/{len(df)} targets with a significant template; kit > set on: ' + ', '.join(f'{k} {v}' for k, v in wins.items()),
              '', table.round(3).to_string()]
-    write_text(OUT / 'templates_rnamark.txt', '\n'.join(lines) + '\n')
+    write_text(OUT / 'templates_rnamark.txt', '\n'.join(lines) + '\n', command)
 
 
 if __name__ == '__main__':
@@ -839,5 +827,5 @@ if __name__ == '__main__':
     a = ap.parse_args()
     import torch  # the baseline's relaxation uses torch: one thread (not imported by build children, so their RSS is the DB's)
     torch.set_num_threads(1)
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     {'build': bench_build, 'speed': lambda: bench_speed(not a.quick, not a.quick), 'casp15': bench_casp15, 'loo': lambda: bench_loo(a.n), 'ranking': bench_ranking, 'rnamark': bench_rnamark, 'hits': lambda: bench_hits(a.n), 'complexes': bench_complexes, 'ranker': bench_ranker, 'scale': bench_scale, 'loo_library': lambda: bench_loo_library(a.n, a.before_code), 'ssalign': lambda: bench_ssalign(a.n)}[a.what]()

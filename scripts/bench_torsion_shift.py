@@ -1,6 +1,6 @@
 """Measure the angle-distribution shift between SPOT-RNA-1D training and test sets and what constant baselines score under it.
 
-    OMP_NUM_THREADS=1 python scripts/bench_torsion_shift.py    # -> benchmarks/torsion_shift.txt
+    OMP_NUM_THREADS=1 python scripts/bench_torsion_shift.py    # -> benchmarks/torsion/torsion_shift.txt
 
 Why: Stage B matches or beats the per-nucleotide circular-mean baseline on TS1/TS2 but not on every angle of TS3
 (NMR structures). This script shows, with numbers, how far each test set's angle histograms are from TR's and how much
@@ -9,8 +9,6 @@ of the TS3 error of a TR-fitted constant disappears when the constant is fitted 
 from __future__ import annotations
 
 import argparse
-import shlex
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +16,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from rna3d_kit.adjacency import fold
-from rna3d_kit.core import atomic_write, repo_dir
+from benchlib import result_path, write_text
 from rna3d_kit.torsion_model import ANGLE_NAMES
 from rna3d_kit.torsion_train import (NucleotideBaseline, angle_diff_deg, circular_median_deg, load_spot1d_chains,
                                      torsion_metrics)
@@ -65,6 +63,28 @@ def predict_paired_rule(rule: dict, chains, paired: dict) -> list[np.ndarray]:
     return [np.stack([rule[b, bool(p)] for b, p in zip(c.sequence, paired[c.sequence])]) for c in chains]
 
 
+CONSTANTS = ('TR circular mean per nt', 'TR circular median per nt', 'ORACLE: TS3 median per nt fit on TS3')
+
+
+def conclusion(hist: dict, tv: dict, mae: pd.DataFrame) -> str:
+    """The headline numbers of the tables in one paragraph, computed from them (so a rerun never keeps old numbers)."""
+    parts = []
+    for a in ('gamma', 'delta'):
+        k = ANGLE_NAMES.index(a)
+        gain = hist['TS3'][k] - hist['TR'][k]
+        bins = lambda i: f'{BIN_EDGES[i]:.0f}..{BIN_EDGES[i + 1]:.0f}'
+        parts.append(f'TV from TR, {a} ' + '/'.join(EVAL_SPLITS) + ' = ' + '/'.join(f'{tv[s][k]:.3f}' for s in EVAL_SPLITS)
+                     + f' (TS3 against TR: most mass gained in the {bins(gain.argmax())} deg bin, lost in {bins(gain.argmin())})')
+    ts3 = mae[mae.split == 'TS3'].set_index('predictor')
+    parts.append('TS3 MAE TR-mean/TR-median/TS3-oracle: ' + ', '.join(
+        f'{a} ' + '/'.join(f'{ts3.loc[p, a]:.2f}' for p in CONSTANTS) for a in ('gamma', 'delta', 'alpha', 'mean')))
+    for s in EVAL_SPLITS:
+        m = mae[mae.split == s].set_index('predictor')
+        wins = [a for a in ANGLE_NAMES if m.loc[CONSTANTS[0], a] < m.loc[CONSTANTS[1], a]]
+        parts.append(f'{s}: the TR mean beats the TR median on {", ".join(wins) or "no angle"}')
+    return '; '.join(parts) + ' (Stage B on the same splits: benchmarks/torsion/torsion_bert_eval.csv).'
+
+
 def mae_row(name: str, split: str, chains, predicted) -> dict:
     """One table row: MAE per angle and their mean, from `torsion_metrics`."""
     m = torsion_metrics(chains, predicted)
@@ -74,9 +94,8 @@ def mae_row(name: str, split: str, chains, predicted) -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', type=Path, default=Path('benchmarks/torsion_shift.txt'), help='report file')
-    args = parser.parse_args()
-    out = args.out if args.out.is_absolute() else repo_dir() / args.out
+    parser.add_argument('--out', type=Path, default=result_path('torsion', 'torsion_shift.txt'), help='report file')
+    out = parser.parse_args().out
 
     chains = load_spot1d_chains()
     by_split = {s: [c for c in chains if c.split == s] for s in ('TR',) + EVAL_SPLITS}
@@ -88,8 +107,8 @@ def main():
                  for k, a in enumerate(ANGLE_NAMES) for s in ('TR', 'TS1', 'TS3')]
     table_hist = pd.DataFrame(hist_rows).to_string(index=False, float_format='%.0f')
     # Table 1b: total variation distance of each split's histogram from TR's
-    table_tv = pd.DataFrame({s: total_variation(hist['TR'], hist[s]) for s in EVAL_SPLITS},
-                            index=pd.Index(ANGLE_NAMES, name='angle')).to_string(float_format='%.3f')
+    tv = {s: total_variation(hist['TR'], hist[s]) for s in EVAL_SPLITS}
+    table_tv = pd.DataFrame(tv, index=pd.Index(ANGLE_NAMES, name='angle')).to_string(float_format='%.3f')
 
     # Table 2: constant predictors fitted on TR, plus the TS3-fitted oracle
     paired = paired_flags(chains)
@@ -99,11 +118,11 @@ def main():
     rows = []
     for s in EVAL_SPLITS:
         cs = by_split[s]
-        rows.append(mae_row('TR circular mean per nt', s, cs, mean_base.predict_chains(cs)[0]))
-        rows.append(mae_row('TR circular median per nt', s, cs, median_base.predict_chains(cs)[0]))
+        rows.append(mae_row(CONSTANTS[0], s, cs, mean_base.predict_chains(cs)[0]))
+        rows.append(mae_row(CONSTANTS[1], s, cs, median_base.predict_chains(cs)[0]))
         rows.append(mae_row('TR median per (nt, Vienna paired)', s, cs, predict_paired_rule(rule, cs, paired)))
     oracle = NucleotideBaseline.fit(by_split['TS3'], 'median')
-    rows.append(mae_row('ORACLE: TS3 median per nt fit on TS3', 'TS3', by_split['TS3'],
+    rows.append(mae_row(CONSTANTS[2], 'TS3', by_split['TS3'],
                         oracle.predict_chains(by_split['TS3'])[0]))
     table_mae = pd.DataFrame(rows).to_string(index=False, float_format='%.2f')
 
@@ -114,10 +133,8 @@ def main():
     table_const = pd.DataFrame(shift_rows).to_string(index=False, float_format='%.1f')
 
     paired_share = {s: float(np.mean(np.concatenate([paired[c.sequence] for c in by_split[s]]))) for s in by_split}
-    command = 'OMP_NUM_THREADS=1 .venv/bin/python ' + ' '.join(shlex.quote(a) for a in ['scripts/bench_torsion_shift.py'] + sys.argv[1:])
     header = [
         'SPOT-RNA-1D angle-distribution shift (TR vs VL/TS1/TS2/TS3) and constant baselines under it.',
-        f'command: {command}',
         'data: load_spot1d_chains() ' + ', '.join(f'{s}={len(cs)} chains' for s, cs in by_split.items()),
         'Table 1a: percent of labelled residues per 30-degree bin (column = bin lower edge, degrees) for TR, TS1, TS3.',
         'Table 1b: total variation distance 0.5*sum|p-q| between TR and each split, over the 12 bins, per angle (0 = same, 1 = disjoint).',
@@ -126,23 +143,17 @@ def main():
         '  "(nt, Vienna paired)": circular median per nucleotide and ViennaRNA MFE paired/unpaired state (fold(seq).partner >= 0).',
         'Table 3: TR vs TS3 per-nucleotide circular medians of gamma and delta.',
         'ViennaRNA paired share: ' + ', '.join(f'{s}={v:.2f}' for s, v in paired_share.items()),
-        f'CONCLUSION: {CONCLUSION}',
+        f'CONCLUSION: {conclusion(hist, tv, pd.DataFrame(rows))}',
     ]
     body = '\n\n'.join([f'## Table 1a: angle histograms (%)\n{table_hist}',
                         f'## Table 1b: total variation distance from TR\n{table_tv}',
                         f'## Table 2: MAE (degrees)\n{table_mae}',
                         f'## Table 3: TR vs TS3 constants (degrees)\n{table_const}'])
     text = '\n'.join('# ' + line for line in header) + '\n\n' + body + '\n'
-    with atomic_write(out) as f: f.write(text)
+    write_text(out, text)
     print(text)
     print(f'wrote {out}')
 
-
-# written after reading the measured output; facts only
-CONCLUSION = ('TV from TR: gamma VL/TS1/TS2/TS3 = 0.039/0.028/0.061/0.235, delta 0.061/0.022/0.021/0.263 (TS3 gamma mass moves 30->60 deg '
-              'bin, delta 60->90); TS3 MAE TR-mean/TR-median/TS3-oracle: gamma 33.94/35.56/33.80, delta 14.37/15.34/14.08, '
-              'alpha 38.78/40.58/38.19, mean 24.92/25.14/24.28; on VL/TS1/TS2 the median beats the mean on every angle, on TS3 '
-              'the mean wins alpha/gamma/delta/chi (Stage B TS3 per benchmarks/torsion_train_log.txt: gamma 36.02, delta 14.89).')
 
 if __name__ == '__main__':
     main()

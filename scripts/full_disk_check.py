@@ -12,7 +12,7 @@ the submission validates, and whether the earlier pair is byte-identical. The pr
 `rna3d: error:` line, status 2, and the complete submission or none (never a partial one, never a new
 submission beside an old report, never a partial model set).
 
-    sudo python scripts/full_disk_check.py [--kit-path OLD_CHECKOUT] [--out benchmarks/full_disk_check.txt]
+    sudo python scripts/full_disk_check.py [--kit-path OLD_CHECKOUT] [--out benchmarks/pipeline/full_disk_check.txt]
 
 `--kit-path` runs the command from another checkout of the kit (e.g. the commit before the fix) for comparison.
 """
@@ -28,9 +28,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import stamp  # noqa: E402
+from benchlib import result_path, write_text  # noqa: E402
 
-from rna3d_kit.core import InputError, atomic_write
+from rna3d_kit.core import InputError
 from rna3d_kit.kaggle_io import demo_dir, read_sequences, validate_submission
 
 PAGE = 4096  # tmpfs allocates whole pages
@@ -100,7 +100,7 @@ def report_case(name: str, proc: subprocess.CompletedProcess, folder: Path, targ
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--kit-path', default=None, help='checkout whose rna3d_kit runs the command (default: this one)')
-    ap.add_argument('--out', default=str(Path(__file__).resolve().parents[1] / 'benchmarks' / 'full_disk_check.txt'))
+    ap.add_argument('--out', default=str(result_path('pipeline', 'full_disk_check.txt')))
     args = ap.parse_args()
     if os.geteuid() != 0: sys.exit('full_disk_check: needs root (it mounts tmpfs file systems)')
     targets = read_sequences(demo_dir() / 'demo_sequences.csv')
@@ -134,8 +134,8 @@ def main():
                                 + report_case('  run', rna3d(predict_args(d, 0), args.kit_path), d, targets, before))
         finally:
             for m in reversed(mounts): subprocess.run(['umount', str(m)], check=True)
-    text = (stamp(' '.join(['python', *sys.argv])) + f'# {kit_file}\n\n' + '\n\n'.join(sections) + '\n')
-    with atomic_write(args.out) as f: f.write(text)
+    text = f'{kit_file}\n\n' + '\n\n'.join(sections) + '\n'
+    write_text(args.out, text)
     print(text)
 
 

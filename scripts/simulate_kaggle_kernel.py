@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Rehearse the offline Kaggle kernel on this machine and check that it writes a valid submission.
 
-    .venv/bin/python scripts/simulate_kaggle_kernel.py --bench-out benchmarks/kaggle_offline.txt
+    .venv/bin/python scripts/simulate_kaggle_kernel.py --bench-out benchmarks/kaggle/kaggle_offline.txt
 
 1. builds the datasets with kaggle_datasets/build_datasets.py (downloaded wheels cached between runs);
 2. lays out ROOT/kaggle/input/<competition>/ (the validation targets of a Part 1 folder, by default the 12 CASP15
@@ -36,6 +36,7 @@ import datetime as dt
 import json
 import os
 import resource
+import shlex
 import shutil
 import subprocess
 import sys
@@ -50,6 +51,9 @@ from rna3d_kit.kaggle import COMPETITION, WEIGHTS, WHEELHOUSE  # noqa: E402
 
 sys.path.insert(0, str(REPO / 'kaggle_datasets'))
 from build_datasets import KERNEL_INSTALL, NOT_WEIGHTS  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import append_text  # noqa: E402
 
 PASSED_THROUGH = ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'LANG', 'TZ')  # machine settings a kernel also has
 
@@ -231,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument('--layout', choices=('part2', 'part1'), default='part2',
                    help="competition folder layout: Part 2's (PDB_RNA/ = shared pdb_rna, a few train rows; default) or Part 1's")
     p.add_argument('--no-score', dest='score', action='store_false', help='skip scoring against the validation labels')
-    p.add_argument('--bench-out', default=None, help='write the measured numbers to this text file')
+    p.add_argument('--bench-out', default=None, help='append the measured numbers, stamped, to this text file')
     p.add_argument('--keep', action='store_true', help='keep the work folder')
     args = p.parse_args(argv)
     if args.torch_preinstalled and args.kaggle_preinstalled: p.error('--torch-preinstalled and --kaggle-preinstalled exclude each other')
@@ -329,8 +333,8 @@ def main(argv: list[str] | None = None) -> int:
             if d.exists():  # writable again (these files are hard links into the wheel cache), so the folder can be removed
                 for f in [d, *d.rglob('*')]: f.chmod(0o755 if f.is_dir() else 0o644)
         if not args.keep and not args.work and sys.exc_info()[0] is not None: shutil.rmtree(work, ignore_errors=True)
-    command = ' '.join(['.venv/bin/python scripts/simulate_kaggle_kernel.py', *(argv if argv is not None else sys.argv[1:])])
-    lines = [f'# Simulated offline Kaggle kernel ({dt.datetime.now():%Y-%m-%d %H:%M}; command: {command}; '
+    command = shlex.join(['.venv/bin/python', 'scripts/simulate_kaggle_kernel.py', *(argv if argv is not None else sys.argv[1:])])
+    lines = [f'# Simulated offline Kaggle kernel ({dt.datetime.now():%Y-%m-%d %H:%M}; '
              f'machine load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)',
              f'wheelhouse: {numbers["wheels"]} wheels, {numbers["wheelhouse_mib"]:.1f} MiB '
              + ('(torch and transformers left out: installed beforehand as the image has them, '
@@ -356,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     print('\n'.join(lines))
     if args.bench_out:
         Path(args.bench_out).parent.mkdir(parents=True, exist_ok=True)
-        with open(args.bench_out, 'a', encoding='utf-8') as f: f.write('\n'.join(lines) + '\n\n')
+        append_text(args.bench_out, '\n'.join(lines) + '\n', command)
     if not args.keep and not args.work: shutil.rmtree(work)
     return 0
 

@@ -2,7 +2,7 @@
 
 Usage (from the repo root; works the same under `accelerate launch`):
     python scripts/train_torsion.py --full-minutes 30 --threads 1
-Writes benchmarks/torsion_bert_eval.csv, torsion_bert_history.csv, torsion_bert_loss.png (and
+Writes benchmarks/torsion/torsion_bert_eval.csv, torsion_bert_history.csv, torsion_bert_loss.png, each stamped (and
 torsion_lora_adapters/ with --lora-minutes > 0) and the default weights in rna3d_kit/data/torsion_bert/
 (unless --no-ship).
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from rna3d_kit.core import repo_dir
+from benchlib import RESULTS, stamp_file
 from rna3d_kit.torsion_model import default_torsion_model_dir
 from rna3d_kit.torsion_train import run_torsion_benchmark
 
@@ -29,7 +29,7 @@ if __name__ == '__main__':
     ap.add_argument('--max-len', type=int, default=128, help='training crop length')
     ap.add_argument('--no-allatom', action='store_true', help='train on SPOT-RNA-1D TR only')
     ap.add_argument('--init-from', type=Path, default=None, help='continue training this Stage B folder')
-    ap.add_argument('--out', type=Path, default=repo_dir() / 'benchmarks')
+    ap.add_argument('--out', type=Path, default=RESULTS / 'torsion')
     ap.add_argument('--ship-dir', type=Path, default=default_torsion_model_dir(), help='where the chosen model is saved')
     ap.add_argument('--no-ship', action='store_true', help='do not save the chosen model')
     a = ap.parse_args()
@@ -37,4 +37,5 @@ if __name__ == '__main__':
     table = run_torsion_benchmark(a.out, None if a.no_ship else a.ship_dir, a.full_minutes, a.lora_minutes,
                                   a.hidden, a.layers, a.heads, a.max_len, use_allatom=not a.no_allatom, init_dir=a.init_from,
                                   angle_bins=a.angle_bins, lr=a.lr, seed=a.seed, log=lambda s: print(s, flush=True))
+    for name in ('torsion_bert_eval.csv', 'torsion_bert_history.csv', 'torsion_bert_loss.png'): stamp_file(a.out / name)
     print(table.to_string(), flush=True)
