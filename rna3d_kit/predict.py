@@ -85,7 +85,7 @@ def time_limit(seconds: float | None):
 
 # %% ../nbs/90_predict.ipynb #c012
 DEFAULT_TIME_BUDGET = 7.5 * 3600  # s for a whole run: a Kaggle kernel's 8 h less 30 min for setup and writing
-FALLBACK_COST = (3.0, 0.02)  # s ≈ a + b·N for 5 baseline samples (measured on 2 busy shared cores: 3 s at 69 nt, 29 s at 720, ~80 s at 4,000)
+FALLBACK_COST = (3.0, 0.02)  # s ≈ a + b·N for 5 baseline samples on 2 busy shared cores (benchmarks/baseline/baseline_long.txt has the times)
 TARGET_OVERHEAD_NT = 100  # per-target fixed costs (template search, ranking) counted as this many residues
 MIN_ATTEMPT_SECONDS = 0.05  # a predictor is not started with less time than this
 
@@ -173,8 +173,8 @@ def place_in_range(samples: list[RNAStructure]) -> list[RNAStructure]:
 
 # %% ../nbs/90_predict.ipynb #c022
 MINIMISE_MODES = ('auto', 'on', 'off')
-REBUILD_SECONDS_PER_NT = 0.04  # s per residue and model, `rebuild_full_atom` (1,000 nt: 40 s; 135 nt: 1.6 s, busy 2-core machine)
-MINIMISE_SECONDS_PER_NT = {'vacuum': 0.10, 'obc2': 0.5, 'gbn2': 1.5}  # wall s per residue and model, 200 steps, 1 thread, busy machine (18_minimise: 0.05 CPU-s vacuum)
+REBUILD_SECONDS_PER_NT = 0.04  # s per residue and model, `rebuild_full_atom` on a busy 2-core machine (benchmarks/finishing/minimise_rebuild.csv)
+MINIMISE_SECONDS_PER_NT = {'vacuum': 0.10, 'obc2': 0.5, 'gbn2': 1.5}  # wall s per residue and model, 200 steps, 1 thread, busy machine (benchmarks/finishing/minimise.csv)
 MINIMISE_SECONDS_PER_MODEL = 1.5  # fixed cost of one minimisation (force field, hydrogens, context); dominates below ~20 nt
 MINIMISE_STEPS = 200  # L-BFGS steps per model; the per-residue costs above are for this many (more steps: planned in proportion)
 FINISH_SHARE = 0.5  # at most this share of a target's allowance is planned for finishing its models
