@@ -12,29 +12,20 @@ import numpy as np
 
 from .core import InputError
 from .structure import Provenance, RNAStructure, Target
+from .geometry_core import (AFORM_C1, C1_STEP, CLASH_CHECK, CLASH_LIST_MARGIN, CLASH_RESTRAINT, EXTERIOR_LOOP_GAP,
+                                     FREE_END_HELIX, LOOP_CHAIN_GAP, RESTRAINT_STEP_RANGE, RG_COMPACT, SPHERE_TURN_GAP)
 from .adjacency import (LOCAL_FOLD_ABOVE, SecondaryStructure, fold, helices, parse_dot_bracket,
                                  sample_structures, to_dot_bracket)
 
 # %% auto #0
-__all__ = ['AFORM_C1', 'C1_GEOMETRY', 'SPHERE_TURN_GAP', 'RG_PULL_CAP', 'BOND_WEIGHT', 'COMPACT_TRAVEL', 'COMPACT_LR',
-           'RG_COMPACT', 'helix_c1', 'loop_radius', 'circle_points', 'sphere_points', 'nested_partner', 'layout_c1',
-           'stem_restraints', 'relax_c1', 'c1_violations', 'GeometricBaseline']
+__all__ = ['C1_GEOMETRY', 'RG_PULL_CAP', 'BOND_WEIGHT', 'COMPACT_TRAVEL', 'COMPACT_LR', 'helix_c1', 'loop_radius',
+           'circle_points', 'sphere_points', 'nested_partner', 'layout_c1', 'stem_restraints', 'relax_c1',
+           'c1_violations', 'GeometricBaseline']
 
 # %% ../nbs/09_baseline.ipynb #c004
-AFORM_C1 = dict(  # C1' A-form helix fitted to 203 four-bp windows of the RNAsolo natives (fit cell below)
-    radius=8.57,  # Å, C1' distance from the helix axis
-    twist=np.radians(32.86),  # rad per base pair
-    rise=2.52,  # Å per base pair along the axis
-    phase=np.radians(73.18),  # rad, azimuth of the partner C1' relative to its strand-1 C1'
-    dz=-2.74,  # Å, axial offset of the partner C1'
-)
-C1_GEOMETRY = dict(  # distances used by the loop layout and the relaxation
-    bond=5.9,  # Å, C1'(i)–C1'(i+1) target in loops (observed 5.5–6.5 outside helices)
-    bond_range=(5.4, 6.5),  # Å, flat-bottom range for consecutive C1' (observed 5–95 %: 5.0–7.3)
-    chain_gap=8.0,  # Å, chord between the last residue of a chain and the first of the next on a loop circle
-    exterior_gap=14.0,  # Å, virtual chord closing the exterior loop circle
-    clash=4.0,  # Å, C1' pairs closer than this (except consecutive residues) are pushed apart (the check is 3.5 Å)
-    ss_radius=4.5, ss_rise=3.4, ss_twist=np.radians(60.0),  # single-stranded helix of the free ends (step ≈ 5.7 Å)
+C1_GEOMETRY = dict(  # the C1' distances the loop layout and the relaxation use (geometry_core says what each is for)
+    bond=C1_STEP, bond_range=RESTRAINT_STEP_RANGE, chain_gap=LOOP_CHAIN_GAP, exterior_gap=EXTERIOR_LOOP_GAP, clash=CLASH_RESTRAINT,
+    ss_radius=FREE_END_HELIX['radius'], ss_rise=FREE_END_HELIX['rise'], ss_twist=FREE_END_HELIX['twist'],
 )
 
 def helix_c1(n_pairs: int,  # base pairs in the stem
@@ -70,8 +61,6 @@ def circle_points(chords: np.ndarray,  # [m] chords between consecutive points p
     return r * np.stack([np.cos(theta), np.sin(theta)], 1), r
 
 # %% ../nbs/09_baseline.ipynb #c028
-SPHERE_TURN_GAP = 20.0  # Å between successive turns of the exterior-loop spiral (about one A-form stem's width)
-
 def sphere_points(chords: np.ndarray,  # [m] arc lengths between consecutive points p_0..p_m
                   gap: float = SPHERE_TURN_GAP,
                  ) -> tuple[np.ndarray, float]:
@@ -252,7 +241,7 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
         b1, b2 = 0.9, 0.999
         for step in range(steps):
             if step % 10 == 0:  # neighbour list with a margin so pairs that close in between refreshes are seen
-                pairs = cKDTree(x).query_pairs(c['clash'] + 2.0, output_type='ndarray')
+                pairs = cKDTree(x).query_pairs(c['clash'] + CLASH_LIST_MARGIN, output_type='ndarray')
                 pairs = pairs[(pairs[:, 1] - pairs[:, 0] > 1) | chain_start[pairs[:, 1]]] if len(pairs) else np.zeros((0, 2), np.int64)
             d_b = np.linalg.norm(x[bond_i] - x[bond_j], axis=1)
             grad = _distance_grad(x, bond_i, bond_j, 2 * BOND_WEIGHT * (np.minimum(d_b - lo, 0) + np.maximum(d_b - hi, 0)))
@@ -278,7 +267,7 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
         x = descend(x, 100, (0.05, 0.005), None)
     return x
 
-def c1_violations(x: np.ndarray, chain_start=None, c: dict = C1_GEOMETRY, clash: float = 3.5) -> dict:
+def c1_violations(x: np.ndarray, chain_start=None, c: dict = C1_GEOMETRY, clash: float = CLASH_CHECK) -> dict:
     """Counts of backbone steps outside `bond_range` and of non-consecutive C1' pairs closer than `clash` Å."""
     from scipy.spatial import cKDTree
     n = len(x)
@@ -290,8 +279,6 @@ def c1_violations(x: np.ndarray, chain_start=None, c: dict = C1_GEOMETRY, clash:
     return dict(bad_bonds=int(((d < lo - 0.05) | (d > hi + 0.05)).sum()), clashes=int(len(pairs)))
 
 # %% ../nbs/09_baseline.ipynb #c016
-RG_COMPACT = 5.5  # Å; compact folded RNAs have Rg ≈ 5.5 N^(1/3) (Hyeon, Dima & Thirumalai 2006)
-
 class GeometricBaseline:
     """Secondary structure (ViennaRNA) → A-form stems + circular loops → relaxed C1' models."""
     name = 'baseline'

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from .core import InputError
 from .geometry import GLYCOSIDIC_ATOMS
+from .geometry_core import CLASH_RESTRAINT, RESTRAINT_STEP_RANGE, RG_FACTORS, compact_rg
 from .merger import DiffusionConditioning, MergerConfig, radial_basis
 from .pairformer import Transition
 from .primitives import GatedAttention, Linear, mask_bias
@@ -22,7 +23,7 @@ from .structure import ATOM_SLOT, C1_INDEX, MAX_ATOMS
 
 # %% auto #0
 __all__ = ['DIFFUSION_ATOMS', 'N_DIFFUSION_ATOMS', 'DIFFUSION_C1', 'FRAME_ATOMS', 'SIGMA_DATA', 'SAMPLER_PRESETS',
-           'STEER_CLASH_MAX_N', 'RG_FACTORS', 'diffusion_atom_slots', 'fill_missing_atoms', 'select_diffusion_atoms',
+           'STEER_CLASH_MAX_N', 'diffusion_atom_slots', 'fill_missing_atoms', 'select_diffusion_atoms',
            'to_residue_slots', 'warm_start_from_c1', 'edm_c_skip', 'edm_c_out', 'edm_c_in', 'edm_c_noise',
            'edm_loss_weight', 'sample_training_sigma', 'inference_noise_schedule', 'random_rotation', 'masked_centre',
            'centre_random_augmentation', 'fourier_embedding', 'AdaptiveLayerNorm', 'ConditionedAttention',
@@ -451,7 +452,6 @@ class DiffusionModule(nn.Module):
 
 # %% ../nbs/15_diffusion.ipynb #c025
 STEER_CLASH_MAX_N = 1500  # residues: above this the all-pairs clash term (N² per gradient step) is left out
-RG_FACTORS = (0.9, 1.2)  # compactness window: Rg of folded RNAs ≈ 5.5 N^(1/3) Å (Hyeon, Dima & Thirumalai 2006)
 
 @dataclass(frozen=True)
 class C1Restraints:
@@ -461,7 +461,7 @@ class C1Restraints:
     upper: Tensor  # [R] Å
     weight: Tensor  # [R]
     bonded: Tensor  # [N, N] bool, pairs exempt from the clash term (a residue with itself and its chain neighbours)
-    clash: float = 4.0  # Å, closest allowed approach of residues that are not bonded
+    clash: float = CLASH_RESTRAINT  # Å, closest allowed approach of residues that are not bonded
     clash_weight: float = 3.0
     rg_range: tuple | None = None  # Å, flat-bottom range of the radius of gyration (None = no compactness term)
     rg_weight: float = 1.0  # per residue
@@ -498,11 +498,11 @@ def stem_chirality(partner) -> tuple[Tensor, Tensor]:
 def c1_restraints(partner,  # [N] Stage A partner index (-1 unpaired)
                   chain_start=None,  # [N] bool, True where a new chain starts (no bond to the residue before)
                   stem_slack: float = 0.5,  # Å either side of each A-form stem distance
-                  rg_factors: tuple | None = RG_FACTORS,  # radius of gyration kept within these multiples of 5.5 N^(1/3) Å
+                  rg_factors: tuple | None = RG_FACTORS,  # radius of gyration kept within these multiples of `compact_rg`
                   chirality: bool = True,  # keep every stem right-handed (`stem_chirality`)
                  ) -> C1Restraints:
     """Bond, stem, clash, compactness and stem-handedness restraints of a target from its secondary structure."""
-    from rna3d_kit.baseline import C1_GEOMETRY, BOND_WEIGHT, RG_COMPACT, stem_restraints
+    from rna3d_kit.baseline import BOND_WEIGHT, stem_restraints
     partner = torch.as_tensor(partner, dtype=torch.long)
     n = partner.shape[0]
     chain_start = torch.zeros(n, dtype=torch.bool) if chain_start is None else torch.as_tensor(chain_start, dtype=torch.bool)
@@ -510,15 +510,15 @@ def c1_restraints(partner,  # [N] Stage A partner index (-1 unpaired)
     bonds = torch.stack([bond_i, bond_i + 1], 1)
     st_idx, st_d = stem_restraints(partner.numpy())
     st_idx, st_d = torch.as_tensor(st_idx, dtype=torch.long).reshape(-1, 2), torch.as_tensor(st_d, dtype=torch.float32)
-    lo, hi = C1_GEOMETRY['bond_range']
+    lo, hi = RESTRAINT_STEP_RANGE
     bonded = torch.eye(n, dtype=torch.bool)
     bonded[bonds[:, 0], bonds[:, 1]] = bonded[bonds[:, 1], bonds[:, 0]] = True
     return C1Restraints(pairs=torch.cat([bonds, st_idx]),
                         lower=torch.cat([torch.full((len(bonds),), float(lo)), st_d - stem_slack]),
                         upper=torch.cat([torch.full((len(bonds),), float(hi)), st_d + stem_slack]),
                         weight=torch.cat([torch.full((len(bonds),), float(BOND_WEIGHT)), torch.ones(len(st_d))]),
-                        bonded=bonded, clash=float(C1_GEOMETRY['clash']),
-                        rg_range=None if rg_factors is None else tuple(f * RG_COMPACT * n ** (1 / 3) for f in rg_factors),
+                        bonded=bonded, clash=float(CLASH_RESTRAINT),
+                        rg_range=None if rg_factors is None else tuple(f * compact_rg(n) for f in rg_factors),
                         **(dict(zip(('quads', 'volumes'), stem_chirality(partner.numpy()))) if chirality else {}))
 
 def restraint_energy(c1: Tensor,  # [*, N, 3] C1' coordinates, Å

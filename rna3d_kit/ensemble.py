@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .core import InputError, warn
+from .geometry_core import CHECK_STEP_RANGE, CLASH_CHECK
 from .metric import _rotation_from_moments, rna_d0, search_radius, tm_score_part2
 from .structure import RNAStructure, Target
 
@@ -109,10 +110,7 @@ def similarity_matrix(xyz: np.ndarray,  # [M, N, 3] candidates (C1'), residue i 
 
 # %% ../nbs/21_ensemble.ipynb #c013
 CONFIDENCE_WEIGHTS = dict(consensus=1.0, prior=0.5, geometry=0.2)
-C1_GEOMETRY_LIMITS = dict(
-    step=(4.5, 7.5),  # Å, allowed C1'(i)–C1'(i+1); observed 5.0–7.3 (5–95 %) in RNAsolo natives (baseline notebook)
-    clash=3.5,  # Å, non-bonded C1' pairs closer than this clash
-)
+C1_GEOMETRY_LIMITS = dict(step=CHECK_STEP_RANGE, clash=CLASH_CHECK)  # what `geometry_quality` counts as a bad step or a clash
 
 def geometry_quality(c1: np.ndarray,  # [N, 3] C1' coordinates
                      chain_starts: np.ndarray | None = None,  # [N] True where a chain starts (no bond to i-1)
