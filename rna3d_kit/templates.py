@@ -13,7 +13,8 @@ import numpy as np
 
 from .core import InputError, package_data_dir, shared_dir, warn
 from .geometry_core import (C1_PAIR_DISTANCE, C1_STEP, CHAIN_CONTACT_DISTANCE, CLASH_LIST_MARGIN, CLASH_RESTRAINT,
-                                     INTERFACE_DISTANCE, NEXT_NEIGHBOUR_MIN, TEMPLATE_PAIR_RANGE, TEMPLATE_STEP_RANGE)
+                                     INTERFACE_DISTANCE, NEXT_NEIGHBOUR_MIN, TEMPLATE_PAIR_RANGE, TEMPLATE_STEP_RANGE,
+                                     superposed_tm)
 from .metric import superpose
 from .structure import BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, Provenance, RNAStructure, Target
 from .template_db import (TemplateDB, TemplateHit, align_entry, default_structure_dirs, find_structure_dirs,
@@ -169,15 +170,7 @@ def chain_segments(target: Target) -> list[tuple[str, int, int]]:
     starts = np.flatnonzero(target.chain_starts).tolist() + [target.n]
     return [(target.chains[s], s, e) for s, e in zip(starts[:-1], starts[1:])]
 
-def _kabsch_tm(a: np.ndarray, b: np.ndarray) -> float:
-    """TM-score of `a` on `b` (`[N, 3]`, same residues) after one least-squares superposition (a fast similarity)."""
-    n = len(a)
-    d0 = max(0.6 * np.sqrt(max(n, 30) - 0.5) - 2.5, 0.3)
-    ca, cb = a - a.mean(0), b - b.mean(0)
-    u, _, vt = np.linalg.svd(ca.T @ cb)
-    s = np.diag([1, 1, np.sign(np.linalg.det(u @ vt))])
-    d = np.linalg.norm(ca @ u @ s @ vt - cb, axis=1)
-    return float((1 / (1 + (d / d0) ** 2)).mean())
+_kabsch_tm = superposed_tm  # the fast similarity of two placements (`[N, 3]`, same residues), by the name the predictor calls
 
 def _place_side_by_side(chains_xyz: list[np.ndarray]) -> list[np.ndarray]:
     """Translate chains (each `[n_c, 3]`) along x so their bounding spheres do not overlap (first stays put)."""
@@ -325,7 +318,7 @@ def hit_features(db: TemplateDB, hits: list,  # [H] TemplateHit of one query cha
         for o in top:
             if o == k: continue
             both = np.isfinite(placed[k]).all(1) & np.isfinite(placed[o]).all(1)
-            sims.append(_kabsch_tm(placed[k][both], placed[o][both]) * both.sum() / L if both.sum() >= 5 else 0.0)
+            sims.append(superposed_tm(placed[k][both], placed[o][both]) * both.sum() / L if both.sum() >= 5 else 0.0)
         out[k, RANK_FEATURES.index('consensus')] = np.mean(sims) if sims else 0.0
     return out
 
