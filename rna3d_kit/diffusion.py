@@ -15,7 +15,7 @@ from torch import Tensor, nn
 
 from .core import InputError
 from .geometry import GLYCOSIDIC_ATOMS
-from .geometry_core import CLASH_RESTRAINT, RESTRAINT_STEP_RANGE, RG_FACTORS, compact_rg
+from .geometry_core import CLASH_RESTRAINT, RESTRAINT_STEP_RANGE, RG_FACTORS, compact_rg, signed_volume
 from .merger import DiffusionConditioning, MergerConfig, radial_basis
 from .pairformer import Transition
 from .primitives import GatedAttention, Linear, mask_bias
@@ -29,7 +29,7 @@ __all__ = ['DIFFUSION_ATOMS', 'N_DIFFUSION_ATOMS', 'DIFFUSION_C1', 'FRAME_ATOMS'
            'centre_random_augmentation', 'fourier_embedding', 'AdaptiveLayerNorm', 'ConditionedAttention',
            'ConditionedTransition', 'DiffusionTransformerBlock', 'residue_frames', 'geometry_features',
            'channel_first_linear', 'DiffusionConfig', 'ConditioningCache', 'DiffusionTrainingOutput', 'SamplerConfig',
-           'DiffusionModule', 'C1Restraints', 'signed_volume', 'stem_chirality', 'c1_restraints', 'restraint_energy',
+           'DiffusionModule', 'C1Restraints', 'quad_volumes', 'stem_chirality', 'c1_restraints', 'restraint_energy',
            'RestraintGuide']
 
 # %% ../nbs/15_diffusion.ipynb #c005
@@ -472,12 +472,11 @@ class C1Restraints:
     @property
     def n(self) -> int: return self.bonded.shape[-1]
 
-def signed_volume(x: Tensor,  # [*, N, 3]
-                  quads: Tensor,  # [Q, 4] long residue indices (a, b, c, d)
-                 ) -> Tensor:
-    """`[*, Q]` signed volumes `((b − a) × (c − a)) · (d − a)` in Å³: positive or negative by handedness, zero when flat."""
-    a, b, c, d = (x[..., quads[:, k], :] for k in range(4))
-    return (torch.linalg.cross(b - a, c - a, dim=-1) * (d - a)).sum(-1)
+def quad_volumes(x: Tensor,  # [*, N, 3]
+                 quads: Tensor,  # [Q, 4] long residue indices (a, b, c, d)
+                ) -> Tensor:
+    """`[*, Q]` signed volumes (`geometry_core.signed_volume`) of residue quadruples, in Å³."""
+    return signed_volume(*(x[..., quads[:, k], :] for k in range(4)))
 
 def stem_chirality(partner) -> tuple[Tensor, Tensor]:
     """Quadruples `[Q, 4]` `(i, i+1, j, j−1)` and `(i, i+1, i+2, j)` of every stem and their A-form signed volumes `[Q]` (Å³)."""
@@ -491,7 +490,7 @@ def stem_chirality(partner) -> tuple[Tensor, Tensor]:
         res = [i for i, _ in stem] + [j for _, j in stem]
         local = [(k, k + 1, n_bp + k, n_bp + k + 1) for k in range(n_bp - 1)] + [(k, k + 1, k + 2, n_bp + k) for k in range(n_bp - 2)]
         local = torch.tensor(local, dtype=torch.long)
-        quads.append(torch.tensor(res)[local]); volumes.append(signed_volume(ideal, local))
+        quads.append(torch.tensor(res)[local]); volumes.append(quad_volumes(ideal, local))
     if not quads: return torch.zeros(0, 4, dtype=torch.long), torch.zeros(0)
     return torch.cat(quads), torch.cat(volumes)
 
@@ -535,7 +534,7 @@ def restraint_energy(c1: Tensor,  # [*, N, 3] C1' coordinates, Å
         rg = (c1 - c1.mean(-2, keepdim=True)).square().sum(-1).mean(-1).sqrt()
         e = e + r.rg_weight * r.n * (F.relu(r.rg_range[0] - rg) ** 2 + F.relu(rg - r.rg_range[1]) ** 2)
     if r.quads is not None and len(r.quads):
-        ratio = signed_volume(c1, r.quads.to(c1.device)) / r.volumes.to(c1)  # 1 = ideal, negative = mirror image
+        ratio = quad_volumes(c1, r.quads.to(c1.device)) / r.volumes.to(c1)  # 1 = ideal, negative = mirror image
         e = e + r.chiral_weight * (F.relu(0.5 - ratio) ** 2).sum(-1)
     return e
 

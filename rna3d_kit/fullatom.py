@@ -10,7 +10,7 @@ from collections import defaultdict
 import numpy as np
 
 from .core import InputError, warn
-from .geometry_core import MAX_C1_STEP, NEIGHBOUR_C1_RADIUS, REBUILD_PAIR_RANGE, REGULAR_C1_STEP
+from .geometry_core import MAX_C1_STEP, NEIGHBOUR_C1_RADIUS, REBUILD_PAIR_RANGE, REGULAR_C1_STEP, signed_volume
 from .metric import superpose
 from .structure import ATOM_SLOT, BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, RESIDUE_ATOMS, RNAStructure
 
@@ -21,7 +21,7 @@ __all__ = ['BACKBONE_BONDS', 'BASE_BONDS', 'GLYCOSIDIC_N', 'LINK_BONDS', 'RESIDU
            'PAIR_POSES', 'BASE_OVERLAP_DISTANCE', 'SUGAR_RING', 'BASE_RINGS', 'PHOSPHATE_GROUP', 'CONTACT_DISTANCE',
            'POLAR_CONTACT_DISTANCE', 'RING_CONTACT_DISTANCE', 'CLOSURE_WEIGHTS', 'CLOSURE_STEPS', 'MAX_LINK_BOND',
            'MIN_CONTACT', 'MAX_RING_BOND_ERROR', 'DEFECT_LABELS', 'linked_to_previous', 'geometry_key',
-           'frame_from_vectors', 'signed_volume', 'quat_to_matrix', 'select_aform_residues', 'derive_residue_templates',
+           'frame_from_vectors', 'quat_to_matrix', 'select_aform_residues', 'derive_residue_templates',
            'geometry_terms', 'measure_terms', 'derive_ideal_geometry', 'within_three_bonds', 'clash_pairs',
            'clashscore', 'inverted_centres', 'chirality_errors', 'geometry_report', 'frame_at', 'trace_frames',
            'robust_mean_rotation', 'derive_trace_poses', 'canonical_partners', 'pair_frame_at', 'derive_pair_poses',
@@ -81,10 +81,6 @@ def frame_from_vectors(v1: np.ndarray,  # [*, 3] first axis direction
     u = v2 - (v2 * e1).sum(-1, keepdims=True) * e1
     e2 = u / np.linalg.norm(u, axis=-1, keepdims=True)
     return np.stack([e1, e2, np.cross(e1, e2)], -1)
-
-def signed_volume(centre, a, b, c) -> np.ndarray:
-    """Chiral volume `(a-centre)·((b-centre)×(c-centre))` in Å³ `[*]`; its sign is the handedness."""
-    return ((a - centre) * np.cross(b - centre, c - centre)).sum(-1)
 
 def quat_to_matrix(q: np.ndarray,  # [*, 4] unit quaternion (w, x, y, z)
                   ) -> np.ndarray:
