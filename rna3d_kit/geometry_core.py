@@ -78,9 +78,12 @@ def superposed_tm(x: np.ndarray,  # [N, 3] points to move
     return float(tm_terms(((x @ rot.T + shift - y) ** 2).sum(-1), d0).mean())
 
 # %% ../nbs/05a_geometry_core.ipynb #c014
+def _cross(u, v):  # [*, 3] numpy arrays or torch tensors
+    if hasattr(u, 'requires_grad'):  # a torch tensor: torch's kernel keeps gradients and the device
+        import torch
+        return torch.linalg.cross(u, v, dim=-1)
+    return np.cross(u, v)
+
 def signed_volume(a, b, c, d):  # each [*, 3], numpy arrays or torch tensors (broadcast)
     """`[*]` signed volume `((b − a) × (c − a)) · (d − a)` in Å³ (six times the tetrahedron's): its sign is the handedness."""
-    u, v, w = b - a, c - a, d - a
-    return ((u[..., 1] * v[..., 2] - u[..., 2] * v[..., 1]) * w[..., 0]
-            + (u[..., 2] * v[..., 0] - u[..., 0] * v[..., 2]) * w[..., 1]
-            + (u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]) * w[..., 2])
+    return (_cross(b - a, c - a) * (d - a)).sum(-1)
