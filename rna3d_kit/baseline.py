@@ -12,15 +12,16 @@ import numpy as np
 
 from .core import InputError
 from .structure import Provenance, RNAStructure, Target
-from .geometry_core import (AFORM_C1, C1_STEP, CLASH_CHECK, CLASH_LIST_MARGIN, CLASH_RESTRAINT, EXTERIOR_LOOP_GAP,
-                                     FREE_END_HELIX, LOOP_CHAIN_GAP, RESTRAINT_STEP_RANGE, RG_COMPACT, SPHERE_TURN_GAP)
+from .geometry_core import (AFORM_C1, BOND_WEIGHT, C1_STEP, CLASH_CHECK, CLASH_LIST_MARGIN, CLASH_RESTRAINT, CLASH_WEIGHT,
+                                     EXTERIOR_LOOP_GAP, FREE_END_HELIX, LOOP_CHAIN_GAP, RESTRAINT_STEP_RANGE, RG_COMPACT,
+                                     SPHERE_TURN_GAP, distance_forces, pair_gradient)
 from .adjacency import (LOCAL_FOLD_ABOVE, SecondaryStructure, fold, helices, parse_dot_bracket,
                                  sample_structures, to_dot_bracket)
 
 # %% auto #0
-__all__ = ['C1_GEOMETRY', 'RG_PULL_CAP', 'BOND_WEIGHT', 'COMPACT_TRAVEL', 'COMPACT_LR', 'helix_c1', 'loop_radius',
-           'circle_points', 'sphere_points', 'nested_partner', 'layout_c1', 'stem_restraints', 'relax_c1',
-           'c1_violations', 'GeometricBaseline']
+__all__ = ['C1_GEOMETRY', 'RG_PULL_CAP', 'COMPACT_TRAVEL', 'COMPACT_LR', 'helix_c1', 'loop_radius', 'circle_points',
+           'sphere_points', 'nested_partner', 'layout_c1', 'stem_restraints', 'relax_c1', 'c1_violations',
+           'GeometricBaseline']
 
 # %% ../nbs/09_baseline.ipynb #c004
 C1_GEOMETRY = dict(  # the C1' distances the loop layout and the relaxation use (geometry_core says what each is for)
@@ -202,16 +203,8 @@ def stem_restraints(partner, g: dict = AFORM_C1, reach: int = 3) -> tuple[np.nda
     return np.concatenate(idx).astype(np.int64), np.concatenate(dist)
 
 RG_PULL_CAP = 2.0  # Å, largest radius-of-gyration excess the compaction force grows with
-BOND_WEIGHT = 10.0  # backbone steps are stiffer than the other restraints so compaction cannot stretch them
 COMPACT_TRAVEL = 1.0  # Å of radius-of-gyration excess per added relaxation step (an open layout has far to travel)
 COMPACT_LR = (100.0, 3.0)  # Å of excess per Å of first Adam step, and the largest first step (Å)
-
-def _distance_grad(x: np.ndarray, i: np.ndarray, j: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Gradient `[N, 3]` of an energy whose derivative with respect to |x_i - x_j| is `g`, summed over pairs."""
-    diff = x[i] - x[j]
-    f = (g / np.maximum(np.linalg.norm(diff, axis=1), 1e-6))[:, None] * diff
-    n = len(x)
-    return np.stack([np.bincount(i, f[:, k], n) - np.bincount(j, f[:, k], n) for k in range(3)], 1)
 
 def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
              partner,  # [N] partner index
@@ -243,14 +236,10 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
             if step % 10 == 0:  # neighbour list with a margin so pairs that close in between refreshes are seen
                 pairs = cKDTree(x).query_pairs(c['clash'] + CLASH_LIST_MARGIN, output_type='ndarray')
                 pairs = pairs[(pairs[:, 1] - pairs[:, 0] > 1) | chain_start[pairs[:, 1]]] if len(pairs) else np.zeros((0, 2), np.int64)
-            d_b = np.linalg.norm(x[bond_i] - x[bond_j], axis=1)
-            grad = _distance_grad(x, bond_i, bond_j, 2 * BOND_WEIGHT * (np.minimum(d_b - lo, 0) + np.maximum(d_b - hi, 0)))
-            if len(st_idx):
-                d_s = np.linalg.norm(x[st_idx[:, 0]] - x[st_idx[:, 1]], axis=1)
-                grad += _distance_grad(x, st_idx[:, 0], st_idx[:, 1], 2 * (d_s - st_d))
-            if len(pairs):
-                d_c = np.linalg.norm(x[pairs[:, 0]] - x[pairs[:, 1]], axis=1)
-                grad += _distance_grad(x, pairs[:, 0], pairs[:, 1], -6 * np.maximum(c['clash'] - d_c, 0))
+            grad = np.zeros_like(x)
+            for i, j, lower, upper, weight in ((bond_i, bond_j, lo, hi, BOND_WEIGHT), (st_idx[:, 0], st_idx[:, 1], st_d, st_d, 1.0),
+                                               (pairs[:, 0], pairs[:, 1], c['clash'], None, CLASH_WEIGHT)):
+                if len(i): grad += pair_gradient(n, i, j, distance_forces(x[i], x[j], lower, upper, weight)[1])
             if rg_max is not None and step < 0.7 * steps:  # compaction first, then the last 30 % polish bonds and clashes
                 centred = x - x.mean(0)
                 rg = np.sqrt((centred ** 2).sum(1).mean())

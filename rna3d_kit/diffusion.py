@@ -15,7 +15,8 @@ from torch import Tensor, nn
 
 from .core import InputError
 from .geometry import GLYCOSIDIC_ATOMS
-from .geometry_core import CLASH_RESTRAINT, RESTRAINT_STEP_RANGE, RG_FACTORS, compact_rg, signed_volume
+from .geometry_core import (BOND_WEIGHT, CLASH_RESTRAINT, CLASH_WEIGHT, RESTRAINT_STEP_RANGE, RG_FACTORS, compact_rg,
+                                     signed_volume, violation)
 from .merger import DiffusionConditioning, MergerConfig, radial_basis
 from .pairformer import Transition
 from .primitives import GatedAttention, Linear, mask_bias
@@ -462,7 +463,7 @@ class C1Restraints:
     weight: Tensor  # [R]
     bonded: Tensor  # [N, N] bool, pairs exempt from the clash term (a residue with itself and its chain neighbours)
     clash: float = CLASH_RESTRAINT  # Å, closest allowed approach of residues that are not bonded
-    clash_weight: float = 3.0
+    clash_weight: float = CLASH_WEIGHT
     rg_range: tuple | None = None  # Å, flat-bottom range of the radius of gyration (None = no compactness term)
     rg_weight: float = 1.0  # per residue
     quads: Tensor | None = None  # [Q, 4] long residue quadruples whose handedness is restrained (None = no chirality term)
@@ -501,7 +502,7 @@ def c1_restraints(partner,  # [N] Stage A partner index (-1 unpaired)
                   chirality: bool = True,  # keep every stem right-handed (`stem_chirality`)
                  ) -> C1Restraints:
     """Bond, stem, clash, compactness and stem-handedness restraints of a target from its secondary structure."""
-    from rna3d_kit.baseline import BOND_WEIGHT, stem_restraints
+    from rna3d_kit.baseline import stem_restraints
     partner = torch.as_tensor(partner, dtype=torch.long)
     n = partner.shape[0]
     chain_start = torch.zeros(n, dtype=torch.bool) if chain_start is None else torch.as_tensor(chain_start, dtype=torch.bool)
@@ -525,17 +526,17 @@ def restraint_energy(c1: Tensor,  # [*, N, 3] C1' coordinates, Å
     """`[*]` restraint energy: distance violations², clashes², Rg outside its window², stem quadruples below half their A-form volume²."""
     d = (c1[..., r.pairs[:, 0], :] - c1[..., r.pairs[:, 1], :]).norm(dim=-1)
     w = r.weight.to(c1)
-    e = (w * (F.relu(r.lower.to(c1) - d) ** 2 + F.relu(d - r.upper.to(c1)) ** 2)).sum(-1)
+    e = (w * violation(d, r.lower.to(c1), r.upper.to(c1)) ** 2).sum(-1)
     if r.n <= STEER_CLASH_MAX_N:
         dd = torch.cdist(c1, c1)
-        overlap = F.relu(r.clash - dd).masked_fill(r.bonded.to(c1.device), 0.0)
+        overlap = violation(dd, lower=r.clash).masked_fill(r.bonded.to(c1.device), 0.0)
         e = e + 0.5 * r.clash_weight * (overlap ** 2).sum((-1, -2))  # each pair counted twice in the square matrix
     if r.rg_range is not None:
         rg = (c1 - c1.mean(-2, keepdim=True)).square().sum(-1).mean(-1).sqrt()
-        e = e + r.rg_weight * r.n * (F.relu(r.rg_range[0] - rg) ** 2 + F.relu(rg - r.rg_range[1]) ** 2)
+        e = e + r.rg_weight * r.n * violation(rg, *r.rg_range) ** 2
     if r.quads is not None and len(r.quads):
         ratio = quad_volumes(c1, r.quads.to(c1.device)) / r.volumes.to(c1)  # 1 = ideal, negative = mirror image
-        e = e + r.chiral_weight * (F.relu(0.5 - ratio) ** 2).sum(-1)
+        e = e + r.chiral_weight * (violation(ratio, lower=0.5) ** 2).sum(-1)
     return e
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .core import InputError
-from .geometry_core import CLASH_RESTRAINT, TEMPLATE_STEP_RANGE
+from .geometry_core import CLASH_RESTRAINT, TEMPLATE_STEP_RANGE, violation
 from .diffusion import DIFFUSION_C1, SIGMA_DATA, DiffusionTrainingOutput, edm_loss_weight
 from .pairformer import PairformerConfig, distogram_bin_index
 
@@ -150,8 +150,7 @@ def bond_loss(c1: Tensor,  # [*, N, 3]
               bond_range: tuple[float, float] = TEMPLATE_STEP_RANGE) -> Tensor:
     """Mean flat-bottom squared violation of the C1'(i)–C1'(i+1) range over bonded pairs (scalar, Å²)."""
     d = (c1[..., 1:, :] - c1[..., :-1, :]).norm(dim=-1)
-    lo, hi = bond_range
-    v = (F.relu(lo - d) + F.relu(d - hi)).square() * bonded.to(c1.dtype)
+    v = violation(d, *bond_range).square() * bonded.to(c1.dtype)
     return v.sum() / bonded.sum().clamp(min=1)
 
 def clash_loss(c1: Tensor,  # [*, N, 3]
@@ -164,7 +163,7 @@ def clash_loss(c1: Tensor,  # [*, N, 3]
     m = mask.to(c1.dtype)
     pair = m[..., :, None] * m[..., None, :] * torch.triu(torch.ones(n, n, dtype=c1.dtype, device=c1.device), 1)
     pair = pair - torch.diag_embed(bonded.to(c1.dtype), offset=1)  # exempt bonded (i, i+1) pairs
-    return (F.relu(clash_distance - d).square() * pair).sum() / m.sum().clamp(min=1)
+    return (violation(d, lower=clash_distance).square() * pair).sum() / m.sum().clamp(min=1)
 
 # %% ../nbs/16_losses.ipynb #c022
 @dataclass(frozen=True)
