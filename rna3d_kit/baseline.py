@@ -14,7 +14,7 @@ from .core import InputError
 from .structure import Provenance, RNAStructure, Target
 from .geometry_core import (AFORM_C1, BOND_WEIGHT, C1_STEP, CLASH_CHECK, CLASH_LIST_MARGIN, CLASH_RESTRAINT, CLASH_WEIGHT,
                                      EXTERIOR_LOOP_GAP, FREE_END_HELIX, LOOP_CHAIN_GAP, RESTRAINT_STEP_RANGE, RG_COMPACT,
-                                     SPHERE_TURN_GAP, distance_forces, pair_gradient)
+                                     SPHERE_TURN_GAP, distance_forces, pair_gradient, radius_of_gyration)
 from .adjacency import (LOCAL_FOLD_ABOVE, SecondaryStructure, fold, helices, parse_dot_bracket,
                                  sample_structures, to_dot_bracket)
 
@@ -222,7 +222,7 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
     if n < 2 or steps <= 0: return x
     chain_start = np.zeros(n, bool) if chain_start is None else np.asarray(chain_start, bool)
     if rg_max is not None:  # Adam moves a residue at most ~lr per step: an open layout gets more steps and a longer stride
-        excess = max(float(np.sqrt(((x - x.mean(0)) ** 2).sum(1).mean())) - rg_max, 0.0)
+        excess = max(float(radius_of_gyration(x)) - rg_max, 0.0)
         steps += int(np.ceil(excess / COMPACT_TRAVEL))
         lr = (min(max(lr[0], excess / COMPACT_LR[0]), COMPACT_LR[1]), lr[1])
     bond_i = np.flatnonzero(~chain_start[1:]); bond_j = bond_i + 1
@@ -242,7 +242,7 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
                 if len(i): grad += pair_gradient(n, i, j, distance_forces(x[i], x[j], lower, upper, weight)[1])
             if rg_max is not None and step < 0.7 * steps:  # compaction first, then the last 30 % polish bonds and clashes
                 centred = x - x.mean(0)
-                rg = np.sqrt((centred ** 2).sum(1).mean())
+                rg = radius_of_gyration(x)
                 # gradient of N (Rg - rg_max)^2 with the excess capped, so a far too open model is pulled in gently
                 if rg > rg_max: grad += 2 * min(rg - rg_max, RG_PULL_CAP) * centred / rg
             m = b1 * m + (1 - b1) * grad; v = b2 * v + (1 - b2) * grad ** 2

@@ -16,7 +16,7 @@ from torch import Tensor, nn
 from .core import InputError
 from .geometry import GLYCOSIDIC_ATOMS
 from .geometry_core import (BOND_WEIGHT, CLASH_RESTRAINT, CLASH_WEIGHT, RESTRAINT_STEP_RANGE, RG_FACTORS, compact_rg,
-                                     signed_volume, violation)
+                                     radius_of_gyration, signed_volume, violation)
 from .merger import DiffusionConditioning, MergerConfig, radial_basis
 from .pairformer import Transition
 from .primitives import GatedAttention, Linear, mask_bias
@@ -532,7 +532,7 @@ def restraint_energy(c1: Tensor,  # [*, N, 3] C1' coordinates, Å
         overlap = violation(dd, lower=r.clash).masked_fill(r.bonded.to(c1.device), 0.0)
         e = e + 0.5 * r.clash_weight * (overlap ** 2).sum((-1, -2))  # each pair counted twice in the square matrix
     if r.rg_range is not None:
-        rg = (c1 - c1.mean(-2, keepdim=True)).square().sum(-1).mean(-1).sqrt()
+        rg = radius_of_gyration(c1)
         e = e + r.rg_weight * r.n * violation(rg, *r.rg_range) ** 2
     if r.quads is not None and len(r.quads):
         ratio = quad_volumes(c1, r.quads.to(c1.device)) / r.volumes.to(c1)  # 1 = ideal, negative = mirror image

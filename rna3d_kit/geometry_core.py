@@ -15,7 +15,7 @@ __all__ = ['AFORM_C1', 'C1_STEP', 'RESTRAINT_STEP_RANGE', 'TEMPLATE_STEP_RANGE',
            'NEIGHBOUR_C1_RADIUS', 'C1_PAIR_DISTANCE', 'TEMPLATE_PAIR_RANGE', 'REBUILD_PAIR_RANGE',
            'CHAIN_CONTACT_DISTANCE', 'INTERFACE_DISTANCE', 'LOOP_CHAIN_GAP', 'EXTERIOR_LOOP_GAP', 'FREE_END_HELIX',
            'SPHERE_TURN_GAP', 'RG_COMPACT', 'RG_FACTORS', 'BOND_WEIGHT', 'CLASH_WEIGHT', 'compact_rg', 'tm_terms',
-           'superposed_tm', 'signed_volume', 'violation', 'distance_forces', 'pair_gradient']
+           'superposed_tm', 'signed_volume', 'violation', 'distance_forces', 'pair_gradient', 'radius_of_gyration']
 
 # %% ../nbs/05a_geometry_core.ipynb #c004
 AFORM_C1 = dict(  # C1' A-form helix fitted to 203 four-bp windows of the RNAsolo natives (fit cell in 09_baseline)
@@ -127,3 +127,10 @@ def pair_gradient(n: int,  # points
                  ) -> np.ndarray:
     """`[n, 3]` gradient of restraints on pairs `(i, j)` of one point set: each pair's `grad` on i, its negative on j."""
     return np.stack([np.bincount(i, grad[:, k], n) - np.bincount(j, grad[:, k], n) for k in range(3)], 1)
+
+# %% ../nbs/05a_geometry_core.ipynb #c024
+def radius_of_gyration(x):  # [*, N, 3] numpy or torch
+    """`[*]` radius of gyration (Å): root mean square distance of the points from their centroid."""
+    centred = x - x.mean(-2)[..., None, :]
+    rg2 = (centred ** 2).sum(-1).mean(-1)
+    return rg2.sqrt() if hasattr(rg2, 'sqrt') else np.sqrt(rg2)
