@@ -13,29 +13,21 @@ import numpy as np
 from .core import InputError
 from .predictor import Predictor, register
 from .structure import Provenance, RNAStructure, Target
+from .geometry_core import (AFORM_C1, BOND_WEIGHT, C1_STEP, CLASH_CHECK, CLASH_LIST_MARGIN, CLASH_RESTRAINT, CLASH_WEIGHT,
+                                     EXTERIOR_LOOP_GAP, FREE_END_HELIX, LOOP_CHAIN_GAP, RESTRAINT_STEP_RANGE, RG_COMPACT,
+                                     SPHERE_TURN_GAP, compact_rg, distance_forces, pair_gradient, radius_of_gyration)
 from .adjacency import (LOCAL_FOLD_ABOVE, SecondaryStructure, fold, helices, parse_dot_bracket,
                                  sample_structures, to_dot_bracket)
 
 # %% auto #0
-__all__ = ['AFORM_C1', 'C1_GEOMETRY', 'SPHERE_TURN_GAP', 'RG_PULL_CAP', 'BOND_WEIGHT', 'COMPACT_TRAVEL', 'COMPACT_LR',
-           'RG_COMPACT', 'helix_c1', 'loop_radius', 'circle_points', 'sphere_points', 'nested_partner', 'layout_c1',
-           'stem_restraints', 'relax_c1', 'c1_violations', 'GeometricBaseline']
+__all__ = ['C1_GEOMETRY', 'RG_PULL_CAP', 'COMPACT_TRAVEL', 'COMPACT_LR', 'helix_c1', 'loop_radius', 'circle_points',
+           'sphere_points', 'nested_partner', 'layout_c1', 'stem_restraints', 'relax_c1', 'c1_violations',
+           'GeometricBaseline']
 
 # %% ../nbs/09_baseline.ipynb #c004
-AFORM_C1 = dict(  # C1' A-form helix fitted to 203 four-bp windows of the RNAsolo natives (fit cell below)
-    radius=8.57,  # Å, C1' distance from the helix axis
-    twist=np.radians(32.86),  # rad per base pair
-    rise=2.52,  # Å per base pair along the axis
-    phase=np.radians(73.18),  # rad, azimuth of the partner C1' relative to its strand-1 C1'
-    dz=-2.74,  # Å, axial offset of the partner C1'
-)
-C1_GEOMETRY = dict(  # distances used by the loop layout and the relaxation
-    bond=5.9,  # Å, C1'(i)–C1'(i+1) target in loops (observed 5.5–6.5 outside helices)
-    bond_range=(5.4, 6.5),  # Å, flat-bottom range for consecutive C1' (observed 5–95 %: 5.0–7.3)
-    chain_gap=8.0,  # Å, chord between the last residue of a chain and the first of the next on a loop circle
-    exterior_gap=14.0,  # Å, virtual chord closing the exterior loop circle
-    clash=4.0,  # Å, C1' pairs closer than this (except consecutive residues) are pushed apart (the check is 3.5 Å)
-    ss_radius=4.5, ss_rise=3.4, ss_twist=np.radians(60.0),  # single-stranded helix of the free ends (step ≈ 5.7 Å)
+C1_GEOMETRY = dict(  # the C1' distances the loop layout and the relaxation use (geometry_core says what each is for)
+    bond=C1_STEP, bond_range=RESTRAINT_STEP_RANGE, chain_gap=LOOP_CHAIN_GAP, exterior_gap=EXTERIOR_LOOP_GAP, clash=CLASH_RESTRAINT,
+    ss_radius=FREE_END_HELIX['radius'], ss_rise=FREE_END_HELIX['rise'], ss_twist=FREE_END_HELIX['twist'],
 )
 
 def helix_c1(n_pairs: int,  # base pairs in the stem
@@ -71,8 +63,6 @@ def circle_points(chords: np.ndarray,  # [m] chords between consecutive points p
     return r * np.stack([np.cos(theta), np.sin(theta)], 1), r
 
 # %% ../nbs/09_baseline.ipynb #c028
-SPHERE_TURN_GAP = 20.0  # Å between successive turns of the exterior-loop spiral (about one A-form stem's width)
-
 def sphere_points(chords: np.ndarray,  # [m] arc lengths between consecutive points p_0..p_m
                   gap: float = SPHERE_TURN_GAP,
                  ) -> tuple[np.ndarray, float]:
@@ -214,16 +204,8 @@ def stem_restraints(partner, g: dict = AFORM_C1, reach: int = 3) -> tuple[np.nda
     return np.concatenate(idx).astype(np.int64), np.concatenate(dist)
 
 RG_PULL_CAP = 2.0  # Å, largest radius-of-gyration excess the compaction force grows with
-BOND_WEIGHT = 10.0  # backbone steps are stiffer than the other restraints so compaction cannot stretch them
 COMPACT_TRAVEL = 1.0  # Å of radius-of-gyration excess per added relaxation step (an open layout has far to travel)
 COMPACT_LR = (100.0, 3.0)  # Å of excess per Å of first Adam step, and the largest first step (Å)
-
-def _distance_grad(x: np.ndarray, i: np.ndarray, j: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Gradient `[N, 3]` of an energy whose derivative with respect to |x_i - x_j| is `g`, summed over pairs."""
-    diff = x[i] - x[j]
-    f = (g / np.maximum(np.linalg.norm(diff, axis=1), 1e-6))[:, None] * diff
-    n = len(x)
-    return np.stack([np.bincount(i, f[:, k], n) - np.bincount(j, f[:, k], n) for k in range(3)], 1)
 
 def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
              partner,  # [N] partner index
@@ -241,7 +223,7 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
     if n < 2 or steps <= 0: return x
     chain_start = np.zeros(n, bool) if chain_start is None else np.asarray(chain_start, bool)
     if rg_max is not None:  # Adam moves a residue at most ~lr per step: an open layout gets more steps and a longer stride
-        excess = max(float(np.sqrt(((x - x.mean(0)) ** 2).sum(1).mean())) - rg_max, 0.0)
+        excess = max(float(radius_of_gyration(x)) - rg_max, 0.0)
         steps += int(np.ceil(excess / COMPACT_TRAVEL))
         lr = (min(max(lr[0], excess / COMPACT_LR[0]), COMPACT_LR[1]), lr[1])
     bond_i = np.flatnonzero(~chain_start[1:]); bond_j = bond_i + 1
@@ -253,19 +235,15 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
         b1, b2 = 0.9, 0.999
         for step in range(steps):
             if step % 10 == 0:  # neighbour list with a margin so pairs that close in between refreshes are seen
-                pairs = cKDTree(x).query_pairs(c['clash'] + 2.0, output_type='ndarray')
+                pairs = cKDTree(x).query_pairs(c['clash'] + CLASH_LIST_MARGIN, output_type='ndarray')
                 pairs = pairs[(pairs[:, 1] - pairs[:, 0] > 1) | chain_start[pairs[:, 1]]] if len(pairs) else np.zeros((0, 2), np.int64)
-            d_b = np.linalg.norm(x[bond_i] - x[bond_j], axis=1)
-            grad = _distance_grad(x, bond_i, bond_j, 2 * BOND_WEIGHT * (np.minimum(d_b - lo, 0) + np.maximum(d_b - hi, 0)))
-            if len(st_idx):
-                d_s = np.linalg.norm(x[st_idx[:, 0]] - x[st_idx[:, 1]], axis=1)
-                grad += _distance_grad(x, st_idx[:, 0], st_idx[:, 1], 2 * (d_s - st_d))
-            if len(pairs):
-                d_c = np.linalg.norm(x[pairs[:, 0]] - x[pairs[:, 1]], axis=1)
-                grad += _distance_grad(x, pairs[:, 0], pairs[:, 1], -6 * np.maximum(c['clash'] - d_c, 0))
+            grad = np.zeros_like(x)
+            for i, j, lower, upper, weight in ((bond_i, bond_j, lo, hi, BOND_WEIGHT), (st_idx[:, 0], st_idx[:, 1], st_d, st_d, 1.0),
+                                               (pairs[:, 0], pairs[:, 1], c['clash'], None, CLASH_WEIGHT)):
+                if len(i): grad += pair_gradient(n, i, j, distance_forces(x[i], x[j], lower, upper, weight)[1])
             if rg_max is not None and step < 0.7 * steps:  # compaction first, then the last 30 % polish bonds and clashes
                 centred = x - x.mean(0)
-                rg = np.sqrt((centred ** 2).sum(1).mean())
+                rg = radius_of_gyration(x)
                 # gradient of N (Rg - rg_max)^2 with the excess capped, so a far too open model is pulled in gently
                 if rg > rg_max: grad += 2 * min(rg - rg_max, RG_PULL_CAP) * centred / rg
             m = b1 * m + (1 - b1) * grad; v = b2 * v + (1 - b2) * grad ** 2
@@ -279,7 +257,7 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
         x = descend(x, 100, (0.05, 0.005), None)
     return x
 
-def c1_violations(x: np.ndarray, chain_start=None, c: dict = C1_GEOMETRY, clash: float = 3.5) -> dict:
+def c1_violations(x: np.ndarray, chain_start=None, c: dict = C1_GEOMETRY, clash: float = CLASH_CHECK) -> dict:
     """Counts of backbone steps outside `bond_range` and of non-consecutive C1' pairs closer than `clash` Å."""
     from scipy.spatial import cKDTree
     n = len(x)
@@ -291,8 +269,6 @@ def c1_violations(x: np.ndarray, chain_start=None, c: dict = C1_GEOMETRY, clash:
     return dict(bad_bonds=int(((d < lo - 0.05) | (d > hi + 0.05)).sum()), clashes=int(len(pairs)))
 
 # %% ../nbs/09_baseline.ipynb #c016
-RG_COMPACT = 5.5  # Å; compact folded RNAs have Rg ≈ 5.5 N^(1/3) (Hyeon, Dima & Thirumalai 2006)
-
 @register
 class GeometricBaseline(Predictor):
     """Secondary structure (ViennaRNA) → A-form stems + circular loops → relaxed C1' models."""
@@ -319,9 +295,9 @@ class GeometricBaseline(Predictor):
     def model(self, partner, chain_start, rng: np.random.Generator | None) -> np.ndarray:
         """One relaxed C1' model `[N, 3]` of one secondary structure (`rng` None = default layout)."""
         turn, tilt = (0.0, 0.0) if rng is None else (self.loop_turn, self.stem_tilt)
-        compact_rg = RG_COMPACT * len(partner) ** (1 / 3)
-        x = layout_c1(partner, chain_start, rng, turn, tilt, sphere_above=compact_rg)  # a bigger exterior circle: a flat sheet
-        rg_max = None if self.compact is None else self.compact * compact_rg
+        rg = compact_rg(len(partner))
+        x = layout_c1(partner, chain_start, rng, turn, tilt, sphere_above=rg)  # a bigger exterior circle: a flat sheet
+        rg_max = None if self.compact is None else self.compact * rg
         return relax_c1(x, partner, chain_start, self.relax_steps, rg_max=rg_max)
 
     def predict(self, target: Target, n_samples: int = 5, seed: int = 0,

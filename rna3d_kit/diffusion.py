@@ -15,6 +15,8 @@ from torch import Tensor, nn
 
 from .core import InputError
 from .geometry import GLYCOSIDIC_ATOMS
+from .geometry_core import (BOND_WEIGHT, CLASH_RESTRAINT, CLASH_WEIGHT, RESTRAINT_STEP_RANGE, RG_FACTORS, compact_rg,
+                                     radius_of_gyration, signed_volume, violation)
 from .merger import DiffusionConditioning, MergerConfig, radial_basis
 from .pairformer import Transition
 from .primitives import GatedAttention, Linear, mask_bias
@@ -22,13 +24,13 @@ from .structure import ATOM_SLOT, C1_INDEX, MAX_ATOMS
 
 # %% auto #0
 __all__ = ['DIFFUSION_ATOMS', 'N_DIFFUSION_ATOMS', 'DIFFUSION_C1', 'FRAME_ATOMS', 'SIGMA_DATA', 'SAMPLER_PRESETS',
-           'STEER_CLASH_MAX_N', 'RG_FACTORS', 'diffusion_atom_slots', 'fill_missing_atoms', 'select_diffusion_atoms',
+           'STEER_CLASH_MAX_N', 'diffusion_atom_slots', 'fill_missing_atoms', 'select_diffusion_atoms',
            'to_residue_slots', 'warm_start_from_c1', 'edm_c_skip', 'edm_c_out', 'edm_c_in', 'edm_c_noise',
            'edm_loss_weight', 'sample_training_sigma', 'inference_noise_schedule', 'random_rotation', 'masked_centre',
            'centre_random_augmentation', 'fourier_embedding', 'AdaptiveLayerNorm', 'ConditionedAttention',
            'ConditionedTransition', 'DiffusionTransformerBlock', 'residue_frames', 'geometry_features',
            'channel_first_linear', 'DiffusionConfig', 'ConditioningCache', 'DiffusionTrainingOutput', 'SamplerConfig',
-           'DiffusionModule', 'C1Restraints', 'signed_volume', 'stem_chirality', 'c1_restraints', 'restraint_energy',
+           'DiffusionModule', 'C1Restraints', 'quad_volumes', 'stem_chirality', 'c1_restraints', 'restraint_energy',
            'RestraintGuide']
 
 # %% ../nbs/15_diffusion.ipynb #c005
@@ -451,7 +453,6 @@ class DiffusionModule(nn.Module):
 
 # %% ../nbs/15_diffusion.ipynb #c025
 STEER_CLASH_MAX_N = 1500  # residues: above this the all-pairs clash term (N² per gradient step) is left out
-RG_FACTORS = (0.9, 1.2)  # compactness window: Rg of folded RNAs ≈ 5.5 N^(1/3) Å (Hyeon, Dima & Thirumalai 2006)
 
 @dataclass(frozen=True)
 class C1Restraints:
@@ -461,8 +462,8 @@ class C1Restraints:
     upper: Tensor  # [R] Å
     weight: Tensor  # [R]
     bonded: Tensor  # [N, N] bool, pairs exempt from the clash term (a residue with itself and its chain neighbours)
-    clash: float = 4.0  # Å, closest allowed approach of residues that are not bonded
-    clash_weight: float = 3.0
+    clash: float = CLASH_RESTRAINT  # Å, closest allowed approach of residues that are not bonded
+    clash_weight: float = CLASH_WEIGHT
     rg_range: tuple | None = None  # Å, flat-bottom range of the radius of gyration (None = no compactness term)
     rg_weight: float = 1.0  # per residue
     quads: Tensor | None = None  # [Q, 4] long residue quadruples whose handedness is restrained (None = no chirality term)
@@ -472,12 +473,11 @@ class C1Restraints:
     @property
     def n(self) -> int: return self.bonded.shape[-1]
 
-def signed_volume(x: Tensor,  # [*, N, 3]
-                  quads: Tensor,  # [Q, 4] long residue indices (a, b, c, d)
-                 ) -> Tensor:
-    """`[*, Q]` signed volumes `((b − a) × (c − a)) · (d − a)` in Å³: positive or negative by handedness, zero when flat."""
-    a, b, c, d = (x[..., quads[:, k], :] for k in range(4))
-    return (torch.linalg.cross(b - a, c - a, dim=-1) * (d - a)).sum(-1)
+def quad_volumes(x: Tensor,  # [*, N, 3]
+                 quads: Tensor,  # [Q, 4] long residue indices (a, b, c, d)
+                ) -> Tensor:
+    """`[*, Q]` signed volumes (`geometry_core.signed_volume`) of residue quadruples, in Å³."""
+    return signed_volume(*(x[..., quads[:, k], :] for k in range(4)))
 
 def stem_chirality(partner) -> tuple[Tensor, Tensor]:
     """Quadruples `[Q, 4]` `(i, i+1, j, j−1)` and `(i, i+1, i+2, j)` of every stem and their A-form signed volumes `[Q]` (Å³)."""
@@ -491,18 +491,18 @@ def stem_chirality(partner) -> tuple[Tensor, Tensor]:
         res = [i for i, _ in stem] + [j for _, j in stem]
         local = [(k, k + 1, n_bp + k, n_bp + k + 1) for k in range(n_bp - 1)] + [(k, k + 1, k + 2, n_bp + k) for k in range(n_bp - 2)]
         local = torch.tensor(local, dtype=torch.long)
-        quads.append(torch.tensor(res)[local]); volumes.append(signed_volume(ideal, local))
+        quads.append(torch.tensor(res)[local]); volumes.append(quad_volumes(ideal, local))
     if not quads: return torch.zeros(0, 4, dtype=torch.long), torch.zeros(0)
     return torch.cat(quads), torch.cat(volumes)
 
 def c1_restraints(partner,  # [N] Stage A partner index (-1 unpaired)
                   chain_start=None,  # [N] bool, True where a new chain starts (no bond to the residue before)
                   stem_slack: float = 0.5,  # Å either side of each A-form stem distance
-                  rg_factors: tuple | None = RG_FACTORS,  # radius of gyration kept within these multiples of 5.5 N^(1/3) Å
+                  rg_factors: tuple | None = RG_FACTORS,  # radius of gyration kept within these multiples of `compact_rg`
                   chirality: bool = True,  # keep every stem right-handed (`stem_chirality`)
                  ) -> C1Restraints:
     """Bond, stem, clash, compactness and stem-handedness restraints of a target from its secondary structure."""
-    from rna3d_kit.baseline import C1_GEOMETRY, BOND_WEIGHT, RG_COMPACT, stem_restraints
+    from rna3d_kit.baseline import stem_restraints
     partner = torch.as_tensor(partner, dtype=torch.long)
     n = partner.shape[0]
     chain_start = torch.zeros(n, dtype=torch.bool) if chain_start is None else torch.as_tensor(chain_start, dtype=torch.bool)
@@ -510,15 +510,15 @@ def c1_restraints(partner,  # [N] Stage A partner index (-1 unpaired)
     bonds = torch.stack([bond_i, bond_i + 1], 1)
     st_idx, st_d = stem_restraints(partner.numpy())
     st_idx, st_d = torch.as_tensor(st_idx, dtype=torch.long).reshape(-1, 2), torch.as_tensor(st_d, dtype=torch.float32)
-    lo, hi = C1_GEOMETRY['bond_range']
+    lo, hi = RESTRAINT_STEP_RANGE
     bonded = torch.eye(n, dtype=torch.bool)
     bonded[bonds[:, 0], bonds[:, 1]] = bonded[bonds[:, 1], bonds[:, 0]] = True
     return C1Restraints(pairs=torch.cat([bonds, st_idx]),
                         lower=torch.cat([torch.full((len(bonds),), float(lo)), st_d - stem_slack]),
                         upper=torch.cat([torch.full((len(bonds),), float(hi)), st_d + stem_slack]),
                         weight=torch.cat([torch.full((len(bonds),), float(BOND_WEIGHT)), torch.ones(len(st_d))]),
-                        bonded=bonded, clash=float(C1_GEOMETRY['clash']),
-                        rg_range=None if rg_factors is None else tuple(f * RG_COMPACT * n ** (1 / 3) for f in rg_factors),
+                        bonded=bonded, clash=float(CLASH_RESTRAINT),
+                        rg_range=None if rg_factors is None else tuple(f * compact_rg(n) for f in rg_factors),
                         **(dict(zip(('quads', 'volumes'), stem_chirality(partner.numpy()))) if chirality else {}))
 
 def restraint_energy(c1: Tensor,  # [*, N, 3] C1' coordinates, Å
@@ -526,17 +526,17 @@ def restraint_energy(c1: Tensor,  # [*, N, 3] C1' coordinates, Å
     """`[*]` restraint energy: distance violations², clashes², Rg outside its window², stem quadruples below half their A-form volume²."""
     d = (c1[..., r.pairs[:, 0], :] - c1[..., r.pairs[:, 1], :]).norm(dim=-1)
     w = r.weight.to(c1)
-    e = (w * (F.relu(r.lower.to(c1) - d) ** 2 + F.relu(d - r.upper.to(c1)) ** 2)).sum(-1)
+    e = (w * violation(d, r.lower.to(c1), r.upper.to(c1)) ** 2).sum(-1)
     if r.n <= STEER_CLASH_MAX_N:
         dd = torch.cdist(c1, c1)
-        overlap = F.relu(r.clash - dd).masked_fill(r.bonded.to(c1.device), 0.0)
+        overlap = violation(dd, lower=r.clash).masked_fill(r.bonded.to(c1.device), 0.0)
         e = e + 0.5 * r.clash_weight * (overlap ** 2).sum((-1, -2))  # each pair counted twice in the square matrix
     if r.rg_range is not None:
-        rg = (c1 - c1.mean(-2, keepdim=True)).square().sum(-1).mean(-1).sqrt()
-        e = e + r.rg_weight * r.n * (F.relu(r.rg_range[0] - rg) ** 2 + F.relu(rg - r.rg_range[1]) ** 2)
+        rg = radius_of_gyration(c1)
+        e = e + r.rg_weight * r.n * violation(rg, *r.rg_range) ** 2
     if r.quads is not None and len(r.quads):
-        ratio = signed_volume(c1, r.quads.to(c1.device)) / r.volumes.to(c1)  # 1 = ideal, negative = mirror image
-        e = e + r.chiral_weight * (F.relu(0.5 - ratio) ** 2).sum(-1)
+        ratio = quad_volumes(c1, r.quads.to(c1.device)) / r.volumes.to(c1)  # 1 = ideal, negative = mirror image
+        e = e + r.chiral_weight * (violation(ratio, lower=0.5) ** 2).sum(-1)
     return e
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import numpy as np
 
 import rna3d_kit.baseline, rna3d_kit.neural, rna3d_kit.templates  # noqa: F401 (importing them registers the predictors members name)
 from .core import InputError, warn
+from .geometry_core import CHECK_STEP_RANGE, CLASH_CHECK, tm_terms
 from .predictor import PREDICTOR_ERRORS, Option, Predictor, PredictorContext, predictor_class, register
 from .metric import _rotation_from_moments, rna_d0, search_radius, tm_score_part2
 from .structure import RNAStructure, Target
@@ -64,7 +65,7 @@ def superpose_tm(x: np.ndarray,  # [P, N, 3] moving structures
     if x.shape != y.shape or x.ndim != 3 or x.shape[2] != 3: raise InputError(f'pairs {x.shape} and {y.shape} must both be [P, N, 3]')
     p, n, _ = x.shape
     d0 = rna_d0(n) if d0 is None else d0
-    d02, cut2 = d0 * d0, search_radius(d0) ** 2
+    cut2 = search_radius(d0) ** 2
     cx, cy = x.mean(1, keepdims=True), y.mean(1, keepdims=True)
     x, y = x - cx, y - cy  # centred copies keep the moment sums well conditioned
     best = PairSuperposition(np.full(p, -1.0), np.tile(np.eye(3), (p, 1, 1)), np.zeros((p, 3)))
@@ -74,7 +75,7 @@ def superpose_tm(x: np.ndarray,  # [P, N, 3] moving structures
             wx = w[:, :, None] * x
             rot, trans = _rotation_from_moments(w.sum(1), wx.sum(1), (w[:, :, None] * y).sum(1), wx.transpose(0, 2, 1) @ y)
             d2 = ((x @ rot.transpose(0, 2, 1) + trans[:, None] - y) ** 2).sum(-1)
-            tm = (d02 / (d2 + d02)).mean(1)
+            tm = tm_terms(d2, d0).mean(1)
             better = tm > best.tm
             best.tm[better], best.rot[better], best.trans[better] = tm[better], rot[better], trans[better]
             new = (d2 < cut2).astype(float)
@@ -109,10 +110,7 @@ def similarity_matrix(xyz: np.ndarray,  # [M, N, 3] candidates (C1'), residue i 
 
 # %% ../nbs/21_ensemble.ipynb #c013
 CONFIDENCE_WEIGHTS = dict(consensus=1.0, prior=0.5, geometry=0.2)
-C1_GEOMETRY_LIMITS = dict(
-    step=(4.5, 7.5),  # Å, allowed C1'(i)–C1'(i+1); observed 5.0–7.3 (5–95 %) in RNAsolo natives (baseline notebook)
-    clash=3.5,  # Å, non-bonded C1' pairs closer than this clash
-)
+C1_GEOMETRY_LIMITS = dict(step=CHECK_STEP_RANGE, clash=CLASH_CHECK)  # what `geometry_quality` counts as a bad step or a clash
 
 def geometry_quality(c1: np.ndarray,  # [N, 3] C1' coordinates
                      chain_starts: np.ndarray | None = None,  # [N] True where a chain starts (no bond to i-1)
@@ -141,14 +139,14 @@ def local_consensus(xyz: np.ndarray,  # [M, N, 3] candidates
     xyz = np.asarray(xyz, float)
     m, n = xyz.shape[:2]
     if m < 2: return np.ones((len(chosen), n))
-    d02 = rna_d0(n) ** 2
+    d0 = rna_d0(n)
     keep = residue_subset(n, limit)
     out = np.zeros((len(chosen), n))
     for k, a in enumerate(chosen):
         others = np.array([b for b in range(m) if b != a])
-        fit = superpose_tm(xyz[others][:, keep], np.broadcast_to(xyz[a][keep], (len(others), len(keep), 3)), d0=np.sqrt(d02))
+        fit = superpose_tm(xyz[others][:, keep], np.broadcast_to(xyz[a][keep], (len(others), len(keep), 3)), d0=d0)
         moved = xyz[others] @ fit.rot.transpose(0, 2, 1) + fit.trans[:, None]
-        out[k] = (d02 / (((moved - xyz[a]) ** 2).sum(-1) + d02)).mean(0)
+        out[k] = tm_terms(((moved - xyz[a]) ** 2).sum(-1), d0).mean(0)
     return out
 
 def confidence_scores(sim: np.ndarray,  # [M, M] pairwise TM-scores

@@ -10,20 +10,20 @@ from collections import defaultdict
 import numpy as np
 
 from .core import InputError, warn
+from .geometry_core import MAX_C1_STEP, NEIGHBOUR_C1_RADIUS, REBUILD_PAIR_RANGE, REGULAR_C1_STEP, signed_volume
 from .metric import superpose
 from .structure import ATOM_SLOT, BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, RESIDUE_ATOMS, RNAStructure
 
 # %% auto #0
 __all__ = ['BACKBONE_BONDS', 'BASE_BONDS', 'GLYCOSIDIC_N', 'LINK_BONDS', 'RESIDUE_BONDS', 'RESIDUE_ANGLES',
            'SUGAR_CHIRAL_CENTRES', 'AFORM_TORSIONS', 'TEMPLATE_SOURCE', 'RESIDUE_TEMPLATES', 'IDEAL_GEOMETRY',
-           'VDW_RADII', 'CLASH_OVERLAP', 'POLAR_CLASH_DISTANCE', 'FRAME_KINDS', 'MAX_C1_STEP', 'REGULAR_C1_STEP',
-           'FRAME_POINTS', 'TRACE_POSES', 'PAIR_C1_RANGE', 'PAIR_POSES', 'BASE_OVERLAP_DISTANCE', 'NEIGHBOUR_C1_RADIUS',
-           'SUGAR_RING', 'BASE_RINGS', 'PHOSPHATE_GROUP', 'CONTACT_DISTANCE', 'POLAR_CONTACT_DISTANCE',
-           'RING_CONTACT_DISTANCE', 'CLOSURE_WEIGHTS', 'CLOSURE_STEPS', 'MAX_LINK_BOND', 'MIN_CONTACT',
-           'MAX_RING_BOND_ERROR', 'DEFECT_LABELS', 'linked_to_previous', 'geometry_key', 'frame_from_vectors',
-           'signed_volume', 'quat_to_matrix', 'select_aform_residues', 'derive_residue_templates', 'geometry_terms',
-           'measure_terms', 'derive_ideal_geometry', 'within_three_bonds', 'clash_pairs', 'clashscore',
-           'inverted_centres', 'chirality_errors', 'geometry_report', 'frame_at', 'trace_frames',
+           'VDW_RADII', 'CLASH_OVERLAP', 'POLAR_CLASH_DISTANCE', 'FRAME_KINDS', 'FRAME_POINTS', 'TRACE_POSES',
+           'PAIR_POSES', 'BASE_OVERLAP_DISTANCE', 'SUGAR_RING', 'BASE_RINGS', 'PHOSPHATE_GROUP', 'CONTACT_DISTANCE',
+           'POLAR_CONTACT_DISTANCE', 'RING_CONTACT_DISTANCE', 'CLOSURE_WEIGHTS', 'CLOSURE_STEPS', 'MAX_LINK_BOND',
+           'MIN_CONTACT', 'MAX_RING_BOND_ERROR', 'DEFECT_LABELS', 'linked_to_previous', 'geometry_key',
+           'frame_from_vectors', 'quat_to_matrix', 'select_aform_residues', 'derive_residue_templates',
+           'geometry_terms', 'measure_terms', 'derive_ideal_geometry', 'within_three_bonds', 'clash_pairs',
+           'clashscore', 'inverted_centres', 'chirality_errors', 'geometry_report', 'frame_at', 'trace_frames',
            'robust_mean_rotation', 'derive_trace_poses', 'canonical_partners', 'pair_frame_at', 'derive_pair_poses',
            'candidate_rotations', 'base_overlaps', 'rebuild_full_atom', 'joint_restraints', 'close_backbone',
            'locate_defects', 'model_defects', 'defect_neighbourhood', 'is_sound', 'defects_text']
@@ -81,10 +81,6 @@ def frame_from_vectors(v1: np.ndarray,  # [*, 3] first axis direction
     u = v2 - (v2 * e1).sum(-1, keepdims=True) * e1
     e2 = u / np.linalg.norm(u, axis=-1, keepdims=True)
     return np.stack([e1, e2, np.cross(e1, e2)], -1)
-
-def signed_volume(centre, a, b, c) -> np.ndarray:
-    """Chiral volume `(a-centre)·((b-centre)×(c-centre))` in Å³ `[*]`; its sign is the handedness."""
-    return ((a - centre) * np.cross(b - centre, c - centre)).sum(-1)
 
 def quat_to_matrix(q: np.ndarray,  # [*, 4] unit quaternion (w, x, y, z)
                   ) -> np.ndarray:
@@ -410,8 +406,6 @@ def geometry_report(structure: RNAStructure,
 
 # %% ../nbs/17_fullatom.ipynb #c020
 FRAME_KINDS = ('mid', 'first', 'last', 'none')
-MAX_C1_STEP = 10.5  # Å per residue step (longest linked step in the training chains: 9.96 Å); farther = break
-REGULAR_C1_STEP = 6.5  # Å: frames whose steps are all shorter are preferred (chosen on the training chains)
 
 FRAME_POINTS = {'mid': (-1, 0, 1), 'first': (0, 1, 2), 'last': (-2, -1, 0)}  # residue offsets (a, m, c) of each frame
 
@@ -485,8 +479,6 @@ TRACE_POSES = {  # (frame kind, base): (residues averaged, quaternion w, x, y, z
     ('mid', 'U'): (518, np.array([-0.1465, -0.4883, -0.8523, -0.1166]))}
 
 # %% ../nbs/17_fullatom.ipynb #c023
-PAIR_C1_RANGE = (7.0, 14.0)  # Å: C1'–C1' distances accepted for a base pair
-
 def canonical_partners(structure: RNAStructure,
                        max_n1_n3: float = 3.3,  # Å between purine N1 and pyrimidine N3
                       ) -> np.ndarray:
@@ -512,7 +504,7 @@ def pair_frame_at(structure: RNAStructure, i: int, j: int) -> np.ndarray | None:
     """Frame `[3, 3]` of residue i from its partner j and the chain tangent, or None if unusable."""
     c1, n = structure.c1.astype(float), structure.n
     if not (0 <= j < n and np.isfinite(c1[[i, j]]).all()): return None
-    if not PAIR_C1_RANGE[0] < np.linalg.norm(c1[j] - c1[i]) < PAIR_C1_RANGE[1]: return None
+    if not REBUILD_PAIR_RANGE[0] < np.linalg.norm(c1[j] - c1[i]) < REBUILD_PAIR_RANGE[1]: return None
     nb = [k for k in (i - 1, i + 1) if 0 <= k < n and structure.chain_ids[k] == structure.chain_ids[i]
           and np.isfinite(c1[k]).all() and np.linalg.norm(c1[k] - c1[i]) < MAX_C1_STEP]
     if not nb: return None
@@ -543,7 +535,6 @@ PAIR_POSES = {  # base: (residues averaged, quaternion w, x, y, z)
 
 # %% ../nbs/17_fullatom.ipynb #c026
 BASE_OVERLAP_DISTANCE = 2.2  # Å: a base atom this close to another residue's atom means interpenetrating residues
-NEIGHBOUR_C1_RADIUS = 24.0  # Å: residues farther apart (C1'–C1') cannot touch (atoms lie within ~10.5 Å of their C1')
 
 def candidate_rotations(structure: RNAStructure, i: int, partners: np.ndarray | None = None) -> list:
     """Template rotations `[3, 3]` of residue i, most trusted first: the pair frame alone if paired, else the trace

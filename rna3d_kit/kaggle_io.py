@@ -20,7 +20,7 @@ from .structure import RNAStructure, Target
 # %% auto #0
 __all__ = ['SEQUENCE_COLUMNS', 'PART2_COLUMNS', 'ABSENT_BELOW', 'MSA_ALPHABET', 'MSA_UNKNOWN', 'SUBMISSION_COLUMNS',
            'N_PREDICTIONS', 'COORD_MIN', 'COORD_MAX', 'DEMO_TARGETS', 'parse_fasta', 'header_chains',
-           'parse_stoichiometry', 'stoichiometry_chain_ids', 'read_sequences', 'Labels', 'read_labels',
+           'parse_stoichiometry', 'stoichiometry_chain_ids', 'read_sequences', 'Labels', 'read_labels', 'target_ids',
            'labels_to_structures', 'structures_to_labels', 'write_labels', 'MSA', 'read_msa', 'msa_to_array',
            'find_msa', 'submission_frame', 'submission_text', 'write_submission', 'validate_submission', 'demo_dir']
 
@@ -239,12 +239,15 @@ def _as_text(values) -> np.ndarray:
     return np.asarray(values).astype(str).astype(object)
 
 def _split_ids(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Split `{target_id}_{resid}` IDs at the last '_' (vectorised): target ids and resid suffixes."""
+    """Split `{target_id}_{resid}` IDs at the last '_' (vectorised): target ids and resid suffixes (an ID without '_'
+    is all target, with an empty suffix). The kit's one reader of the `ID` column (`read_labels`, `target_ids`)."""
     if hasattr(np, 'strings'):
-        target, _, suffix = np.strings.rpartition(ids.to_numpy(dtype=np.dtypes.StringDType()), np.array('_', dtype=np.dtypes.StringDType()))
-        return target, suffix
+        text = np.dtypes.StringDType()
+        target, sep, suffix = np.strings.rpartition(ids.to_numpy(dtype=text), np.array('_', dtype=text))
+        return np.where(sep == '', suffix, target), np.where(sep == '', np.array('', dtype=text), suffix)
     parts = ids.str.rpartition('_')
-    return parts[0].to_numpy(dtype=object), parts[2].to_numpy(dtype=object)
+    whole = (parts[1] == '').to_numpy()
+    return np.where(whole, parts[2], parts[0]).astype(object), np.where(whole, '', parts[2]).astype(object)
 
 def read_labels(path) -> dict[str, Labels]:
     """Read a Kaggle labels CSV into `{target_id: Labels}` (file order of first appearance)."""
@@ -296,6 +299,13 @@ def read_labels(path) -> dict[str, Labels]:
         c = c[np.isfinite(c).any(axis=(1, 2))]  # drop conformations absent at every residue
         out[target_ids[t]] = Labels(target_ids[t], letters[s:e], resid[s:e], np.ascontiguousarray(c))
     return out
+
+# %% ../nbs/02_kaggle_io.ipynb #c059
+def target_ids(ids: pd.Series,  # [R] Kaggle `ID`s, `{target_id}_{resid}`
+              ) -> pd.Series:
+    """`[R]` target id of each `ID` (everything before the last '_', as `read_labels` splits them), same index."""
+    ids = ids.astype(str)
+    return pd.Series(_split_ids(ids)[0].astype(object), index=ids.index)
 
 # %% ../nbs/02_kaggle_io.ipynb #c029
 def _target_for(sequences, target_id: str) -> Target | None:

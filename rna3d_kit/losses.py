@@ -12,9 +12,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .core import InputError
+from .geometry_core import CLASH_RESTRAINT, TEMPLATE_STEP_RANGE, violation
 from .diffusion import DIFFUSION_C1, SIGMA_DATA, DiffusionTrainingOutput, edm_loss_weight
 from .pairformer import PairformerConfig, distogram_bin_index
-from .templates import BOND_RANGE, CLASH_DISTANCE
 
 # %% auto #0
 __all__ = ['LDDT_THRESHOLDS', 'LDDT_CUTOFF', 'weighted_rigid_align', 'diffusion_mse_loss', 'smooth_lddt', 'lddt',
@@ -147,24 +147,23 @@ def bonded_next(mask: Tensor,  # [*, N] real residues
 
 def bond_loss(c1: Tensor,  # [*, N, 3]
               bonded: Tensor,  # [*, N-1] from `bonded_next`
-              bond_range: tuple[float, float] = BOND_RANGE) -> Tensor:
+              bond_range: tuple[float, float] = TEMPLATE_STEP_RANGE) -> Tensor:
     """Mean flat-bottom squared violation of the C1'(i)–C1'(i+1) range over bonded pairs (scalar, Å²)."""
     d = (c1[..., 1:, :] - c1[..., :-1, :]).norm(dim=-1)
-    lo, hi = bond_range
-    v = (F.relu(lo - d) + F.relu(d - hi)).square() * bonded.to(c1.dtype)
+    v = violation(d, *bond_range).square() * bonded.to(c1.dtype)
     return v.sum() / bonded.sum().clamp(min=1)
 
 def clash_loss(c1: Tensor,  # [*, N, 3]
                mask: Tensor,  # [*, N] real residues
                bonded: Tensor,  # [*, N-1] from `bonded_next` (bonded neighbours are exempt)
-               clash_distance: float = CLASH_DISTANCE) -> Tensor:
+               clash_distance: float = CLASH_RESTRAINT) -> Tensor:
     """Sum over non-bonded C1' pairs of `relu(clash_distance − d)²`, per residue (scalar, Å²)."""
     n = c1.shape[-2]
     d = torch.sqrt((c1[..., :, None, :] - c1[..., None, :, :]).square().sum(-1) + 1e-10)
     m = mask.to(c1.dtype)
     pair = m[..., :, None] * m[..., None, :] * torch.triu(torch.ones(n, n, dtype=c1.dtype, device=c1.device), 1)
     pair = pair - torch.diag_embed(bonded.to(c1.dtype), offset=1)  # exempt bonded (i, i+1) pairs
-    return (F.relu(clash_distance - d).square() * pair).sum() / m.sum().clamp(min=1)
+    return (violation(d, lower=clash_distance).square() * pair).sum() / m.sum().clamp(min=1)
 
 # %% ../nbs/16_losses.ipynb #c022
 @dataclass(frozen=True)

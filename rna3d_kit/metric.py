@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .core import InputError
-from .kaggle_io import _numeric
+from .kaggle_io import _numeric, target_ids
 
 # %% auto #0
 __all__ = ['D0_SMALL_L', 'MODES', 'N_PREDICTIONS', 'PDB_RANGE', 'UNSCORED', 'NO_LABELS', 'rna_d0', 'search_radius', 'kabsch',
@@ -588,10 +588,6 @@ def score_target(preds: np.ndarray,  # [P, N, 3] predictions (best of P)
 def _xyz_columns(k: int) -> list[str]:
     return [f'x_{k}', f'y_{k}', f'z_{k}']
 
-def _target_of(ids: pd.Series) -> pd.Series:
-    """Target id of each `ID` (everything before the last '_')."""
-    return ids.astype(str).str.rsplit('_', n=1).str[0]
-
 UNSCORED = 'fewer than 3 resolved reference residues in every conformation'  # note of a target that cannot be scored
 NO_LABELS = 'no labels'  # note of a submission target the labels lack
 
@@ -635,10 +631,10 @@ def score_submission(submission: pd.DataFrame,  # Kaggle submission: ID, resname
     lab_xyz = _numeric(labels, [c for k in range(1, n_conf + 1) for c in _xyz_columns(k)], 'labels')  # [R', 3K], NaN = absent
     row = pd.Index(sub_ids).get_indexer(lab_ids)  # submission row of each label row
     if (row < 0).any():
-        lost = sorted(set(_target_of(lab_ids[row < 0])))
+        lost = sorted(set(target_ids(lab_ids[row < 0])))
         raise InputError(f'submission lacks {int((row < 0).sum())} IDs of the labels (targets {", ".join(lost[:5])}'
                          f'{" ..." if len(lost) > 5 else ""})')
-    targets = _target_of(lab_ids)
+    targets = target_ids(lab_ids)
     groups = labels.groupby(targets.values, sort=False).indices
     items = groups.items()
     if progress:
@@ -658,7 +654,7 @@ def score_submission(submission: pd.DataFrame,  # Kaggle submission: ID, resname
             rows.append(dict(target_id=target_id, tm=float(s[p, k]), best_prediction=int(p) + 1,
                              best_reference=int(k) + 1, n_residues=len(idx), note=''))
         else: rows.append(dict(target_id=target_id, tm=np.nan, best_prediction=0, best_reference=0, n_residues=len(idx), note=UNSCORED))
-    extra = _target_of(sub_ids[~sub_ids.isin(lab_ids)])  # submission targets the labels do not have: named, not scored
+    extra = target_ids(sub_ids[~sub_ids.isin(lab_ids)])  # submission targets the labels do not have: named, not scored
     for target_id, n in extra.value_counts(sort=False).items():
         rows.append(dict(target_id=target_id, tm=np.nan, best_prediction=0, best_reference=0, n_residues=int(n), note=NO_LABELS))
     return pd.DataFrame(rows, columns=['target_id', 'tm', 'best_prediction', 'best_reference', 'n_residues', 'note'])

@@ -119,7 +119,8 @@ CHIRAL_VOLUME_FLOOR = 0.0015  # nm³ (1.5 Å³; sugar centres have |V| ≈ 2.5 �
 def _chirality_restraint(structure: RNAStructure, flat: np.ndarray, heavy_index: np.ndarray, k: float):
     """Flat-bottom force (group 1) keeping every sugar centre's signed volume on the templates' side of the floor."""
     import openmm as mm
-    from rna3d_kit.fullatom import GLYCOSIDIC_N, RESIDUE_TEMPLATES, SUGAR_CHIRAL_CENTRES, signed_volume
+    from rna3d_kit.fullatom import GLYCOSIDIC_N, RESIDUE_TEMPLATES, SUGAR_CHIRAL_CENTRES
+    from rna3d_kit.geometry_core import signed_volume
     vol = ('(x2-x1)*((y3-y1)*(z4-z1)-(z3-z1)*(y4-y1))-(y2-y1)*((x3-x1)*(z4-z1)-(z3-z1)*(x4-x1))'
            '+(z2-z1)*((x3-x1)*(y4-y1)-(y3-y1)*(x4-x1))')
     force = mm.CustomCompoundBondForce(4, f'k_chiral*step(d)*d^2; d=floor-hand*({vol})')

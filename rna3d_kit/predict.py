@@ -22,13 +22,14 @@ from tqdm.auto import tqdm
 
 import rna3d_kit.baseline, rna3d_kit.ensemble, rna3d_kit.neural, rna3d_kit.templates  # noqa: F401 (importing them registers the kit's predictors)
 from .core import NAME_MAX, InputError, atomic_write, check_replaceable, check_writable, shared_dir, warn
+from .geometry_core import C1_STEP
 from .predictor import PREDICTOR_ERRORS, PREDICTORS, PredictorContext, PredictorSpec, call_built, predictor_class
 from .structure import Provenance, RNAStructure, Target
 from .worker import OutOfTime, Worker
 
 # %% auto #0
 __all__ = ['DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
-           'MIN_ATTEMPT_SECONDS', 'MAX_TIME_BUDGET', 'MAX_SEED', 'SPIRAL_STEP', 'LAST_RESORT', 'MINIMISE_MODES',
+           'MIN_ATTEMPT_SECONDS', 'MAX_TIME_BUDGET', 'MAX_SEED', 'LAST_RESORT', 'MINIMISE_MODES',
            'REBUILD_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_NT', 'MINIMISE_SECONDS_PER_MODEL', 'MINIMISE_STEPS',
            'FINISH_SHARE', 'REPAIR_STEPS', 'REPAIR_RESTRAINT', 'REPAIR_REACH', 'REPAIR_COST', 'MODEL_STAGING_PREFIX',
            'FINISH_GRACE', 'REPORT_COLUMNS', 'default_data_dir', 'load_predictor', 'check_msas', 'time_limit',
@@ -137,10 +138,9 @@ def check_seed(seed, name: str = 'seed') -> int:
     return int(seed)
 
 # %% ../nbs/90_predict.ipynb #c016
-SPIRAL_STEP = 5.9  # Å, C1'–C1' distance along the last-resort spiral
 LAST_RESORT = 'spiral'  # method name recorded for the last-resort model
 
-def spiral_c1(n: int, step: float = SPIRAL_STEP) -> np.ndarray:
+def spiral_c1(n: int, step: float = C1_STEP) -> np.ndarray:
     """`[n, 3]` C1' along a spherical spiral (Saff & Kuijlaars), consecutive points about `step` Å apart."""
     if n < 1: raise InputError(f'spiral needs at least one residue, got {n}')
     h = -1 + 2 * (np.arange(n) + 0.5) / n  # heights spread evenly over the sphere

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .core import InputError, clean_sequence, shared_dir, warn
-from .kaggle_io import read_labels, stoichiometry_chain_ids
+from .kaggle_io import read_labels, stoichiometry_chain_ids, target_ids
 from .metric import superpose
 from .structure import C1_INDEX, MAX_ATOMS, _is_mmcif, mmcif_parents, read_mmcif_block, read_structure, structure_chains
 
@@ -74,7 +74,7 @@ def _label_chains(lab_csv: Path) -> dict[str, np.ndarray] | None:
     df.columns = df.columns.str.strip()
     copy = df['copy'].str.strip() if 'copy' in df else pd.Series(['1'] * len(df))
     name = df['chain'].str.strip() + np.where(copy.isin(['', '1']), '', '#' + copy)
-    tid = df['ID'].str.rpartition('_')[0]
+    tid = target_ids(df['ID'])
     return {t: g.to_numpy() for t, g in name.groupby(tid, sort=False)}
 
 def kaggle_entries(folder,  # Kaggle-layout folder (Part 1 or Part 2 columns)

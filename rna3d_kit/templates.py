@@ -12,6 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from .core import InputError, package_data_dir, shared_dir, warn
+from .geometry_core import (C1_PAIR_DISTANCE, C1_STEP, CHAIN_CONTACT_DISTANCE, CLASH_LIST_MARGIN, CLASH_RESTRAINT,
+                                     INTERFACE_DISTANCE, NEXT_NEIGHBOUR_MIN, TEMPLATE_PAIR_RANGE, TEMPLATE_STEP_RANGE,
+                                     superposed_tm)
 from .metric import superpose
 from .predictor import Predictor, register
 from .structure import BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, Provenance, RNAStructure, Target
@@ -19,18 +22,13 @@ from .template_db import (TemplateDB, TemplateHit, align_entry, default_structur
                                    open_template_db, search_templates)
 
 # %% auto #0
-__all__ = ['BOND_LENGTH', 'BOND_RANGE', 'NEXT_NEIGHBOUR_MIN', 'CLASH_DISTANCE', 'Z_MIN', 'Z_RANKED', 'CONTACT_DISTANCE',
-           'INTERFACE_DISTANCE', 'PAIR_C1', 'RANK_FEATURES', 'CONSENSUS_HITS', 'RANKER_FILE', 'SS_BONUS', 'SS_BELOW',
-           'PTM_MIN', 'TEMPLATE_SLOTS', 'MIN_NEW_RESIDUES', 'MAX_EXTRA_TEMPLATES', 'transfer_coords', 'arc_points',
-           'fill_chain', 'relax_c1', 'chain_segments', 'sphere_directions', 'pack_in_contact', 'complex_picks',
-           'c1_pairs', 'hit_features', 'TemplateRanker', 'default_ranker', 'pairing_states', 'structure_aligned',
+__all__ = ['Z_MIN', 'Z_RANKED', 'RANK_FEATURES', 'CONSENSUS_HITS', 'RANKER_FILE', 'SS_BONUS', 'SS_BELOW', 'PTM_MIN',
+           'TEMPLATE_SLOTS', 'MIN_NEW_RESIDUES', 'MAX_EXTRA_TEMPLATES', 'transfer_coords', 'arc_points', 'fill_chain',
+           'relax_c1', 'chain_segments', 'sphere_directions', 'pack_in_contact', 'complex_picks', 'c1_pairs',
+           'hit_features', 'TemplateRanker', 'default_ranker', 'pairing_states', 'structure_aligned',
            'TemplateFeatures', 'template_slots', 'TemplatePredictor']
 
 # %% ../nbs/11_templates.ipynb #c004
-BOND_LENGTH = 5.9  # Å, C1'(i)–C1'(i+1) target distance for new residues
-BOND_RANGE = (4.5, 7.0)  # Å, template C1'(i)–C1'(i+1) distances left alone inside this range (chain breaks outside)
-NEXT_NEIGHBOUR_MIN = 7.5  # Å, C1'(i)–C1'(i+2) kept above this for new residues (no hairpin kinks)
-CLASH_DISTANCE = 4.0  # Å, non-bonded C1' pairs are pushed apart below this (clash criterion: 3.5 Å)
 Z_MIN = 6.0  # z-score a template needs without a ranker; below it hits do not beat the baseline (benchmarks/templates/templates_ranking.txt)
 Z_RANKED = 3.0  # z-score a hit needs to reach the ranker, which then decides (benchmarks/templates/templates_ranker.txt: slot policy)
 
@@ -53,7 +51,7 @@ def transfer_coords(db: TemplateDB, hit: TemplateHit,
 def arc_points(p: np.ndarray, q: np.ndarray,  # [3] the placed residues either side of the gap
                m: int,  # residues to place between them
                bulge: np.ndarray,  # [3] direction the arc should bulge towards
-               step: float = BOND_LENGTH) -> np.ndarray:
+               step: float = C1_STEP) -> np.ndarray:
     """`[m, 3]` points spaced along an arc from `p` to `q` of length `(m + 1) * step` (straight if too short)."""
     chord = q - p
     d = float(np.linalg.norm(chord))
@@ -89,7 +87,7 @@ def _grow_end(anchor: np.ndarray, previous: np.ndarray | None, centre: np.ndarra
         d = d / (np.linalg.norm(d) + 1e-9)
         d = 0.7 * d + 0.3 * out_dir + 0.35 * rng.normal(size=3)  # a gently curving, slightly random walk
         d /= np.linalg.norm(d) + 1e-9
-        x = x + BOND_LENGTH * d
+        x = x + C1_STEP * d
         pts.append(x)
     return np.array(pts).reshape(m, 3)
 
@@ -135,7 +133,7 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' (all finite)
         g = np.zeros_like(y)
         e = 0.0
         dv = y[bonded + 1] - y[bonded]; dist = np.linalg.norm(dv, axis=1) + 1e-9
-        r = np.where(both, np.maximum(dist - BOND_RANGE[1], 0) + np.minimum(dist - BOND_RANGE[0], 0), dist - BOND_LENGTH)
+        r = np.where(both, np.maximum(dist - TEMPLATE_STEP_RANGE[1], 0) + np.minimum(dist - TEMPLATE_STEP_RANGE[0], 0), dist - C1_STEP)
         e += 10 * (r ** 2).sum()
         gb = (20 * r / dist)[:, None] * dv; np.add.at(g, bonded + 1, gb); np.add.at(g, bonded, -gb)
         if len(skip):
@@ -145,7 +143,7 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' (all finite)
         if len(pairs):
             i, j = pairs[:, 0], pairs[:, 1]
             dv = y[j] - y[i]; dist = np.linalg.norm(dv, axis=1) + 1e-9
-            r = np.minimum(dist - CLASH_DISTANCE, 0); e += 10 * (r ** 2).sum()
+            r = np.minimum(dist - CLASH_RESTRAINT, 0); e += 10 * (r ** 2).sum()
             gc = (20 * r / dist)[:, None] * dv; np.add.at(g, j, gc); np.add.at(g, i, -gc)
         if anchored.any():
             dv = y[anchored] - target[anchored]; dist = np.linalg.norm(dv, axis=1) + 1e-9
@@ -159,7 +157,7 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' (all finite)
 
     bond_set = set(zip(bonded.tolist(), (bonded + 1).tolist()))
     for _ in range(rounds):
-        pairs = cKDTree(x).query_pairs(CLASH_DISTANCE + 2.0, output_type='ndarray')
+        pairs = cKDTree(x).query_pairs(CLASH_RESTRAINT + CLASH_LIST_MARGIN, output_type='ndarray')
         if len(pairs):
             keep = (free[pairs[:, 0]] | free[pairs[:, 1]]) & np.array([(a, b) not in bond_set for a, b in pairs.tolist()])
             pairs = pairs[keep]
@@ -173,15 +171,6 @@ def chain_segments(target: Target) -> list[tuple[str, int, int]]:
     starts = np.flatnonzero(target.chain_starts).tolist() + [target.n]
     return [(target.chains[s], s, e) for s, e in zip(starts[:-1], starts[1:])]
 
-def _kabsch_tm(a: np.ndarray, b: np.ndarray) -> float:
-    """TM-score of `a` on `b` (`[N, 3]`, same residues) after one least-squares superposition (a fast similarity)."""
-    n = len(a)
-    d0 = max(0.6 * np.sqrt(max(n, 30) - 0.5) - 2.5, 0.3)
-    ca, cb = a - a.mean(0), b - b.mean(0)
-    u, _, vt = np.linalg.svd(ca.T @ cb)
-    s = np.diag([1, 1, np.sign(np.linalg.det(u @ vt))])
-    d = np.linalg.norm(ca @ u @ s @ vt - cb, axis=1)
-    return float((1 / (1 + (d / d0) ** 2)).mean())
 
 def _place_side_by_side(chains_xyz: list[np.ndarray]) -> list[np.ndarray]:
     """Translate chains (each `[n_c, 3]`) along x so their bounding spheres do not overlap (first stays put)."""
@@ -190,14 +179,11 @@ def _place_side_by_side(chains_xyz: list[np.ndarray]) -> list[np.ndarray]:
         centre = xyz.mean(0); radius = np.linalg.norm(xyz - centre, axis=1).max()
         if edge is None: out.append(xyz); edge = centre[0] + radius
         else:
-            shift = np.array([edge + radius + CLASH_DISTANCE * 2 - centre[0], 0, 0])
-            out.append(xyz + shift); edge = edge + 2 * radius + CLASH_DISTANCE * 2
+            shift = np.array([edge + radius + CLASH_RESTRAINT * 2 - centre[0], 0, 0])
+            out.append(xyz + shift); edge = edge + 2 * radius + CLASH_RESTRAINT * 2
     return out
 
 # %% ../nbs/11_templates.ipynb #c037
-CONTACT_DISTANCE = 6.0  # Å, closest C1'–C1' distance between two chains packed against each other (interfaces: ~5.5–7 Å)
-INTERFACE_DISTANCE = 12.0  # Å, C1' pairs of two chains closer than this count as a contact
-
 def sphere_directions(n: int) -> np.ndarray:
     """`[n, 3]` unit vectors spread evenly over the sphere (golden-angle spiral)."""
     i = np.arange(n) + 0.5
@@ -209,21 +195,21 @@ def pack_in_contact(fixed: np.ndarray,  # [N, 3] C1' already placed
                     n_directions: int = 32,
                     step: float = 3.0,  # Å, slide step before the final bisection
                    ) -> np.ndarray:
-    """`[M, 3]` `moving` translated to touch `fixed`: closest C1' pair at `CONTACT_DISTANCE`, most contacts."""
+    """`[M, 3]` `moving` translated to touch `fixed`: closest C1' pair at `CHAIN_CONTACT_DISTANCE`, most contacts."""
     from scipy.spatial import cKDTree
     tree = cKDTree(fixed)
     centre, m0 = fixed.mean(0), moving - moving.mean(0)
-    reach = np.linalg.norm(fixed - centre, axis=1).max() + np.linalg.norm(m0, axis=1).max() + CONTACT_DISTANCE + step
+    reach = np.linalg.norm(fixed - centre, axis=1).max() + np.linalg.norm(m0, axis=1).max() + CHAIN_CONTACT_DISTANCE + step
     closest = lambda t, d: tree.query(m0 + centre + t * d, k=1)[0].min()
     best, best_n = None, -1
     for d in sphere_directions(n_directions):
-        far = reach  # slide in from `reach` (no contact) until the chains would come closer than CONTACT_DISTANCE
-        near = next((t for t in np.arange(reach - step, -step, -step) if closest(t, d) < CONTACT_DISTANCE), None)
+        far = reach  # slide in from `reach` (no contact) until the chains would come closer than CHAIN_CONTACT_DISTANCE
+        near = next((t for t in np.arange(reach - step, -step, -step) if closest(t, d) < CHAIN_CONTACT_DISTANCE), None)
         if near is None: continue  # never touches along this line (e.g. a ring): not a packing direction
         far = near + step
         for _ in range(8):  # bisection between the last free and the first clashing offset
             mid = (far + near) / 2
-            if closest(mid, d) < CONTACT_DISTANCE: near = mid
+            if closest(mid, d) < CHAIN_CONTACT_DISTANCE: near = mid
             else: far = mid
         pos = m0 + centre + far * d
         n_contacts = int(sum(len(x) for x in tree.query_ball_point(pos, INTERFACE_DISTANCE)))
@@ -274,22 +260,21 @@ def complex_picks(db: TemplateDB, target: Target,
     return sorted(out, key=lambda x: -x[0])
 
 # %% ../nbs/11_templates.ipynb #c042
-PAIR_C1 = (9.5, 11.5)  # Å, C1'–C1' distance of a Watson–Crick or G·U pair (A-form ≈ 10.5)
 _PAIRING = {('A', 'U'), ('U', 'A'), ('G', 'C'), ('C', 'G'), ('G', 'U'), ('U', 'G')}
 
 def c1_pairs(c1: np.ndarray,  # [L, 3] C1' (NaN = absent)
              seq: str) -> np.ndarray:
     """`[P, 2]` base pairs read off C1' geometry: complementary residues at pair distance that stack on a neighbouring
-    such pair (i+1, j-1 or i-1, j+1), one partner per residue (closest to 10.5 Å first)."""
+    such pair (i+1, j-1 or i-1, j+1), one partner per residue (closest to `C1_PAIR_DISTANCE` first)."""
     from scipy.spatial import cKDTree
     idx = np.flatnonzero(np.isfinite(c1).all(1))
     if len(idx) < 4: return np.zeros((0, 2), int)
-    pp = cKDTree(c1[idx]).query_pairs(PAIR_C1[1], output_type='ndarray')
+    pp = cKDTree(c1[idx]).query_pairs(TEMPLATE_PAIR_RANGE[1], output_type='ndarray')
     if len(pp) == 0: return np.zeros((0, 2), int)
     i, j = idx[pp.min(1)], idx[pp.max(1)]
     d = np.linalg.norm(c1[i] - c1[j], axis=1)
-    ok = (d >= PAIR_C1[0]) & (j - i > 3) & np.array([(seq[a], seq[b]) in _PAIRING for a, b in zip(i, j)], bool)
-    cand = {(a, b): abs(x - 10.5) for a, b, x in zip(i[ok].tolist(), j[ok].tolist(), d[ok])}
+    ok = (d >= TEMPLATE_PAIR_RANGE[0]) & (j - i > 3) & np.array([(seq[a], seq[b]) in _PAIRING for a, b in zip(i, j)], bool)
+    cand = {(a, b): abs(x - C1_PAIR_DISTANCE) for a, b, x in zip(i[ok].tolist(), j[ok].tolist(), d[ok])}
     stacked = sorted((v, a, b) for (a, b), v in cand.items() if (a + 1, b - 1) in cand or (a - 1, b + 1) in cand)
     used, out = set(), []
     for _, a, b in stacked:
@@ -333,7 +318,7 @@ def hit_features(db: TemplateDB, hits: list,  # [H] TemplateHit of one query cha
         for o in top:
             if o == k: continue
             both = np.isfinite(placed[k]).all(1) & np.isfinite(placed[o]).all(1)
-            sims.append(_kabsch_tm(placed[k][both], placed[o][both]) * both.sum() / L if both.sum() >= 5 else 0.0)
+            sims.append(superposed_tm(placed[k][both], placed[o][both]) * both.sum() / L if both.sum() >= 5 else 0.0)
         out[k, RANK_FEATURES.index('consensus')] = np.mean(sims) if sims else 0.0
     return out
 
@@ -738,7 +723,7 @@ class TemplatePredictor(Predictor):
             scaffold = baseline_sample(len(models)).c1 if partial else None
             extra = {seq: [x for x in h if x is not picks.get(seq)][:MAX_EXTRA_TEMPLATES] for seq, h in hits.items()} if partial else None
             model = self.build_model(target, picks, seed=seed + r, name=f'{target.target_id}_tpl{len(models)}', scaffold=scaffold, extra=extra)
-            if any(_kabsch_tm(model.c1, m.c1) >= self.similar_tm for m in models): continue
+            if any(superposed_tm(model.c1, m.c1) >= self.similar_tm for m in models): continue
             models.append(model)
         if len(models) < n_samples:
             why = Provenance('baseline', 'no template library' if self.no_library is not None else
