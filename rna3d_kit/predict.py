@@ -25,7 +25,7 @@ from .core import NAME_MAX, InputError, atomic_write, check_replaceable, check_w
 from .geometry_core import C1_STEP
 from .predictor import PREDICTOR_ERRORS, PREDICTORS, PredictorContext, PredictorSpec, call_built, predictor_class
 from .structure import Provenance, RNAStructure, Target
-from .worker import OutOfTime, Worker
+from .worker import OutOfTime, Worker, WorkerDied
 
 # %% auto #0
 __all__ = ['DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK_COST', 'TARGET_OVERHEAD_NT',
@@ -507,6 +507,13 @@ def _finish(samples: list[RNAStructure], target: Target, plan: FinishPlan, solve
         note = '; '.join(filter(None, [plan.note, f"finishing stopped ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); C1' models kept"]))
         return [numbered_as_target(s, target) for s in samples], FinishResult(note=note, seconds=limit)
 
+def _started_worker() -> Worker | None:
+    """A running worker process, or None (with a warning) if none starts: predictors then run here, under alarms."""
+    try: return Worker().start()
+    except (WorkerDied, OSError) as e:
+        warn(f'no worker process ({e}); predictors run in this process, where a time limit cannot stop C code')
+        return None
+
 def _has_openmm() -> bool:
     """Whether the optional OpenMM (the `[finish]` extra) imports."""
     try: import openmm  # noqa: F401
@@ -539,7 +546,7 @@ def predict_targets(targets: list[Target],
     budget = None if time_budget is None else TimeBudget(time_budget)
     if fallback is None: fallback = [] if predictor.name == FALLBACK_METHOD else [load_predictor(FALLBACK_METHOD)]
     chain = [predictor] + [f for f in (fallback if isinstance(fallback, (list, tuple)) else [fallback]) if f is not predictor]
-    worker = Worker() if isolate and budget is not None else None  # hard limits: a call that overruns is killed
+    worker = _started_worker() if isolate and budget is not None else None  # hard limits: a call that overruns is killed
     try:
         _prepare(predictor, None if budget is None else 0.25 * budget.seconds, worker)
         coords, records = {}, []

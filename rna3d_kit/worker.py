@@ -5,6 +5,7 @@
 # %% ../nbs/89_worker.ipynb #c002
 from __future__ import annotations
 
+import os
 import pickle
 import signal
 import subprocess
@@ -29,10 +30,8 @@ def _picklable(e: BaseException) -> BaseException:
     except Exception: return RuntimeError(f'{type(e).__name__}: {e}')
 
 def _serve(conn: Connection):
-    """The worker's loop: the parent's `sys.path`, then `(fn, args)` in, `(ok, value or exception, warnings)` out,
-    until the pipe closes."""
+    """The worker's loop: `(fn, args)` in, `(ok, value or exception, warnings)` out, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the worker
-    sys.path[:] = conn.recv()
     conn.send(('ready', None, []))
     while True:
         try: fn, args = conn.recv()
@@ -56,10 +55,10 @@ class Worker:
         if self.process is not None and self.process.poll() is None: return self
         self.close()
         self.conn, child = Pipe()
+        path = os.pathsep.join(p for p in sys.path if p)  # the child imports what this process can, the kit itself included
         self.process = subprocess.Popen([sys.executable, '-m', 'rna3d_kit.worker', str(child.fileno())], pass_fds=(child.fileno(),),
-                                        stdin=subprocess.DEVNULL)
+                                        stdin=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=path))
         child.close()
-        self.conn.send(sys.path)
         if not self.conn.poll(self.start_seconds):
             self.close(); raise WorkerDied(f'the worker process did not start within {self.start_seconds:.0f} s')
         self._receive()
@@ -113,5 +112,4 @@ def _lesson_warns(text: str) -> str:
 
 def _lesson_dies() -> None:
     """End the process with SIGKILL, as the out-of-memory killer would."""
-    import os
     os.kill(os.getpid(), signal.SIGKILL)
