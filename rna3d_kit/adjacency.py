@@ -18,7 +18,7 @@ from .core import InputError, clean_sequence
 __all__ = ['BRACKET_PAIRS', 'LOCAL_FOLD_ABOVE', 'PLFOLD_WINDOW', 'PLFOLD_SPAN', 'PLFOLD_CUTOFF', 'SAMPLE_LINKER',
            'parse_dot_bracket', 'check_partner', 'pairs_from_partner', 'partner_from_pairs', 'adjacency_from_partner',
            'check_adjacency', 'partner_from_adjacency', 'to_dot_bracket', 'read_secondary_structure',
-           'SecondaryStructure', 'local_bpp', 'fold', 'sample_structures', 'helices']
+           'SecondaryStructure', 'local_bpp', 'fold', 'sample_structures', 'helices', 'nested_partner']
 
 # %% ../nbs/04_adjacency.ipynb #c004
 BRACKET_PAIRS = ('()', '[]', '{}', '<>') + tuple(u + l for u, l in zip(string.ascii_uppercase, string.ascii_lowercase))
@@ -313,3 +313,11 @@ def helices(partner) -> list[list[tuple[int, int]]]:
         seen.update(a for a, _ in stem)
         out.append(stem)
     return out
+
+# %% ../nbs/04_adjacency.ipynb #c026
+def nested_partner(partner,  # [N] partner index, pseudoknots allowed
+                  ) -> np.ndarray:
+    """`[N]` partner index without pseudoknotted pairs: the `()` level of the canonical dot-bracket, the pairs a
+    layout of nested stems and loops (and its A-form restraints) can build."""
+    db = to_dot_bracket(partner)
+    return parse_dot_bracket(''.join(ch if ch in '().' else '.' for ch in db))

@@ -15,30 +15,20 @@ from .predictor import Predictor, register
 from .structure import Provenance, RNAStructure, Target
 from .geometry_core import (AFORM_C1, BOND_WEIGHT, C1_STEP, CLASH_CHECK, CLASH_LIST_MARGIN, CLASH_RESTRAINT, CLASH_WEIGHT,
                                      EXTERIOR_LOOP_GAP, FREE_END_HELIX, LOOP_CHAIN_GAP, RESTRAINT_STEP_RANGE, RG_COMPACT,
-                                     SPHERE_TURN_GAP, compact_rg, distance_forces, pair_gradient, radius_of_gyration)
-from .adjacency import (LOCAL_FOLD_ABOVE, SecondaryStructure, fold, helices, parse_dot_bracket,
-                                 sample_structures, to_dot_bracket)
+                                     SPHERE_TURN_GAP, compact_rg, distance_forces, helix_c1, pair_gradient, radius_of_gyration,
+                                     stem_restraints)
+from .adjacency import (LOCAL_FOLD_ABOVE, SecondaryStructure, fold, helices, nested_partner,
+                                 sample_structures)
 
 # %% auto #0
-__all__ = ['C1_GEOMETRY', 'RG_PULL_CAP', 'COMPACT_TRAVEL', 'COMPACT_LR', 'helix_c1', 'loop_radius', 'circle_points',
-           'sphere_points', 'nested_partner', 'layout_c1', 'stem_restraints', 'relax_c1', 'c1_violations',
-           'GeometricBaseline']
+__all__ = ['C1_GEOMETRY', 'RG_PULL_CAP', 'COMPACT_TRAVEL', 'COMPACT_LR', 'loop_radius', 'circle_points', 'sphere_points',
+           'layout_c1', 'relax_c1', 'c1_violations', 'GeometricBaseline']
 
 # %% ../nbs/09_baseline.ipynb #c004
 C1_GEOMETRY = dict(  # the C1' distances the loop layout and the relaxation use (geometry_core says what each is for)
     bond=C1_STEP, bond_range=RESTRAINT_STEP_RANGE, chain_gap=LOOP_CHAIN_GAP, exterior_gap=EXTERIOR_LOOP_GAP, clash=CLASH_RESTRAINT,
     ss_radius=FREE_END_HELIX['radius'], ss_rise=FREE_END_HELIX['rise'], ss_twist=FREE_END_HELIX['twist'],
 )
-
-def helix_c1(n_pairs: int,  # base pairs in the stem
-             g: dict = AFORM_C1,
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """C1' of an ideal A-form stem in its own frame: strand 1 `[L, 3]` (5'→3', going up z) and the partners `[L, 3]`."""
-    k = np.arange(n_pairs)
-    a = np.stack([g['radius'] * np.cos(k * g['twist']), g['radius'] * np.sin(k * g['twist']), k * g['rise']], 1)
-    b = np.stack([g['radius'] * np.cos(k * g['twist'] + g['phase']), g['radius'] * np.sin(k * g['twist'] + g['phase']),
-                  k * g['rise'] + g['dz']], 1)
-    return a, b
 
 # %% ../nbs/09_baseline.ipynb #c007
 def loop_radius(chords: np.ndarray) -> float:
@@ -85,11 +75,6 @@ def _rotate(v: np.ndarray, axis: np.ndarray, angle: float) -> np.ndarray:
     """Rodrigues rotation of `v` about unit `axis`."""
     axis = _unit(axis)
     return v * np.cos(angle) + np.cross(axis, v) * np.sin(angle) + axis * (axis @ v) * (1 - np.cos(angle))
-
-def nested_partner(partner: np.ndarray) -> np.ndarray:
-    """The partner index without pseudoknotted pairs (keeps the `()` level of the canonical dot-bracket)."""
-    db = to_dot_bracket(partner)
-    return parse_dot_bracket(''.join(c if c in '().' else '.' for c in db))
 
 def _stem_frame(p_a: np.ndarray, p_b: np.ndarray, axis: np.ndarray, g: dict) -> tuple[np.ndarray, np.ndarray]:
     """Origin and rotation that put an A-form stem's first pair at `p_a`, `p_b` with its axis along `axis`."""
@@ -189,20 +174,6 @@ def layout_c1(partner,  # [N] partner index (pseudoknots are ignored)
     return x
 
 # %% ../nbs/09_baseline.ipynb #c013
-def stem_restraints(partner, g: dict = AFORM_C1, reach: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs `[R, 2]` and ideal distances `[R]` between residues of each stem up to `reach` pairs apart."""
-    idx, dist = [], []
-    for stem in helices(nested_partner(np.asarray(partner))):
-        sa, sb = helix_c1(len(stem), g)
-        res = np.array([i for i, _ in stem] + [j for _, j in stem])
-        xyz = np.concatenate([sa, sb])
-        level = np.concatenate([np.arange(len(stem))] * 2)
-        u, v = np.triu_indices(len(res), 1)
-        keep = np.abs(level[u] - level[v]) <= reach
-        idx.append(np.stack([res[u[keep]], res[v[keep]]], 1)); dist.append(np.linalg.norm(xyz[u[keep]] - xyz[v[keep]], axis=1))
-    if not idx: return np.zeros((0, 2), np.int64), np.zeros(0)
-    return np.concatenate(idx).astype(np.int64), np.concatenate(dist)
-
 RG_PULL_CAP = 2.0  # Å, largest radius-of-gyration excess the compaction force grows with
 COMPACT_TRAVEL = 1.0  # Å of radius-of-gyration excess per added relaxation step (an open layout has far to travel)
 COMPACT_LR = (100.0, 3.0)  # Å of excess per Å of first Adam step, and the largest first step (Å)

@@ -13,10 +13,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .adjacency import helices, nested_partner
 from .core import InputError
 from .geometry import GLYCOSIDIC_ATOMS
 from .geometry_core import (BOND_WEIGHT, CLASH_RESTRAINT, CLASH_WEIGHT, RESTRAINT_STEP_RANGE, RG_FACTORS, compact_rg,
-                                     radius_of_gyration, signed_volume, violation)
+                                     helix_c1, radius_of_gyration, signed_volume, stem_restraints, violation)
 from .merger import DiffusionConditioning, MergerConfig, radial_basis
 from .pairformer import Transition
 from .primitives import GatedAttention, Linear, mask_bias
@@ -481,7 +482,6 @@ def quad_volumes(x: Tensor,  # [*, N, 3]
 
 def stem_chirality(partner) -> tuple[Tensor, Tensor]:
     """Quadruples `[Q, 4]` `(i, i+1, j, j−1)` and `(i, i+1, i+2, j)` of every stem and their A-form signed volumes `[Q]` (Å³)."""
-    from rna3d_kit.baseline import helices, helix_c1, nested_partner
     quads, volumes = [], []
     for stem in helices(nested_partner(np.asarray(partner))):
         n_bp = len(stem)
@@ -502,7 +502,6 @@ def c1_restraints(partner,  # [N] Stage A partner index (-1 unpaired)
                   chirality: bool = True,  # keep every stem right-handed (`stem_chirality`)
                  ) -> C1Restraints:
     """Bond, stem, clash, compactness and stem-handedness restraints of a target from its secondary structure."""
-    from rna3d_kit.baseline import stem_restraints
     partner = torch.as_tensor(partner, dtype=torch.long)
     n = partner.shape[0]
     chain_start = torch.zeros(n, dtype=torch.bool) if chain_start is None else torch.as_tensor(chain_start, dtype=torch.bool)

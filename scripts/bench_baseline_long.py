@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from benchlib import result_path, write_text
-from rna3d_kit.baseline import RG_COMPACT, GeometricBaseline, c1_violations
+from rna3d_kit.baseline import GeometricBaseline, c1_violations
+from rna3d_kit.geometry_core import RG_COMPACT
 from rna3d_kit.core import shared_dir
 from rna3d_kit.evaluate import evaluate, summary_line
 from rna3d_kit.structure import Target
