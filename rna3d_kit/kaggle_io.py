@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 
 from .core import NAME_MAX, InputError, atomic_write, clean_sequence, package_data_dir, warn
-from .structure import RNAStructure, Target
+from .structure import MSA, RNAStructure, Target
 
 # %% auto #0
-__all__ = ['SEQUENCE_COLUMNS', 'PART2_COLUMNS', 'ABSENT_BELOW', 'MSA_ALPHABET', 'MSA_UNKNOWN', 'SUBMISSION_COLUMNS',
-           'N_PREDICTIONS', 'COORD_MIN', 'COORD_MAX', 'DEMO_TARGETS', 'parse_fasta', 'header_chains',
-           'parse_stoichiometry', 'stoichiometry_chain_ids', 'read_sequences', 'Labels', 'read_labels', 'target_ids',
-           'labels_to_structures', 'structures_to_labels', 'write_labels', 'MSA', 'read_msa', 'msa_to_array',
-           'find_msa', 'submission_frame', 'submission_text', 'write_submission', 'validate_submission', 'demo_dir']
+__all__ = ['SEQUENCE_COLUMNS', 'PART2_COLUMNS', 'ABSENT_BELOW', 'SUBMISSION_COLUMNS', 'N_PREDICTIONS', 'COORD_MIN', 'COORD_MAX',
+           'DEMO_TARGETS', 'parse_fasta', 'header_chains', 'parse_stoichiometry', 'stoichiometry_chain_ids',
+           'read_sequences', 'Labels', 'read_labels', 'target_ids', 'labels_to_structures', 'structures_to_labels',
+           'write_labels', 'read_msa', 'find_msa', 'submission_frame', 'submission_text', 'write_submission',
+           'validate_submission', 'demo_dir']
 
 # %% ../nbs/02_kaggle_io.ipynb #c005
 def _existing_file(path, what: str) -> Path:
@@ -359,49 +359,7 @@ def write_labels(path, labels) -> Path:
     return path
 
 # %% ../nbs/02_kaggle_io.ipynb #c032
-MSA_ALPHABET = 'ACGU-'  # token i = MSA_ALPHABET[i]; any other letter is MSA_UNKNOWN
-MSA_UNKNOWN = len(MSA_ALPHABET)
 _DROP_INSERTIONS = str.maketrans('', '', 'abcdefghijklmnopqrstuvwxyz.')  # '.' marks gaps facing insertions in A3M
-
-@dataclass(frozen=True)
-class MSA:
-    """An alignment with one column per query residue: `sequences[0]` is the query."""
-    names: tuple  # [M] record headers (without '>')
-    sequences: tuple  # [M] aligned strings (insertions removed, '-' = gap), as wide as their chain's query
-    chains: tuple = ()  # [M] chain of each record (Part 2 `chain=`; '' for a single-chain file)
-    copies: tuple = ()  # [M] Part 2 `copies=` of each record's chain (1 when never stated)
-
-    def __post_init__(self):
-        m = len(self.sequences)
-        if not self.chains: object.__setattr__(self, 'chains', ('',) * m)
-        if not self.copies: object.__setattr__(self, 'copies', (1,) * m)
-        if not (len(self.names) == m == len(self.chains) == len(self.copies)): raise InputError('MSA fields have different lengths')
-
-    @property
-    def query(self) -> str:
-        """The first record."""
-        return self.sequences[0]
-    @property
-    def depth(self) -> int:
-        """Number of records M (query included)."""
-        return len(self.sequences)
-    @property
-    def length(self) -> int:
-        """Number of columns L (of the first chain)."""
-        return len(self.sequences[0])
-    @property
-    def chain_ids(self) -> tuple:
-        """Distinct chains in file order."""
-        return tuple(dict.fromkeys(self.chains))
-
-    def for_chain(self, chain: str) -> 'MSA':
-        """The records of one chain (its query first)."""
-        keep = [i for i, c in enumerate(self.chains) if c == chain]
-        if not keep: raise InputError(f'MSA has no chain {chain!r} (chains: {", ".join(map(repr, self.chain_ids))})')
-        pick = lambda t: tuple(t[i] for i in keep)
-        return MSA(pick(self.names), pick(self.sequences), pick(self.chains), pick(self.copies))
-
-    def __repr__(self): return f'MSA(depth={self.depth}, length={self.length}, chains={self.chain_ids})'
 
 def _header_fields(header: str, where: str) -> tuple[str | None, int | None]:
     """Part 2 `chain=` and `copies=` of an MSA header (None when absent)."""
@@ -451,18 +409,6 @@ def read_msa(path,  # {target_id}.MSA.fasta
             at = next((i for i, (a, b) in enumerate(zip(q, s)) if a != b), min(len(q), len(s)))
             raise InputError(f'MSA file {path}: query ({len(s)} nt) differs from the target sequence ({len(q)} nt) at position {at + 1}')
     return msa
-
-def msa_to_array(msa: MSA) -> np.ndarray:
-    """`[M, L]` int8 tokens: index in `MSA_ALPHABET` (`ACGU-`, T read as U), `MSA_UNKNOWN` for any other letter."""
-    widths = {c: len(s) for c, s in zip(msa.chains, msa.sequences)}
-    if len(set(widths.values())) > 1:
-        raise InputError(f'MSA chains have different widths ({", ".join(f"{c} {w}" for c, w in widths.items())}); '
-                         'tokenise one chain at a time with msa.for_chain(chain)')
-    table = np.full(256, MSA_UNKNOWN, np.int8)
-    for i, c in enumerate(MSA_ALPHABET): table[ord(c)] = table[ord(c.lower())] = i
-    table[ord('T')] = table[ord('t')] = MSA_ALPHABET.index('U')
-    raw = np.frombuffer(''.join(msa.sequences).encode('ascii', errors='replace'), np.uint8)
-    return table[raw].reshape(msa.depth, msa.length)
 
 def find_msa(msa_dir, target_id: str) -> Path | None:
     """`msa_dir/{target_id}.MSA.fasta` if it exists, else None."""

@@ -15,9 +15,8 @@ from torch.utils.checkpoint import checkpoint
 
 from .adjacency import check_adjacency
 from .core import InputError
-from .kaggle_io import MSA, MSA_ALPHABET, MSA_UNKNOWN, msa_to_array
 from .primitives import GatedAttention, Linear, SharedDropout, chunk_apply, mask_bias
-from .structure import Target
+from .structure import MSA, MSA_ALPHABET, MSA_UNKNOWN, Target, msa_to_array
 
 # %% auto #0
 __all__ = ['RESTYPES', 'N_MSA_CLASSES', 'C_INPUTS', 'TEMPLATE_BINS', 'LORA_TARGETS', 'PairformerConfig', 'PairformerRuntime',
@@ -333,7 +332,7 @@ def run_blocks(blocks: nn.ModuleList,  # PairformerBlocks
 
 # %% ../nbs/13_pairformer.ipynb #c036
 RESTYPES = 'ACGUN'  # residue one-hot order; N = unknown
-N_MSA_CLASSES = len(MSA_ALPHABET) + 1  # ACGU- and unknown (kaggle_io's MSA_UNKNOWN)
+N_MSA_CLASSES = len(MSA_ALPHABET) + 1  # ACGU- and unknown (structure's MSA_UNKNOWN)
 C_INPUTS = len(RESTYPES) + N_MSA_CLASSES  # s_inputs channels: residue one-hot + MSA profile
 
 def encode_sequence(seq: str) -> Tensor:
@@ -379,7 +378,7 @@ def _residue_ids(chains: tuple, sequence: str) -> Tensor:
 
 def featurize(target: Target,
               adjacency: np.ndarray | Tensor | None = None,  # [N, N] base-pair probabilities (Stage A)
-              msa: MSA | np.ndarray | Tensor | None = None,  # kaggle_io.MSA or its int8 array [M, N], query first
+              msa: MSA | np.ndarray | Tensor | None = None,  # structure.MSA or its int8 array [M, N], query first
               templates=None,  # templates.TemplateFeatures (uses .distances [K, N, N] and .pair_mask [K, N, N])
               ) -> PairformerFeatures:
     """Features of one target for `PairformerTrunk`; shapes are checked against the target's length."""

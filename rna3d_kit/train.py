@@ -203,7 +203,7 @@ class FeatureCache:
         """The chain's MSA as int8 `[M, N]` (query first), or None."""
         if chain.msa_path is None: return None
         if chain.msa_path not in self._msa:
-            from rna3d_kit.kaggle_io import msa_to_array, read_msa
+            from rna3d_kit.kaggle_io import read_msa; from rna3d_kit.structure import msa_to_array
             self._msa[chain.msa_path] = msa_to_array(read_msa(chain.msa_path, query=chain.sequence))
         return self._msa[chain.msa_path]
 
