@@ -14,7 +14,7 @@ import numpy as np
 from .core import InputError, package_data_dir, shared_dir, warn
 from .geometry_core import (C1_PAIR_DISTANCE, C1_STEP, CHAIN_CONTACT_DISTANCE, CLASH_LIST_MARGIN, CLASH_RESTRAINT,
                                      INTERFACE_DISTANCE, NEXT_NEIGHBOUR_MIN, TEMPLATE_PAIR_RANGE, TEMPLATE_STEP_RANGE,
-                                     superposed_tm)
+                                     distance_forces, pair_gradient, superposed_tm)
 from .metric import superpose
 from .predictor import Predictor, register
 from .structure import BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, Provenance, RNAStructure, Target
@@ -114,7 +114,9 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' (all finite)
              anchored: np.ndarray,  # [N] True where the position was copied from a template
              chain_starts: np.ndarray,  # [N] True where a residue starts a chain (no bond to i-1)
              soft: np.ndarray | None = None,  # [N] True for new residues weakly held (from a baseline scaffold)
-             rounds: int = 3, maxiter: int = 150) -> np.ndarray:
+             rounds: int = 3,  # L-BFGS runs, each with a fresh clash neighbour list
+             maxiter: int = 150,  # L-BFGS iterations per run
+            ) -> np.ndarray:
     """`[N, 3]` C1' relaxed for connectivity and clashes, template residues held within ~1 Å."""
     from scipy.optimize import minimize
     from scipy.spatial import cKDTree
@@ -127,37 +129,27 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' (all finite)
     free = ~anchored
     soft = np.zeros(n, bool) if soft is None else soft & free
     both = anchored[bonded] & anchored[bonded + 1]  # template bonds keep their own length unless broken
+    bond_lo = np.where(both, TEMPLATE_STEP_RANGE[0], C1_STEP)  # [B] a new bond is held at exactly C1_STEP
+    bond_hi = np.where(both, TEMPLATE_STEP_RANGE[1], C1_STEP)
 
-    def energy(flat, pairs):
+    def energy(flat, pairs):  # the flat-bottom terms of geometry_core, weights as in the list above
         y = flat.reshape(n, 3)
-        g = np.zeros_like(y)
-        e = 0.0
-        dv = y[bonded + 1] - y[bonded]; dist = np.linalg.norm(dv, axis=1) + 1e-9
-        r = np.where(both, np.maximum(dist - TEMPLATE_STEP_RANGE[1], 0) + np.minimum(dist - TEMPLATE_STEP_RANGE[0], 0), dist - C1_STEP)
-        e += 10 * (r ** 2).sum()
-        gb = (20 * r / dist)[:, None] * dv; np.add.at(g, bonded + 1, gb); np.add.at(g, bonded, -gb)
-        if len(skip):
-            dv = y[skip + 2] - y[skip]; dist = np.linalg.norm(dv, axis=1) + 1e-9
-            r = np.minimum(dist - NEXT_NEIGHBOUR_MIN, 0); e += 2 * (r ** 2).sum()
-            gs = (4 * r / dist)[:, None] * dv; np.add.at(g, skip + 2, gs); np.add.at(g, skip, -gs)
-        if len(pairs):
-            i, j = pairs[:, 0], pairs[:, 1]
-            dv = y[j] - y[i]; dist = np.linalg.norm(dv, axis=1) + 1e-9
-            r = np.minimum(dist - CLASH_RESTRAINT, 0); e += 10 * (r ** 2).sum()
-            gc = (20 * r / dist)[:, None] * dv; np.add.at(g, j, gc); np.add.at(g, i, -gc)
-        if anchored.any():
-            dv = y[anchored] - target[anchored]; dist = np.linalg.norm(dv, axis=1) + 1e-9
-            r = np.maximum(dist - 1.0, 0); e += (r ** 2).sum()
-            g[anchored] += (2 * r / dist)[:, None] * dv
-        if soft.any():
-            dv = y[soft] - target[soft]; dist = np.linalg.norm(dv, axis=1) + 1e-9
-            r = np.maximum(dist - 2.0, 0); e += 0.1 * (r ** 2).sum()
-            g[soft] += (0.2 * r / dist)[:, None] * dv
+        e, g = 0.0, np.zeros_like(y)
+        for i, j, lower, upper, weight in ((bonded + 1, bonded, bond_lo, bond_hi, 10.0),
+                                           (skip + 2, skip, NEXT_NEIGHBOUR_MIN, None, 2.0),
+                                           (pairs[:, 1], pairs[:, 0], CLASH_RESTRAINT, None, 10.0)):
+            if len(i):
+                e_term, g_term = distance_forces(y[i], y[j], lower, upper, weight)
+                e += e_term; g += pair_gradient(n, i, j, g_term)
+        for held, slack, weight in ((anchored, 1.0, 1.0), (soft, 2.0, 0.1)):  # anchors: template residues, scaffold residues
+            if held.any():
+                e_term, g_term = distance_forces(y[held], target[held], upper=slack, weight=weight)
+                e += e_term; g[held] += g_term
         return e, g.ravel()
 
     bond_set = set(zip(bonded.tolist(), (bonded + 1).tolist()))
     for _ in range(rounds):
-        pairs = cKDTree(x).query_pairs(CLASH_RESTRAINT + CLASH_LIST_MARGIN, output_type='ndarray')
+        pairs = cKDTree(x).query_pairs(CLASH_RESTRAINT + CLASH_LIST_MARGIN, output_type='ndarray')  # [P, 2], i < j
         if len(pairs):
             keep = (free[pairs[:, 0]] | free[pairs[:, 1]]) & np.array([(a, b) not in bond_set for a, b in pairs.tolist()])
             pairs = pairs[keep]
