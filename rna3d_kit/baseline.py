@@ -22,7 +22,7 @@ from .adjacency import (LOCAL_FOLD_ABOVE, SecondaryStructure, fold, helices, nes
 
 # %% auto #0
 __all__ = ['C1_GEOMETRY', 'RG_PULL_CAP', 'COMPACT_TRAVEL', 'COMPACT_LR', 'loop_radius', 'circle_points', 'sphere_points',
-           'layout_c1', 'relax_c1', 'c1_violations', 'GeometricBaseline']
+           'layout_c1', 'c1_violations', 'relax_c1', 'GeometricBaseline']
 
 # %% ../nbs/09_baseline.ipynb #c004
 C1_GEOMETRY = dict(  # the C1' distances the loop layout and the relaxation use (geometry_core says what each is for)
@@ -42,6 +42,7 @@ def loop_radius(chords: np.ndarray) -> float:
         lo, hi = (mid, hi) if f(mid) > 0 else (lo, mid)
     return (lo + hi) / 2
 
+# %% ../nbs/09_baseline.ipynb #c033
 def circle_points(chords: np.ndarray,  # [m] chords between consecutive points p_0..p_m (p_0, p_m = loop ends)
                   closing: float,  # chord between p_m and p_0
                  ) -> tuple[np.ndarray, float]:
@@ -173,6 +174,18 @@ def layout_c1(partner,  # [N] partner index (pseudoknots are ignored)
         strand(x[0], np.array([0.0, 0.0, 1.0]), list(range(1, n)))
     return x
 
+# %% ../nbs/09_baseline.ipynb #c034
+def c1_violations(x: np.ndarray, chain_start=None, c: dict = C1_GEOMETRY, clash: float = CLASH_CHECK) -> dict:
+    """Counts of backbone steps outside `bond_range` and of non-consecutive C1' pairs closer than `clash` Å."""
+    from scipy.spatial import cKDTree
+    n = len(x)
+    chain_start = np.zeros(n, bool) if chain_start is None else np.asarray(chain_start, bool)
+    d = np.linalg.norm(np.diff(x, axis=0), axis=1)[~chain_start[1:]]
+    lo, hi = c['bond_range']
+    pairs = cKDTree(x).query_pairs(clash, output_type='ndarray') if n > 1 else np.zeros((0, 2), int)
+    pairs = pairs[(pairs[:, 1] - pairs[:, 0] > 1) | chain_start[pairs[:, 1]]] if len(pairs) else pairs  # bonded pairs exempt
+    return dict(bad_bonds=int(((d < lo - 0.05) | (d > hi + 0.05)).sum()), clashes=int(len(pairs)))
+
 # %% ../nbs/09_baseline.ipynb #c013
 RG_PULL_CAP = 2.0  # Å, largest radius-of-gyration excess the compaction force grows with
 COMPACT_TRAVEL = 1.0  # Å of radius-of-gyration excess per added relaxation step (an open layout has far to travel)
@@ -227,17 +240,6 @@ def relax_c1(x: np.ndarray,  # [N, 3] initial C1' coordinates
         if not any(c1_violations(x, chain_start, c).values()): break
         x = descend(x, 100, (0.05, 0.005), None)
     return x
-
-def c1_violations(x: np.ndarray, chain_start=None, c: dict = C1_GEOMETRY, clash: float = CLASH_CHECK) -> dict:
-    """Counts of backbone steps outside `bond_range` and of non-consecutive C1' pairs closer than `clash` Å."""
-    from scipy.spatial import cKDTree
-    n = len(x)
-    chain_start = np.zeros(n, bool) if chain_start is None else np.asarray(chain_start, bool)
-    d = np.linalg.norm(np.diff(x, axis=0), axis=1)[~chain_start[1:]]
-    lo, hi = c['bond_range']
-    pairs = cKDTree(x).query_pairs(clash, output_type='ndarray') if n > 1 else np.zeros((0, 2), int)
-    pairs = pairs[(pairs[:, 1] - pairs[:, 0] > 1) | chain_start[pairs[:, 1]]] if len(pairs) else pairs  # bonded pairs exempt
-    return dict(bad_bonds=int(((d < lo - 0.05) | (d > hi + 0.05)).sum()), clashes=int(len(pairs)))
 
 # %% ../nbs/09_baseline.ipynb #c016
 @register
