@@ -453,8 +453,6 @@ class DiffusionModule(nn.Module):
         return torch.where(mask[..., None, None].bool(), x, torch.zeros_like(x))
 
 # %% ../nbs/15_diffusion.ipynb #c025
-STEER_CLASH_MAX_N = 1500  # residues: above this the all-pairs clash term (N² per gradient step) is left out
-
 @dataclass(frozen=True)
 class C1Restraints:
     """Flat-bottom C1'–C1' distance restraints `lower ≤ |x_i − x_j| ≤ upper` plus a clash distance for the rest."""
@@ -474,12 +472,14 @@ class C1Restraints:
     @property
     def n(self) -> int: return self.bonded.shape[-1]
 
+# %% ../nbs/15_diffusion.ipynb #c046
 def quad_volumes(x: Tensor,  # [*, N, 3]
                  quads: Tensor,  # [Q, 4] long residue indices (a, b, c, d)
                 ) -> Tensor:
     """`[*, Q]` signed volumes (`geometry_core.signed_volume`) of residue quadruples, in Å³."""
     return signed_volume(*(x[..., quads[:, k], :] for k in range(4)))
 
+# %% ../nbs/15_diffusion.ipynb #c048
 def stem_chirality(partner) -> tuple[Tensor, Tensor]:
     """Quadruples `[Q, 4]` `(i, i+1, j, j−1)` and `(i, i+1, i+2, j)` of every stem and their A-form signed volumes `[Q]` (Å³)."""
     quads, volumes = [], []
@@ -495,6 +495,7 @@ def stem_chirality(partner) -> tuple[Tensor, Tensor]:
     if not quads: return torch.zeros(0, 4, dtype=torch.long), torch.zeros(0)
     return torch.cat(quads), torch.cat(volumes)
 
+# %% ../nbs/15_diffusion.ipynb #c050
 def c1_restraints(partner,  # [N] Stage A partner index (-1 unpaired)
                   chain_start=None,  # [N] bool, True where a new chain starts (no bond to the residue before)
                   stem_slack: float = 0.5,  # Å either side of each A-form stem distance
@@ -520,6 +521,9 @@ def c1_restraints(partner,  # [N] Stage A partner index (-1 unpaired)
                         rg_range=None if rg_factors is None else tuple(f * compact_rg(n) for f in rg_factors),
                         **(dict(zip(('quads', 'volumes'), stem_chirality(partner.numpy()))) if chirality else {}))
 
+# %% ../nbs/15_diffusion.ipynb #c052
+STEER_CLASH_MAX_N = 1500  # residues: above this the all-pairs clash term (N² per gradient step) is left out
+
 def restraint_energy(c1: Tensor,  # [*, N, 3] C1' coordinates, Å
                      r: C1Restraints) -> Tensor:
     """`[*]` restraint energy: distance violations², clashes², Rg outside its window², stem quadruples below half their A-form volume²."""
@@ -538,6 +542,7 @@ def restraint_energy(c1: Tensor,  # [*, N, 3] C1' coordinates, Å
         e = e + r.chiral_weight * (violation(ratio, lower=0.5) ** 2).sum(-1)
     return e
 
+# %% ../nbs/15_diffusion.ipynb #c053
 @dataclass(frozen=True)
 class RestraintGuide:
     """Steering for `DiffusionModule.sample`: gradient steps on `restraint_energy` of the denoised C1' atoms."""
