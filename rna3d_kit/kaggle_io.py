@@ -21,7 +21,7 @@ from .structure import MSA, RNAStructure, Target
 __all__ = ['SEQUENCE_COLUMNS', 'PART2_COLUMNS', 'ABSENT_BELOW', 'SUBMISSION_COLUMNS', 'N_PREDICTIONS', 'COORD_MIN', 'COORD_MAX',
            'DEMO_TARGETS', 'parse_fasta', 'header_chains', 'parse_stoichiometry', 'stoichiometry_chain_ids',
            'read_sequences', 'Labels', 'read_labels', 'target_ids', 'labels_to_structures', 'structures_to_labels',
-           'write_labels', 'read_msa', 'find_msa', 'submission_frame', 'submission_text', 'write_submission',
+           'write_labels', 'find_msa', 'read_msa', 'submission_frame', 'submission_text', 'write_submission',
            'validate_submission', 'demo_dir']
 
 # %% ../nbs/02_kaggle_io.ipynb #c005
@@ -358,6 +358,11 @@ def write_labels(path, labels) -> Path:
     with atomic_write(path) as fh: frame.to_csv(fh, index=False, lineterminator='\n')
     return path
 
+# %% ../nbs/02_kaggle_io.ipynb #c063
+def find_msa(msa_dir, target_id: str) -> Path | None:
+    """`msa_dir/{target_id}.MSA.fasta` if it exists, else None."""
+    return _msa_file(Path(msa_dir), target_id)
+
 # %% ../nbs/02_kaggle_io.ipynb #c032
 _DROP_INSERTIONS = str.maketrans('', '', 'abcdefghijklmnopqrstuvwxyz.')  # '.' marks gaps facing insertions in A3M
 
@@ -409,10 +414,6 @@ def read_msa(path,  # {target_id}.MSA.fasta
             at = next((i for i, (a, b) in enumerate(zip(q, s)) if a != b), min(len(q), len(s)))
             raise InputError(f'MSA file {path}: query ({len(s)} nt) differs from the target sequence ({len(q)} nt) at position {at + 1}')
     return msa
-
-def find_msa(msa_dir, target_id: str) -> Path | None:
-    """`msa_dir/{target_id}.MSA.fasta` if it exists, else None."""
-    return _msa_file(Path(msa_dir), target_id)
 
 # %% ../nbs/02_kaggle_io.ipynb #c041
 SUBMISSION_COLUMNS = ['ID', 'resname', 'resid'] + [f'{a}_{k}' for k in range(1, 6) for a in 'xyz']
