@@ -22,7 +22,7 @@ from .torsion_model import (ANGLE_NAMES, DISTRIBUTION_NAMES, TORSION_NAMES, PUCK
 
 # %% auto #0
 __all__ = ['SPOT1D_SPLITS', 'TEST_SPLITS', 'ALLATOM_FOLDERS', 'PUBLISHED_TORSIONBERT', 'TorsionChain', 'load_spot1d_chains',
-           'overlaps', 'load_allatom_chains', 'with_phase_labels', 'chain_adjacencies', 'make_batch', 'torsion_loss',
+           'overlaps', 'allatom_torsion_chains', 'with_phase_labels', 'chain_adjacencies', 'make_batch', 'torsion_loss',
            'angle_diff_deg', 'mcq_deg', 'torsion_metrics', 'circular_mean_deg', 'circular_median_deg',
            'NucleotideBaseline', 'predict_chains', 'evaluate', 'length_batches', 'train_torsion_model', 'plot_history',
            'run_torsion_benchmark']
@@ -74,25 +74,23 @@ def overlaps(a: str, b: str) -> bool:
     """True when one sequence equals or contains the other."""
     return a in b or b in a
 
-def load_allatom_chains(exclude_sequences,  # sequences that no kept chain may equal, contain or lie inside
-                        known_sequences=(),  # sequences already labelled elsewhere: exact copies are skipped
-                        sources=('rnabind', 'rnasolo'),  # all-atom sets read through geometry.load_clean_chains
-                        allatom_root: Path | None = None,  # folder of the all-atom sets (default shared_dir()/data/allatom)
-                        ) -> list[TorsionChain]:
-    """Angle labels (degrees) extracted from clean all-atom chains, minus chains overlapping `exclude_sequences`."""
-    from rna3d_kit.geometry import ANGLE_NAMES as GEOMETRY_ANGLES, load_clean_chains, torsions_from_coords
-    columns = [GEOMETRY_ANGLES.index(a) for a in ANGLE_NAMES]
-    phase_column = GEOMETRY_ANGLES.index('pucker_phase')
+def allatom_torsion_chains(exclude_sequences,  # sequences that no kept chain may equal, contain or lie inside
+                           known_sequences=(),  # sequences already labelled elsewhere: exact copies are skipped
+                           sources=('rnabind', 'rnasolo'),  # shared all-atom sets
+                           allatom_root: Path | None = None,  # folder of the all-atom sets (default shared_dir()/data/allatom)
+                           ) -> list[TorsionChain]:
+    """Stage B's view of `train.load_allatom_chains`: the clean chains of any release date as angle and phase labels
+    (degrees), minus chains overlapping `exclude_sequences`."""
+    from rna3d_kit.train import load_allatom_chains
     exclude = list(exclude_sequences)
     out, seen = [], set(known_sequences)
     for source in sources:
-        for target_id, s in load_clean_chains(source, max_resolution=None, root=allatom_root):
-            seq = s.sequence
-            if seq in seen or any(overlaps(seq, x) for x in exclude): continue
-            seen.add(seq)
-            rad = torsions_from_coords(s.coords, seq)
-            out.append(TorsionChain(f'{source}:{target_id}', seq, np.degrees(rad[:, columns]).astype(np.float32), 'allatom',
-                                    _wrap_deg(np.degrees(rad[:, phase_column])).astype(np.float32)))
+        folder = None if allatom_root is None else Path(allatom_root) / source
+        for c in load_allatom_chains(source, cutoff=None, folder=folder, progress=False, clean=True):
+            if c.sequence in seen or any(overlaps(c.sequence, x) for x in exclude): continue
+            seen.add(c.sequence)
+            out.append(TorsionChain(f'{source}:{c.target_id}', c.sequence, np.degrees(c.angles).astype(np.float32), 'allatom',
+                                    _wrap_deg(np.degrees(c.pucker_phase)).astype(np.float32)))
     return out
 
 def _wrap_deg(x: np.ndarray) -> np.ndarray:
@@ -436,8 +434,9 @@ def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapt
                           seed: int = 0,
                           log=print) -> pd.DataFrame:
     """Train (optionally adapt with LoRA), score on VL and TS1-TS3 against both baselines and the published numbers; return the table."""
-    from rna3d_kit.torsion_model import (add_lora, load_torsion_model, parameter_report, save_lora, save_torsion_model,
-                                         small_torsion_config)
+    import copy
+    from rna3d_kit.torsion_model import (add_lora, load_torsion_model, merge_lora, parameter_report, save_lora, save_torsion_model,
+                                         small_torsion_config, stage_b_lora_targets)
     out_dir = Path(out_dir)
     spot = load_spot1d_chains()
     train = [c for c in spot if c.split == 'TR']
@@ -445,7 +444,7 @@ def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapt
     tests = {s: with_phase_labels([c for c in spot if c.split == s]) for s in TEST_SPLITS}
     extras = []
     if use_allatom:
-        extras = load_allatom_chains([c.sequence for t in tests.values() for c in t], [c.sequence for c in train + valid])
+        extras = allatom_torsion_chains([c.sequence for t in tests.values() for c in t], [c.sequence for c in train + valid])
     log(f'chains: TR {len(train)}, VL {len(valid)}, all-atom extras {len(extras)} ({sum(c.n for c in extras)} nt), '
         + ', '.join(f'{s} {len(t)} ({sum(c.pucker_phase_deg is not None for c in t)} with phase labels)' for s, t in tests.items()))
     adjacencies = chain_adjacencies(train + valid + extras + [c for t in tests.values() for c in t])
@@ -467,7 +466,7 @@ def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapt
     candidates = {'Stage B': model}
     histories = {'full training': full_hist}
     if lora_minutes > 0:
-        lora = add_lora(model, r=8, alpha=16, dropout=0.05)
+        lora = add_lora(copy.deepcopy(model), stage_b_lora_targets(), r=8, alpha=16, dropout=0.05)  # 'Stage B' stays as trained
         report = parameter_report(lora)
         log(f'LoRA: {report}')
         lora, histories['LoRA adaptation'] = train_torsion_model(lora, train, valid, adjacencies, epochs=100, batch_size=8,
@@ -475,7 +474,7 @@ def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapt
                                                                  seed=seed + 1, log=log)
         save_lora(lora, out_dir / 'torsion_lora_adapters')
         candidates[f"Stage B + LoRA r=8 on SPOT TR ({report['trainable']:,}/{report['total']:,} params trained)"] = \
-            lora.merge_and_unload().eval()
+            merge_lora(copy.deepcopy(lora)).eval()
     for name, m in candidates.items():
         if m.config.angle_bins:
             score(f'{name}, MAE-optimal decoding of the binned head', lambda cs: predict_chains(m, cs, adjacencies, decoding='mae'))

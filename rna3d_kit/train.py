@@ -22,10 +22,10 @@ from tqdm.auto import tqdm
 from .core import InputError, atomic_write, shared_dir, warn
 from .diffusion import select_diffusion_atoms
 from .losses import LossTerms, LossWeights, total_loss
-from .model import (FoldConfig, FoldFeatures, FoldRuntime, RNAFoldModel, add_fold_lora, chain_starts_from_ids,
-                             collate_fold_features, fold_features, parameter_counts, save_fold_model)
+from .model import (FoldConfig, FoldFeatures, FoldRuntime, RNAFoldModel, chain_starts_from_ids, collate_fold_features,
+                             fold_features, fold_lora_targets, parameter_counts, save_fold_model)
 from .structure import MAX_ATOMS, Target
-from .torsion_model import ANGLE_NAMES, pucker_class_from_delta
+from .torsion_model import ANGLE_NAMES, add_lora, pucker_class_from_delta
 
 # %% auto #0
 __all__ = ['CASP15_CUTOFF', 'TRAIN_PRESETS', 'RESUME_FIXED', 'RESUME_FREE', 'CHECKPOINT_CONFIG', 'CHECKPOINT_MANIFEST',
@@ -56,29 +56,36 @@ class TrainingChain:
     source: str  # 'rnabind', 'rnasolo' or 'kaggle'
     angles: np.ndarray | None = None  # [N, 9] radians in torsion_model.ANGLE_NAMES order, NaN = unknown
     msa_path: Path | None = None
+    pucker_phase: np.ndarray | None = None  # [N] sugar pseudorotation phase (radians, NaN = unknown), beside `angles`
 
     @property
     def n(self) -> int: return len(self.sequence)
 
 # %% ../nbs/20_train.ipynb #c008
-def _angles_from_coords(coords: np.ndarray, sequence: str) -> np.ndarray:
-    """Stage B angle labels `[N, 9]` (radians, NaN where undefined) from heavy atoms."""
+def _torsion_labels(coords: np.ndarray, sequence: str) -> tuple[np.ndarray, np.ndarray]:
+    """Stage B angle labels `[N, 9]` and pucker phase `[N]` (radians, NaN where undefined) from heavy atoms."""
     from rna3d_kit.geometry import ANGLE_NAMES as GEOMETRY_ANGLES, torsions_from_coords
     rad = np.asarray(torsions_from_coords(coords, sequence), dtype=np.float32)
-    return rad[:, [GEOMETRY_ANGLES.index(a) for a in ANGLE_NAMES]]
+    return rad[:, [GEOMETRY_ANGLES.index(a) for a in ANGLE_NAMES]], rad[:, GEOMETRY_ANGLES.index('pucker_phase')]
 
 def load_allatom_chains(source: str = 'rnabind',  # 'rnabind' or 'rnasolo'
                         cutoff: dt.date | None = CASP15_CUTOFF,
                         folder: Path | None = None,  # default shared_dir()/data/allatom/<source>
                         max_len: int | None = None,  # skip longer chains
-                        progress: bool = True) -> list[TrainingChain]:
-    """Chains of a shared all-atom set released before `cutoff`, one per distinct sequence (cleanest copy first)."""
+                        progress: bool = True,
+                        clean: bool = False,  # only chains without modified residues, missing heavy atoms or breaks
+                        ) -> list[TrainingChain]:
+    """Chains of a shared all-atom set released before `cutoff`, one per distinct sequence (cleanest copy first); the
+    one reader of the all-atom sets, for fold training and (`clean=True`, every chain labelled) for Stage B."""
+    from rna3d_kit.geometry import _is_clean  # geometry's definition of a clean chain (its load_clean_chains uses it too)
     from rna3d_kit.structure import read_structure
     folder = Path(folder) if folder is not None else shared_dir() / 'data' / 'allatom' / source
     if not (folder / 'chains.csv').is_file(): raise InputError(f'chains.csv not found in {folder}')
     table = pd.read_csv(folder / 'chains.csv')
     table = table[np.array([released_before(d, cutoff) for d in table.temporal_cutoff], bool) & table.sequence.str.fullmatch('[ACGU]+')]
     if max_len is not None: table = table[table.sequence.str.len() <= max_len]
+    if clean and 'n_het_res' in table:  # the table's own flags first: no structure file read for a dirty chain
+        table = table[(table.n_het_res == 0) & (table.n_missing_heavy == 0) & (table.n_chain_breaks == 0)]
     if 'n_het_res' in table:  # cleanest copy of each sequence first: no modified residues, fewest missing atoms, best resolution
         table = table.sort_values(['n_het_res', 'n_missing_heavy', 'n_chain_breaks', 'experimental_resolution'], na_position='last')
     table = table.drop_duplicates('sequence')
@@ -89,9 +96,10 @@ def load_allatom_chains(source: str = 'rnabind',  # 'rnabind' or 'rnasolo'
                  if (chain is None or s.chain_ids[0] == chain) and s.sequence == row.sequence]
         if not found: continue
         s = found[0]
-        clean = getattr(row, 'n_het_res', 0) == 0
+        if clean and not _is_clean(s): continue
+        angles, phase = _torsion_labels(s.coords, s.sequence) if getattr(row, 'n_het_res', 0) == 0 else (None, None)
         out.append(TrainingChain(row.target_id, s.sequence, s.coords, dt.date.fromisoformat(row.temporal_cutoff[:10]), source,
-                                 _angles_from_coords(s.coords, s.sequence) if clean else None))
+                                 angles, pucker_phase=phase))
     return out
 
 def load_kaggle_chains(cutoff: dt.date | None = CASP15_CUTOFF,
@@ -390,7 +398,7 @@ def build_model(config: TrainConfig) -> RNAFoldModel:
         model.stage_b = loaded.train()
     elif config.qlora: raise InputError('QLoRA needs Stage B weights to quantise (stage_b_init)')
     stages = tuple(config.lora_stages) + (('stage_b',) if config.qlora and 'stage_b' not in config.lora_stages else ())
-    return add_fold_lora(model, stages, config.lora_r, config.lora_alpha) if stages else model
+    return add_lora(model, r=config.lora_r, alpha=config.lora_alpha, **fold_lora_targets(stages)) if stages else model
 
 def lr_factor(step: int, warmup: int, total: int) -> float:
     """Linear warm-up over `warmup` steps, then cosine decay to 0 at `total`."""
