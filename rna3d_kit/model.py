@@ -25,15 +25,13 @@ from .nerf import build_atoms
 from .pairformer import (LORA_TARGETS, PairformerConfig, PairformerFeatures, PairformerOutput,
                                   PairformerRuntime, PairformerTrunk, collate_features, featurize)
 from .structure import Provenance, RNAStructure, Target
-from .torsion_model import (ANGLE_NAMES, CLS_ID, LORA_ATTENTION_TARGETS, PAD_ID, SEP_ID, TORSION_NAMES,
-                                     KmerTokenizer, TorsionBertModel, dense_weight, dequantize_4bit_layers,
-                                     small_torsion_config)
+from .torsion_model import (ANGLE_NAMES, CLS_ID, PAD_ID, SEP_ID, TORSION_NAMES, KmerTokenizer, TorsionBertModel,
+                                     lora_modules, merge_lora, small_torsion_config, stage_b_lora_targets)
 
 # %% auto #0
 __all__ = ['FOLD_STAGES', 'MODEL_FORMAT', 'WEIGHTS_FILE', 'FoldConfig', 'FoldRuntime', 'FoldFeatures', 'fold_features',
-           'collate_fold_features', 'chain_starts_from_ids', 'FoldOutput', 'RNAFoldModel', 'lora_target_regex',
-           'add_fold_lora', 'lora_modules', 'merge_fold_lora', 'parameter_counts', 'default_model_dir',
-           'save_fold_model', 'load_fold_model']
+           'collate_fold_features', 'chain_starts_from_ids', 'FoldOutput', 'RNAFoldModel', 'fold_lora_targets',
+           'parameter_counts', 'default_model_dir', 'save_fold_model', 'load_fold_model']
 
 # %% ../nbs/19_model.ipynb #c005
 @dataclass(frozen=True)
@@ -323,53 +321,20 @@ class RNAFoldModel(nn.Module):
 # %% ../nbs/19_model.ipynb #c019
 FOLD_STAGES = ('stage_b', 'trunk', 'merger', 'diffusion')
 
-def lora_target_regex(stages=('stage_b', 'trunk'),  # stages to adapt
+def fold_lora_targets(stages=('stage_b', 'trunk'),  # stages to adapt (their base weights freeze)
                       trunk_kinds=('attention', 'transition'),  # groups of `pairformer.LORA_TARGETS`
-                      stage_b_ffn: bool = False) -> str:
-    """A peft `target_modules` regex (full match on module names) for the projections of `stages`."""
+                      stage_b_ffn: bool = False,  # also adapt Stage B's feed-forward layers
+                     ) -> dict:
+    """`add_lora` keywords for the end-to-end model: `targets` (peft regex over the projections of `stages`) and
+    `train_also` (the stages left out, trained in full)."""
+    bad = sorted(set(stages) - {'stage_b', 'trunk'})
+    if bad: raise InputError(f'LoRA is for the pretrained big stages stage_b and trunk, not {bad}')
     parts = []
-    if 'stage_b' in stages:
-        parts.append(r'stage_b\.bert\.encoder\.layer\.\d+' + LORA_ATTENTION_TARGETS.removeprefix('.*'))
-        if stage_b_ffn: parts.append(r'stage_b\.bert\.encoder\.layer\.\d+\.(intermediate|output)\.dense')
+    if 'stage_b' in stages: parts.append(stage_b_lora_targets(stage_b_ffn, prefix='stage_b.'))
     if 'trunk' in stages:
         names = sorted({n for k in trunk_kinds for n in LORA_TARGETS[k]})
         parts.append(r'trunk\..*\.(' + '|'.join(names) + ')')
-    bad = sorted(set(stages) - {'stage_b', 'trunk'})
-    if bad: raise InputError(f'LoRA is for the pretrained big stages stage_b and trunk, not {bad}')
-    return '|'.join(f'({p})' for p in parts)
-
-def add_fold_lora(model: RNAFoldModel, stages=('stage_b', 'trunk'), r: int = 8, alpha: int = 16, dropout: float = 0.0,
-                  trunk_kinds=('attention', 'transition'), stage_b_ffn: bool = False) -> RNAFoldModel:
-    """Inject LoRA adapters into `stages` (in place) and freeze their base weights; other stages stay trainable."""
-    from peft import LoraConfig, inject_adapter_in_model
-    if not stages: return model
-    config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, bias='none',
-                        target_modules=lora_target_regex(stages, trunk_kinds, stage_b_ffn))
-    inject_adapter_in_model(config, model)  # (peft also freezes everything else: undone below for the other stages)
-    for stage in FOLD_STAGES:
-        for name, p in getattr(model, stage).named_parameters(): p.requires_grad_(stage not in stages or 'lora_' in name)
-    return model
-
-def lora_modules(model: nn.Module) -> dict:
-    """name -> peft LoRA layer of every adapted projection."""
-    from peft.tuners.lora import LoraLayer
-    return {n: m for n, m in model.named_modules() if isinstance(m, LoraLayer)}
-
-def merge_fold_lora(model: nn.Module) -> nn.Module:
-    """Fold every LoRA adapter into its base weight and put a plain float `nn.Linear` back (in place); 4-bit
-    (QLoRA) bases are dequantised first, so the result loads anywhere."""
-    for name, m in lora_modules(model).items():
-        base = m.get_base_layer()
-        weight = dense_weight(base).clone()
-        for adapter in m.active_adapters:
-            if adapter in m.lora_A: weight += m.get_delta_weight(adapter).to(weight.dtype)
-        plain = nn.Linear(base.in_features, base.out_features, bias=base.bias is not None, device=weight.device)
-        with torch.no_grad():
-            plain.weight.copy_(weight)
-            if base.bias is not None: plain.bias.copy_(base.bias.float())
-        parent, _, child = name.rpartition('.')
-        setattr(model.get_submodule(parent) if parent else model, child, plain)
-    return dequantize_4bit_layers(model)  # 4-bit layers that carried no adapter
+    return dict(targets='|'.join(f'({p})' for p in parts), train_also=[s for s in FOLD_STAGES if s not in stages])
 
 def parameter_counts(model: RNAFoldModel) -> dict:
     """Trainable and total parameters per stage and overall, and the LoRA adapter count."""
@@ -394,7 +359,7 @@ def save_fold_model(model: RNAFoldModel, folder: str | Path, extra: dict | None 
     import copy
     from safetensors.torch import save
     folder = Path(folder)
-    if lora_modules(model): model = merge_fold_lora(copy.deepcopy(model))
+    if lora_modules(model): model = merge_lora(copy.deepcopy(model))
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_write(folder / 'config.json') as f:

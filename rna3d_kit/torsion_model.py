@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,20 +19,20 @@ from huggingface_hub.dataclasses import strict
 from transformers import BertConfig, BertModel, PreTrainedModel
 from transformers.utils import ModelOutput
 
-from .core import InputError, clean_sequence, package_data_dir
+from .core import InputError, atomic_write, clean_sequence, package_data_dir
 from .geometry import PSEUDO_NAMES as PSEUDO_TORSION_NAMES, TORSION_NAMES  # one angle order for Stages B and C
 
 # %% auto #0
 __all__ = ['ANGLE_NAMES', 'PUCKER_CLASSES', 'PUCKER_DELTA_SPLIT', 'DISTRIBUTION_NAMES', 'SPECIAL_TOKENS', 'PAD_ID', 'UNK_ID',
            'CLS_ID', 'SEP_ID', 'MASK_ID', 'BASE_INDEX', 'PAIR_THRESHOLD', 'N_OFFSET_BUCKETS', 'WEIGHT_FILES',
-           'LORA_ATTENTION_TARGETS', 'LORA_FFN_TARGETS', 'HEAD_MODULES', 'pucker_class_from_delta', 'kmer_vocab',
-           'KmerTokenizer', 'read_vocab', 'check_adjacency', 'partner_features', 'TorsionBertConfig',
-           'small_torsion_config', 'TorsionOutput', 'AdjacencyEncoder', 'TorsionBertModel', 'decode_angles',
-           'bin_centres', 'angle_bin_targets', 'mae_optimal_angles', 'decode_angle_bins', 'predict_torsions_batch',
-           'predict_torsions', 'check_checkpoint_folder', 'save_torsion_model', 'load_torsion_model',
-           'default_torsion_model_dir', 'load_default_torsion_model', 'load_dnabert_base', 'add_lora',
+           'HEAD_MODULES', 'LORA_CONFIG', 'LORA_WEIGHTS', 'pucker_class_from_delta', 'kmer_vocab', 'KmerTokenizer',
+           'read_vocab', 'check_adjacency', 'partner_features', 'TorsionBertConfig', 'small_torsion_config',
+           'TorsionOutput', 'AdjacencyEncoder', 'TorsionBertModel', 'decode_angles', 'bin_centres', 'angle_bin_targets',
+           'mae_optimal_angles', 'decode_angle_bins', 'predict_torsions_batch', 'predict_torsions',
+           'check_checkpoint_folder', 'save_torsion_model', 'load_torsion_model', 'default_torsion_model_dir',
+           'load_default_torsion_model', 'load_dnabert_base', 'stage_b_lora_targets', 'add_lora', 'lora_modules',
            'parameter_report', 'save_lora', 'load_lora', 'keep_4bit_compute_dtype', 'dense_weight',
-           'dequantize_4bit_layers', 'qlora_support', 'load_torsion_model_4bit']
+           'dequantize_4bit_layers', 'qlora_support', 'load_torsion_model_4bit', 'merge_lora']
 
 # %% ../nbs/07_torsion_model.ipynb #c004
 ANGLE_NAMES = TORSION_NAMES + PSEUDO_TORSION_NAMES  # column order of every angle array of this module
@@ -467,46 +468,83 @@ def load_dnabert_base(folder: str | Path,  # DNABERT-style folder: config.json, 
     return model.eval()
 
 # %% ../nbs/07_torsion_model.ipynb #c035
-LORA_ATTENTION_TARGETS = r'.*\.attention\.(self\.(query|key|value)|output\.dense)'
-LORA_FFN_TARGETS = r'.*\.layer\.\d+\.(intermediate|output)\.dense'
 HEAD_MODULES = ['angle_head', 'pucker_head', 'adjacency_encoder', 'angle_bin_head']  # small, new in a DNABERT start
 
-def add_lora(model: TorsionBertModel,
+def stage_b_lora_targets(include_ffn: bool = False,  # also adapt the two feed-forward layers of every BERT layer
+                         prefix: str = '',  # module path of Stage B inside a bigger model, e.g. 'stage_b.'
+                        ) -> str:
+    """A peft `target_modules` regex (full match on module names) for Stage B's attention projections."""
+    layer = re.escape(prefix) + r'bert\.encoder\.layer\.\d+'
+    parts = [layer + r'\.attention\.(self\.(query|key|value)|output\.dense)']
+    if include_ffn: parts.append(layer + r'\.(intermediate|output)\.dense')
+    return '|'.join(f'({p})' for p in parts)
+
+def add_lora(model: nn.Module,
+             targets: str,  # peft `target_modules` regex, e.g. `stage_b_lora_targets()` or `model.lora_target_regex()`
              r: int = 8,  # adapter rank
              alpha: int = 16,  # scaling numerator (update scaled by alpha / r)
-             dropout: float = 0.05,
-             include_ffn: bool = False,  # also adapt the feed-forward layers
-             train_heads: bool = False,  # train the heads and adjacency encoder fully (peft modules_to_save)
-             ):
-    """Wrap `model` in a `peft` LoRA model; only adapters (and optionally heads) are trainable."""
-    from peft import LoraConfig, get_peft_model
-    targets = LORA_ATTENTION_TARGETS if not include_ffn else f'({LORA_ATTENTION_TARGETS})|({LORA_FFN_TARGETS})'
-    config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=targets, bias='none',
-                        modules_to_save=[m for m in HEAD_MODULES if hasattr(model, m)] if train_heads else None)
-    return get_peft_model(model, config)
+             dropout: float = 0.0,
+             train_also=(),  # names of submodules that stay fully trainable (the rest of the base is frozen)
+             ) -> nn.Module:
+    """Inject `peft` LoRA adapters into the layers `targets` matches (in place, 4-bit bases included) and freeze
+    every weight except the adapters and `train_also`; returns `model`, with its settings kept for `save_lora`."""
+    from peft import LoraConfig, inject_adapter_in_model
+    keep = tuple(train_also)
+    missing = [m for m in keep if not isinstance(getattr(model, m, None), nn.Module)]
+    if missing: raise InputError(f'{type(model).__name__} has no submodule(s) {missing} to keep trainable')
+    inject_adapter_in_model(LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, bias='none', target_modules=targets), model)
+    for name, p in model.named_parameters(): p.requires_grad_('lora_' in name or name.split('.')[0] in keep)
+    model.lora_settings = dict(targets=targets, r=r, alpha=alpha, dropout=dropout, train_also=list(keep))
+    return model
+
+def lora_modules(model: nn.Module) -> dict:
+    """name -> peft LoRA layer of every adapted projection of `model`."""
+    from peft.tuners.lora import LoraLayer
+    return {n: m for n, m in model.named_modules() if isinstance(m, LoraLayer)}
 
 def parameter_report(model: nn.Module) -> dict:
     """Trainable and total parameter counts (4-bit weights counted unpacked) and the trainable fraction."""
-    if hasattr(model, 'get_nb_trainable_parameters'): trainable, total = model.get_nb_trainable_parameters()
-    else: trainable, total = (sum(p.numel() for p in model.parameters() if p.requires_grad),
-                              sum(p.numel() for p in model.parameters()))
+    # a bitsandbytes Params4bit packs two 4-bit values in each uint8 element
+    count = lambda p: p.numel() * (2 if type(p).__name__ == 'Params4bit' else 1)
+    trainable = sum(count(p) for p in model.parameters() if p.requires_grad)
+    total = sum(count(p) for p in model.parameters())
     return {'trainable': int(trainable), 'total': int(total), 'fraction': trainable / total}
 
-def save_lora(peft_model, folder: str | Path) -> Path:
-    """Write the adapters alone (`adapter_config.json`, `adapter_model.safetensors`) into `folder`."""
-    peft_model.save_pretrained(str(folder), safe_serialization=True)
-    return Path(folder)
+# %% ../nbs/07_torsion_model.ipynb #c047
+LORA_CONFIG, LORA_WEIGHTS = 'adapter_config.json', 'adapter_model.safetensors'
 
-def load_lora(model: TorsionBertModel,  # the same base the adapters were trained on
-              folder: str | Path,  # folder written by `save_lora`
-              trainable: bool = False,  # keep training the adapters
-              ):
-    """Attach saved LoRA adapters from a local folder to a base model."""
-    from peft import PeftModel
+def save_lora(model: nn.Module,  # a model that went through `add_lora`
+              folder: str | Path) -> Path:
+    """Write the adapters (and the `train_along` submodules' weights) alone, with the settings that made them."""
+    from safetensors.torch import save_file
+    settings = getattr(model, 'lora_settings', None)
+    if settings is None or not lora_modules(model): raise InputError('this model has no adapters from add_lora to save')
+    keep = tuple(settings['train_also'])
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items() if 'lora_' in k or k.split('.')[0] in keep}
     folder = Path(folder)
-    for name in ('adapter_config.json', 'adapter_model.safetensors'):
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_write(folder / LORA_CONFIG) as f: json.dump(settings, f, indent=1)
+    save_file(state, str(folder / LORA_WEIGHTS))
+    return folder
+
+def load_lora(model: nn.Module,  # the same base the adapters were trained on
+              folder: str | Path,  # folder written by `save_lora`
+              trainable: bool = False,  # keep training the adapters (else every weight is frozen)
+              ) -> nn.Module:
+    """Inject the saved adapters into `model` (in place) and load their weights; `InputError` if anything is missing."""
+    from safetensors.torch import load_file
+    folder = Path(folder)
+    for name in (LORA_CONFIG, LORA_WEIGHTS):
         if not (folder / name).is_file(): raise InputError(f'LoRA adapter folder {folder} has no {name}')
-    return PeftModel.from_pretrained(model, str(folder), is_trainable=trainable)
+    settings = json.loads((folder / LORA_CONFIG).read_text())
+    add_lora(model, settings['targets'], settings['r'], settings['alpha'], settings['dropout'], settings['train_also'])
+    saved, own = load_file(str(folder / LORA_WEIGHTS)), model.state_dict()
+    absent = sorted(k for k in own if 'lora_' in k and k not in saved)
+    foreign = sorted(k for k in saved if k not in own or own[k].shape != saved[k].shape)
+    if absent or foreign: raise InputError(f'adapters in {folder} do not fit this model: missing {absent[:2]}, unknown or resized {foreign[:2]}')
+    model.load_state_dict(saved, strict=False)
+    if not trainable: model.requires_grad_(False)
+    return model
 
 # %% ../nbs/07_torsion_model.ipynb #c040
 def keep_4bit_compute_dtype(model: nn.Module) -> nn.Module:
@@ -581,3 +619,20 @@ def load_torsion_model_4bit(folder: str | Path) -> TorsionBertModel:
     if stale: model.load_state_dict(stale, strict=False)
     return keep_4bit_compute_dtype(model)
 
+
+# %% ../nbs/07_torsion_model.ipynb #c045
+def merge_lora(model: nn.Module) -> nn.Module:
+    """Fold every LoRA adapter of `model` into its base weight (in place) and dequantise 4-bit layers; returns `model`."""
+    for name, m in lora_modules(model).items():
+        base = m.get_base_layer()
+        weight = dense_weight(base).clone()
+        for adapter in m.active_adapters:
+            if adapter in m.lora_A: weight += m.get_delta_weight(adapter).to(weight.dtype)
+        plain = nn.Linear(base.in_features, base.out_features, bias=base.bias is not None, device=weight.device)
+        with torch.no_grad():
+            plain.weight.copy_(weight)
+            if base.bias is not None: plain.bias.copy_(base.bias.float())
+        parent, _, child = name.rpartition('.')
+        setattr(model.get_submodule(parent) if parent else model, child, plain)
+    if hasattr(model, 'lora_settings'): del model.lora_settings  # nothing left for save_lora
+    return dequantize_4bit_layers(model)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,15 +17,16 @@ import torch
 from tqdm.auto import tqdm
 
 from .core import InputError, atomic_write, clean_sequence, shared_dir
+from .train import TrainTask, run_training
 from .torsion_model import (ANGLE_NAMES, DISTRIBUTION_NAMES, TORSION_NAMES, PUCKER_CLASSES, KmerTokenizer,
                                      TorsionBertModel, angle_bin_targets, pucker_class_from_delta, predict_torsions_batch)
 
 # %% auto #0
 __all__ = ['SPOT1D_SPLITS', 'TEST_SPLITS', 'ALLATOM_FOLDERS', 'PUBLISHED_TORSIONBERT', 'TorsionChain', 'load_spot1d_chains',
-           'overlaps', 'load_allatom_chains', 'with_phase_labels', 'chain_adjacencies', 'make_batch', 'torsion_loss',
+           'overlaps', 'allatom_torsion_chains', 'with_phase_labels', 'chain_adjacencies', 'make_batch', 'torsion_loss',
            'angle_diff_deg', 'mcq_deg', 'torsion_metrics', 'circular_mean_deg', 'circular_median_deg',
-           'NucleotideBaseline', 'predict_chains', 'evaluate', 'length_batches', 'train_torsion_model', 'plot_history',
-           'run_torsion_benchmark']
+           'NucleotideBaseline', 'predict_chains', 'evaluate', 'length_batches', 'TorsionTrainConfig', 'torsion_task',
+           'train_torsion_model', 'plot_history', 'run_torsion_benchmark']
 
 # %% ../nbs/08_torsion_train.ipynb #c004
 SPOT1D_SPLITS = ('TR', 'VL', 'TS1', 'TS2', 'TS3')
@@ -74,25 +75,23 @@ def overlaps(a: str, b: str) -> bool:
     """True when one sequence equals or contains the other."""
     return a in b or b in a
 
-def load_allatom_chains(exclude_sequences,  # sequences that no kept chain may equal, contain or lie inside
-                        known_sequences=(),  # sequences already labelled elsewhere: exact copies are skipped
-                        sources=('rnabind', 'rnasolo'),  # all-atom sets read through geometry.load_clean_chains
-                        allatom_root: Path | None = None,  # folder of the all-atom sets (default shared_dir()/data/allatom)
-                        ) -> list[TorsionChain]:
-    """Angle labels (degrees) extracted from clean all-atom chains, minus chains overlapping `exclude_sequences`."""
-    from rna3d_kit.geometry import ANGLE_NAMES as GEOMETRY_ANGLES, load_clean_chains, torsions_from_coords
-    columns = [GEOMETRY_ANGLES.index(a) for a in ANGLE_NAMES]
-    phase_column = GEOMETRY_ANGLES.index('pucker_phase')
+def allatom_torsion_chains(exclude_sequences,  # sequences that no kept chain may equal, contain or lie inside
+                           known_sequences=(),  # sequences already labelled elsewhere: exact copies are skipped
+                           sources=('rnabind', 'rnasolo'),  # shared all-atom sets
+                           allatom_root: Path | None = None,  # folder of the all-atom sets (default shared_dir()/data/allatom)
+                           ) -> list[TorsionChain]:
+    """Stage B's view of `train.load_allatom_chains`: the clean chains of any release date as angle and phase labels
+    (degrees), minus chains overlapping `exclude_sequences`."""
+    from rna3d_kit.train import load_allatom_chains
     exclude = list(exclude_sequences)
     out, seen = [], set(known_sequences)
     for source in sources:
-        for target_id, s in load_clean_chains(source, max_resolution=None, root=allatom_root):
-            seq = s.sequence
-            if seq in seen or any(overlaps(seq, x) for x in exclude): continue
-            seen.add(seq)
-            rad = torsions_from_coords(s.coords, seq)
-            out.append(TorsionChain(f'{source}:{target_id}', seq, np.degrees(rad[:, columns]).astype(np.float32), 'allatom',
-                                    _wrap_deg(np.degrees(rad[:, phase_column])).astype(np.float32)))
+        folder = None if allatom_root is None else Path(allatom_root) / source
+        for c in load_allatom_chains(source, cutoff=None, folder=folder, progress=False, clean=True):
+            if c.sequence in seen or any(overlaps(c.sequence, x) for x in exclude): continue
+            seen.add(c.sequence)
+            out.append(TorsionChain(f'{source}:{c.target_id}', c.sequence, np.degrees(c.angles).astype(np.float32), 'allatom',
+                                    _wrap_deg(np.degrees(c.pucker_phase)).astype(np.float32)))
     return out
 
 def _wrap_deg(x: np.ndarray) -> np.ndarray:
@@ -329,7 +328,56 @@ def length_batches(chains: list[TorsionChain], batch_size: int, rng: np.random.G
         batches += [np.array(group[j:j + batch_size]) for j in range(0, len(group), batch_size)]
     return [batches[i] for i in rng.permutation(len(batches))]
 
-def train_torsion_model(model,  # TorsionBertModel, or a peft LoRA model around one
+@dataclass(frozen=True)
+class TorsionTrainConfig:
+    """Stage B's settings for `train.run_training` (optimisation, crops, bookkeeping)."""
+    max_steps: int = 1000
+    batch_size: int = 8
+    max_len: int = 256  # training crop length
+    lr: float = 5e-4
+    weight_decay: float = 0.01
+    warmup_steps: int = 50
+    grad_clip: float = 1.0
+    max_skipped_steps: int = 10
+    mixed_precision: str = 'no'
+    seed: int = 0
+    log_every: int = 1
+    checkpoint_every: int = 1000
+    keep_checkpoints: int = 2
+
+    def to_dict(self) -> dict: return asdict(self)
+
+def torsion_task(model,  # TorsionBertModel (LoRA adapters or not)
+                 train: list[TorsionChain], valid: list[TorsionChain],
+                 adjacencies: dict,  # sequence -> [N, N] for every chain
+                 config: TorsionTrainConfig, log=print) -> TrainTask:
+    """Stage B as a `TrainTask`: length-pooled batches (one fixed order per epoch), the circular loss, validation by
+    the mean MAE over the nine angles once per epoch."""
+    orders = {}
+    def epoch_batches(epoch: int) -> list:  # from (seed, epoch) alone: a resumed run sees the same batches
+        if epoch not in orders: orders.clear(); orders[epoch] = length_batches(train, config.batch_size, np.random.default_rng([config.seed, epoch]))
+        return orders[epoch]
+    per_epoch = len(epoch_batches(0))
+    def batch_at(step, rank, world, rng, device):
+        epoch, k = divmod(step * world + rank, per_epoch)
+        chosen = [train[i] for i in epoch_batches(epoch)[k]]
+        batch = make_batch(chosen, adjacencies, max_len=config.max_len, rng=rng)
+        return {key: v.to(device) for key, v in batch.items()}, [c.target_id for c in chosen], sum(min(c.n, config.max_len) for c in chosen)
+    def loss(model, batch, gen):
+        out = model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask'], adjacency=batch['adjacency'])
+        total, parts = torsion_loss(out.angle_sincos, batch['target_sincos'], batch['target_known'], out.pucker_logits,
+                                    batch['target_pucker'], angle_bin_logits=out.angle_bin_logits,
+                                    target_rad=batch['target_rad'], target_rad_known=batch['target_rad_known'])
+        return total, {'total': total.item(), **parts}
+    def validate(model):
+        metrics = evaluate(model, valid, adjacencies)
+        log(f"valid_mcq={metrics['mcq']:.4g} valid_mae_mean={metrics['mae_mean']:.4g}")
+        return {'valid_mcq': metrics['mcq'], 'valid_mae_mean': metrics['mae_mean']}
+    return TrainTask(lambda: model, batch_at, loss, ('total', 'one_minus_cos', 'abs_rad', 'norm', 'pucker', 'bins'),
+                     config.batch_size, epoch_size=len(train), validate=validate if valid else None, validate_every=per_epoch,
+                     select='valid_mae_mean')  # the MAE the loss aims at, over all nine angles
+
+def train_torsion_model(model,  # TorsionBertModel (LoRA adapters or not)
                         train: list[TorsionChain],
                         valid: list[TorsionChain],
                         adjacencies: dict,  # sequence -> [N, N] for every chain
@@ -338,57 +386,30 @@ def train_torsion_model(model,  # TorsionBertModel, or a peft LoRA model around 
                         lr: float = 5e-4,
                         weight_decay: float = 0.01,
                         max_len: int = 256,  # training crop length
-                        time_limit: float | None = None,  # seconds; stop after the epoch that passes it
+                        time_limit: float | None = None,  # seconds; stop (with a checkpoint) once passed
                         seed: int = 0,
                         progress: bool = True,
-                        log=print,  # where per-epoch lines go
+                        log=print,  # where per-epoch validation lines go
+                        out_dir: Path | None = None,  # checkpoints and metrics (None: a temporary folder, no resume)
+                        max_steps: int | None = None,  # stop after this step (schedule still over `epochs`)
                         ) -> tuple[object, list[dict]]:
-    """Train with the circular loss through `accelerate`; return the model at its best validation mean MAE and the history."""
-    from accelerate import Accelerator
-    from accelerate.utils import set_seed
+    """Train Stage B with `train.run_training` (resuming from `out_dir`); return the model at its best validation mean MAE
+    and the history per epoch (train_loss, valid_mcq, valid_mae_mean, seconds)."""
+    import tempfile
     if not train: raise InputError('no training chains')
-    set_seed(seed)
-    accelerator = Accelerator(cpu=not torch.cuda.is_available())
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    steps = epochs * math.ceil(len(train) / batch_size)
-    warmup = max(1, min(steps // 20, 100))
-    start = time.time()
-    def progress_fraction(step):  # of the step budget or of the time budget, whichever runs out first
-        return min(1.0, max(step / steps, (time.time() - start) / time_limit if time_limit else 0.0))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(  # linear warm-up, then cosine decay to 0 over the budget
-        optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * progress_fraction(s))))
-    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
-    rng = np.random.default_rng(seed)
-    history, best, best_state = [], float('inf'), None
-    for epoch in range(epochs):
-        model.train()
-        losses = []
-        for chunk in tqdm(length_batches(train, batch_size, rng), desc=f'epoch {epoch + 1}', disable=not progress, leave=False):
-            batch = make_batch([train[i] for i in chunk], adjacencies, max_len=max_len, rng=rng)
-            batch = {key: v.to(accelerator.device) for key, v in batch.items()}
-            out = model(input_ids=batch['input_ids'], attention_mask=batch['attention_mask'], adjacency=batch['adjacency'])
-            loss, _ = torsion_loss(out.angle_sincos, batch['target_sincos'], batch['target_known'],
-                                   out.pucker_logits, batch['target_pucker'], angle_bin_logits=out.angle_bin_logits,
-                                   target_rad=batch['target_rad'], target_rad_known=batch['target_rad_known'])
-            optimizer.zero_grad()
-            accelerator.backward(loss)
-            accelerator.clip_grad_norm_(params, 1.0)
-            optimizer.step(); scheduler.step()
-            losses.append(loss.item())
-        row = {'epoch': epoch + 1, 'train_loss': float(np.mean(losses)), 'seconds': time.time() - start}
-        if valid:
-            metrics = evaluate(accelerator.unwrap_model(model), valid, adjacencies)
-            row.update(valid_mcq=metrics['mcq'], valid_mae_mean=metrics['mae_mean'])
-            if metrics['mae_mean'] < best:  # the MAE the loss aims at, over all nine angles
-                best = metrics['mae_mean']
-                best_state = {k: v.detach().clone() for k, v in accelerator.unwrap_model(model).state_dict().items()}
-        history.append(row)
-        log(' '.join(f'{k}={v:.4g}' if isinstance(v, float) else f'{k}={v}' for k, v in row.items()))
-        if time_limit is not None and time.time() - start > time_limit: break
-    model = accelerator.unwrap_model(model)
-    if best_state is not None: model.load_state_dict(best_state)
+    per_epoch = math.ceil(len(train) / batch_size)
+    config = TorsionTrainConfig(max_steps=epochs * per_epoch, batch_size=batch_size, max_len=max_len, lr=lr, weight_decay=weight_decay,
+                                warmup_steps=max(1, min(epochs * per_epoch // 20, 100)), seed=seed, checkpoint_every=per_epoch)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(out_dir) if out_dir is not None else Path(scratch)
+        model, _ = run_training(torsion_task(model, train, valid, adjacencies, config, log), config, folder, max_steps,
+                                None if time_limit is None else time_limit / 60, progress=progress)
+        rows = pd.read_csv(folder / 'metrics.csv')
+    rows['epoch'] = np.ceil(rows.step / per_epoch).astype(int)
+    history = [{'epoch': int(e), 'train_loss': float(g.total.mean()), 'seconds': float(g.wall_s.iloc[-1]),
+                **{k: float(g[k].iloc[-1]) for k in ('valid_mcq', 'valid_mae_mean') if k in g}} for e, g in rows.groupby('epoch')]
     return model.eval(), history
+
 
 # %% ../nbs/08_torsion_train.ipynb #c029
 PUBLISHED_TORSIONBERT = {  # RNA-TorsionBERT (Bernard et al. 2024) on its own test set (RNA-Puzzles + CASP-RNA), degrees
@@ -436,8 +457,9 @@ def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapt
                           seed: int = 0,
                           log=print) -> pd.DataFrame:
     """Train (optionally adapt with LoRA), score on VL and TS1-TS3 against both baselines and the published numbers; return the table."""
-    from rna3d_kit.torsion_model import (add_lora, load_torsion_model, parameter_report, save_lora, save_torsion_model,
-                                         small_torsion_config)
+    import copy
+    from rna3d_kit.torsion_model import (add_lora, load_torsion_model, merge_lora, parameter_report, save_lora, save_torsion_model,
+                                         small_torsion_config, stage_b_lora_targets)
     out_dir = Path(out_dir)
     spot = load_spot1d_chains()
     train = [c for c in spot if c.split == 'TR']
@@ -445,7 +467,7 @@ def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapt
     tests = {s: with_phase_labels([c for c in spot if c.split == s]) for s in TEST_SPLITS}
     extras = []
     if use_allatom:
-        extras = load_allatom_chains([c.sequence for t in tests.values() for c in t], [c.sequence for c in train + valid])
+        extras = allatom_torsion_chains([c.sequence for t in tests.values() for c in t], [c.sequence for c in train + valid])
     log(f'chains: TR {len(train)}, VL {len(valid)}, all-atom extras {len(extras)} ({sum(c.n for c in extras)} nt), '
         + ', '.join(f'{s} {len(t)} ({sum(c.pucker_phase_deg is not None for c in t)} with phase labels)' for s, t in tests.items()))
     adjacencies = chain_adjacencies(train + valid + extras + [c for t in tests.values() for c in t])
@@ -467,7 +489,7 @@ def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapt
     candidates = {'Stage B': model}
     histories = {'full training': full_hist}
     if lora_minutes > 0:
-        lora = add_lora(model, r=8, alpha=16, dropout=0.05)
+        lora = add_lora(copy.deepcopy(model), stage_b_lora_targets(), r=8, alpha=16, dropout=0.05)  # 'Stage B' stays as trained
         report = parameter_report(lora)
         log(f'LoRA: {report}')
         lora, histories['LoRA adaptation'] = train_torsion_model(lora, train, valid, adjacencies, epochs=100, batch_size=8,
@@ -475,7 +497,7 @@ def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapt
                                                                  seed=seed + 1, log=log)
         save_lora(lora, out_dir / 'torsion_lora_adapters')
         candidates[f"Stage B + LoRA r=8 on SPOT TR ({report['trainable']:,}/{report['total']:,} params trained)"] = \
-            lora.merge_and_unload().eval()
+            merge_lora(copy.deepcopy(lora)).eval()
     for name, m in candidates.items():
         if m.config.angle_bins:
             score(f'{name}, MAE-optimal decoding of the binned head', lambda cs: predict_chains(m, cs, adjacencies, decoding='mae'))

@@ -12,6 +12,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -22,19 +23,20 @@ from tqdm.auto import tqdm
 from .core import InputError, atomic_write, shared_dir, warn
 from .diffusion import select_diffusion_atoms
 from .losses import LossTerms, LossWeights, total_loss
-from .model import (FoldConfig, FoldFeatures, FoldRuntime, RNAFoldModel, add_fold_lora, chain_starts_from_ids,
-                             collate_fold_features, fold_features, parameter_counts, save_fold_model)
+from .model import (FoldConfig, FoldFeatures, FoldRuntime, RNAFoldModel, chain_starts_from_ids, collate_fold_features,
+                             fold_features, fold_lora_targets, parameter_counts, save_fold_model)
 from .structure import MAX_ATOMS, Target
-from .torsion_model import ANGLE_NAMES, pucker_class_from_delta
+from .torsion_model import ANGLE_NAMES, add_lora, pucker_class_from_delta
 
 # %% auto #0
 __all__ = ['CASP15_CUTOFF', 'TRAIN_PRESETS', 'RESUME_FIXED', 'RESUME_FREE', 'CHECKPOINT_CONFIG', 'CHECKPOINT_MANIFEST',
            'released_before', 'TrainingChain', 'load_allatom_chains', 'load_kaggle_chains', 'load_training_chains',
            'cached_training_chains', 'contiguous_crop', 'spatial_crop', 'crop_chain', 'FeatureCache', 'TrainingBatch',
            'make_example', 'collate_examples', 'fold_loss', 'TrainConfig', 'DataOrder', 'step_rng', 'TrainProgress',
-           'stage_b_folder', 'build_model', 'lr_factor', 'latest_checkpoint', 'TrainingDiverged', 'train_model',
-           'model_config_kmer', 'save_checkpoint', 'plot_losses', 'config_changes', 'write_manifest',
-           'checkpoint_problem', 'resume_candidates', 'resume_plan', 'load_checkpoint', 'apply_resume_changes']
+           'stage_b_folder', 'build_model', 'lr_factor', 'latest_checkpoint', 'TrainingDiverged', 'TrainTask',
+           'BestWeights', 'run_training', 'fold_task', 'train_model', 'save_checkpoint', 'plot_losses',
+           'config_changes', 'write_manifest', 'checkpoint_problem', 'resume_candidates', 'resume_plan',
+           'load_checkpoint', 'apply_resume_changes']
 
 # %% ../nbs/20_train.ipynb #c005
 CASP15_CUTOFF = dt.date(2022, 5, 27)  # CASP15 targets' temporal cutoff: train only on structures released before it
@@ -56,29 +58,36 @@ class TrainingChain:
     source: str  # 'rnabind', 'rnasolo' or 'kaggle'
     angles: np.ndarray | None = None  # [N, 9] radians in torsion_model.ANGLE_NAMES order, NaN = unknown
     msa_path: Path | None = None
+    pucker_phase: np.ndarray | None = None  # [N] sugar pseudorotation phase (radians, NaN = unknown), beside `angles`
 
     @property
     def n(self) -> int: return len(self.sequence)
 
 # %% ../nbs/20_train.ipynb #c008
-def _angles_from_coords(coords: np.ndarray, sequence: str) -> np.ndarray:
-    """Stage B angle labels `[N, 9]` (radians, NaN where undefined) from heavy atoms."""
+def _torsion_labels(coords: np.ndarray, sequence: str) -> tuple[np.ndarray, np.ndarray]:
+    """Stage B angle labels `[N, 9]` and pucker phase `[N]` (radians, NaN where undefined) from heavy atoms."""
     from rna3d_kit.geometry import ANGLE_NAMES as GEOMETRY_ANGLES, torsions_from_coords
     rad = np.asarray(torsions_from_coords(coords, sequence), dtype=np.float32)
-    return rad[:, [GEOMETRY_ANGLES.index(a) for a in ANGLE_NAMES]]
+    return rad[:, [GEOMETRY_ANGLES.index(a) for a in ANGLE_NAMES]], rad[:, GEOMETRY_ANGLES.index('pucker_phase')]
 
 def load_allatom_chains(source: str = 'rnabind',  # 'rnabind' or 'rnasolo'
                         cutoff: dt.date | None = CASP15_CUTOFF,
                         folder: Path | None = None,  # default shared_dir()/data/allatom/<source>
                         max_len: int | None = None,  # skip longer chains
-                        progress: bool = True) -> list[TrainingChain]:
-    """Chains of a shared all-atom set released before `cutoff`, one per distinct sequence (cleanest copy first)."""
+                        progress: bool = True,
+                        clean: bool = False,  # only chains without modified residues, missing heavy atoms or breaks
+                        ) -> list[TrainingChain]:
+    """Chains of a shared all-atom set released before `cutoff`, one per distinct sequence (cleanest copy first); the
+    one reader of the all-atom sets, for fold training and (`clean=True`, every chain labelled) for Stage B."""
+    from rna3d_kit.geometry import _is_clean  # geometry's definition of a clean chain (its load_clean_chains uses it too)
     from rna3d_kit.structure import read_structure
     folder = Path(folder) if folder is not None else shared_dir() / 'data' / 'allatom' / source
     if not (folder / 'chains.csv').is_file(): raise InputError(f'chains.csv not found in {folder}')
     table = pd.read_csv(folder / 'chains.csv')
     table = table[np.array([released_before(d, cutoff) for d in table.temporal_cutoff], bool) & table.sequence.str.fullmatch('[ACGU]+')]
     if max_len is not None: table = table[table.sequence.str.len() <= max_len]
+    if clean and 'n_het_res' in table:  # the table's own flags first: no structure file read for a dirty chain
+        table = table[(table.n_het_res == 0) & (table.n_missing_heavy == 0) & (table.n_chain_breaks == 0)]
     if 'n_het_res' in table:  # cleanest copy of each sequence first: no modified residues, fewest missing atoms, best resolution
         table = table.sort_values(['n_het_res', 'n_missing_heavy', 'n_chain_breaks', 'experimental_resolution'], na_position='last')
     table = table.drop_duplicates('sequence')
@@ -89,9 +98,10 @@ def load_allatom_chains(source: str = 'rnabind',  # 'rnabind' or 'rnasolo'
                  if (chain is None or s.chain_ids[0] == chain) and s.sequence == row.sequence]
         if not found: continue
         s = found[0]
-        clean = getattr(row, 'n_het_res', 0) == 0
+        if clean and not _is_clean(s): continue
+        angles, phase = _torsion_labels(s.coords, s.sequence) if getattr(row, 'n_het_res', 0) == 0 else (None, None)
         out.append(TrainingChain(row.target_id, s.sequence, s.coords, dt.date.fromisoformat(row.temporal_cutoff[:10]), source,
-                                 _angles_from_coords(s.coords, s.sequence) if clean else None))
+                                 angles, pucker_phase=phase))
     return out
 
 def load_kaggle_chains(cutoff: dt.date | None = CASP15_CUTOFF,
@@ -390,7 +400,7 @@ def build_model(config: TrainConfig) -> RNAFoldModel:
         model.stage_b = loaded.train()
     elif config.qlora: raise InputError('QLoRA needs Stage B weights to quantise (stage_b_init)')
     stages = tuple(config.lora_stages) + (('stage_b',) if config.qlora and 'stage_b' not in config.lora_stages else ())
-    return add_fold_lora(model, stages, config.lora_r, config.lora_alpha) if stages else model
+    return add_lora(model, r=config.lora_r, alpha=config.lora_alpha, **fold_lora_targets(stages)) if stages else model
 
 def lr_factor(step: int, warmup: int, total: int) -> float:
     """Linear warm-up over `warmup` steps, then cosine decay to 0 at `total`."""
@@ -407,44 +417,63 @@ def latest_checkpoint(out_dir: Path) -> Path | None:
 class TrainingDiverged(RuntimeError):
     """Too many consecutive training steps had a non-finite loss or gradient."""
 
-def train_model(config: TrainConfig, out_dir: str | Path,
-                chains: list[TrainingChain] | None = None,  # None = load_training_chains(config...)
-                max_steps: int | None = None,  # stop after this step (the LR schedule still uses config.max_steps)
-                max_minutes: float | None = None,  # stop (with a checkpoint) after this wall time
-                resume: bool = True,  # continue from the latest checkpoint in out_dir if there is one
-                cache_dir: Path | None = None,  # chain list and adjacency cache (default out_dir/cache)
-                progress: bool = True,
-                allow_changed: bool = False,  # resume even if `config` differs from the checkpoint's, applying the new values
-               ) -> list[dict]:
-    """Train with one `accelerate` loop (1 or many processes); returns the metrics rows of this call."""
+@dataclass
+class TrainTask:
+    """What the one training loop (`run_training`) needs from a model family: the fold model (`fold_task`) and Stage B
+    (`torsion_train.torsion_task`) are two."""
+    make_model: Callable  # () -> nn.Module, called after seeding: every process starts from the same weights
+    make_batch: Callable  # (step, rank, world, np_rng, device) -> (batch on device, item ids, residues) of one process
+    loss: Callable  # (model, batch, torch generator) -> (loss tensor, {term: float}, with 'total')
+    term_names: tuple  # the loss terms logged in metrics.csv, in this order
+    batch_size: int  # items per step per process
+    epoch_size: int = 0  # items in one pass over the data (the metrics' epoch); `prepare` may set it
+    prepare: Callable | None = None  # (accelerator) -> None: data work before the model is built
+    describe: Callable | None = None  # (model) -> dict added to the run's train_config.json
+    validate: Callable | None = None  # (model) -> {name: float}, logged in metrics.csv
+    validate_every: int = 0  # steps between validations (and at max_steps)
+    select: str | None = None  # validation value to minimise: the run ends with the weights that had the lowest
+    finish: Callable | None = None  # (model, step) -> None on the main process after the last step (e.g. save weights)
+    find_unused_parameters: bool = False  # DDP: some parameters get no gradient on some batches
+
+class BestWeights:
+    """The weights with the lowest validation value so far, checkpointed with the run (so a resume selects alike)."""
+    def __init__(self): self.score, self.step, self.weights = float('inf'), 0, None
+    def offer(self, score: float, step: int, model) -> bool:
+        if not score < self.score: return False
+        self.score, self.step = score, step
+        self.weights = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        return True
+    def state_dict(self) -> dict: return {'score': self.score, 'step': self.step, 'weights': self.weights}
+    def load_state_dict(self, state: dict): self.score, self.step, self.weights = state['score'], state['step'], state['weights']
+
+def run_training(task: TrainTask,
+                 config,  # TrainConfig or any config with its optimisation and bookkeeping fields (and `to_dict`)
+                 out_dir: Path,  # checkpoints/, metrics.csv, loss_curve.png, rank logs, train_config.json
+                 max_steps: int | None = None,  # stop after this step (the LR schedule still uses config.max_steps)
+                 max_minutes: float | None = None,  # stop (with a checkpoint) after this wall time
+                 resume: bool = True,  # continue from the latest checkpoint in out_dir if there is one
+                 allow_changed: bool = False,  # resume even if `config` differs from the checkpoint's, applying the new values
+                 progress: bool = True) -> tuple:
+    """The kit's one training loop (`accelerate`, 1 or many processes, exact resume); returns (model, metrics rows of
+    this call), the model with the selected weights when the task validates."""
     from accelerate import Accelerator
     from accelerate.utils import DistributedDataParallelKwargs, set_seed
     out_dir = Path(out_dir)
-    if config.threads: torch.set_num_threads(config.threads)
-    cache_dir = Path(cache_dir) if cache_dir is not None else out_dir / 'cache'
     candidates, changes = resume_plan(out_dir, config, allow_changed) if resume else ([], {})  # before any heavy work
-    has_templates = config.fold_config().trunk.n_template_blocks > 0  # template embedder idle on template-less batches
     acc = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=_mixed_precision(config.mixed_precision),
-                      kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=has_templates)])
+                      kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=task.find_unused_parameters)])
     rank, world = acc.process_index, acc.num_processes
     set_seed(config.seed)  # identical initial weights on every process
-    cutoff = None if config.cutoff is None else dt.date.fromisoformat(config.cutoff)
-    if chains is None:
-        with acc.main_process_first():
-            chains = cached_training_chains(cutoff, config.sources, config.max_len, cache_dir, progress and acc.is_main_process)
-    if not chains: raise InputError('no training chains (check the cutoff and sources)')
-    too_new = [c.target_id for c in chains if not released_before(c.release, cutoff)]
-    if too_new: raise InputError(f'{len(too_new)} chains released on or after the cutoff {cutoff}: {too_new[:3]}')
-    cache = FeatureCache(cache_dir)
-    with acc.main_process_first(): cache.precompute(chains, progress and acc.is_main_process)
-    model = build_model(config)
-    counts = parameter_counts(model)
+    if task.prepare is not None: task.prepare(acc)
+    model = task.make_model()
+    described = task.describe(model) if task.describe is not None else {}
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config.warmup_steps, config.max_steps))
     model, optimizer = acc.prepare(model, optimizer)
-    state = TrainProgress()
+    state, best = TrainProgress(), BestWeights()
     acc.register_for_checkpointing(scheduler, state)  # not prepared: accelerate would step it once per process
+    if task.validate is not None: acc.register_for_checkpointing(best)
     ckpt = load_checkpoint(acc, candidates)
     if changes: apply_resume_changes(optimizer, scheduler, config)
     if acc.is_main_process:
@@ -453,12 +482,9 @@ def train_model(config: TrainConfig, out_dir: str | Path,
         changed = json.loads(record.read_text()).get('changed_on_resume', []) if ckpt is not None and record.is_file() else []
         if changes: changed.append({'step': state.step, 'changes': {k: list(v) for k, v in changes.items()}})
         with atomic_write(record) as f:
-            json.dump({'config': config.to_dict(), 'n_chains': len(chains), 'world_size': world, 'parameters': counts,
-                       'stage_b_start': str(stage_b_folder(config) or 'random initialisation'),
-                       'sources': {s: sum(c.source == s for c in chains) for s in config.sources},
+            json.dump({'config': config.to_dict(), 'world_size': world, **described,
                        'resumed_from': None if ckpt is None else ckpt.name, 'changed_on_resume': changed}, f, indent=1)
     acc.wait_for_everyone()
-    order = DataOrder(len(chains), config.batch_size, world, config.seed)
     metrics_path = out_dir / 'metrics.csv'
     history = []
     if acc.is_main_process and metrics_path.is_file():
@@ -470,15 +496,12 @@ def train_model(config: TrainConfig, out_dir: str | Path,
     run_of_skips = 0
     model.train()
     while state.step < stop:
-        step = state.step
-        np_rng, gen = step_rng(config.seed, step, rank)
-        picked = [chains[i] for i in order.indices(step, rank)]
-        batch = collate_examples([make_example(c, crop_chain(c, config.crop_size, np_rng, config.spatial_crop_prob), cache, np_rng,
-                                               config.max_msa_rows, model_config_kmer(model)) for c in picked]).to(acc.device)
+        np_rng, gen = step_rng(config.seed, state.step, rank)
+        batch, ids, residues = task.make_batch(state.step, rank, world, np_rng, acc.device)
         t0 = time.time()
         with acc.autocast():
-            terms = fold_loss(model, batch, config.loss, config.n_diffusion_samples, gen)
-        acc.backward(terms.total)
+            loss, terms = task.loss(model, batch, gen)
+        acc.backward(loss)
         grad_norm = acc.clip_grad_norm_(params, config.grad_clip)
         # the gradients are all-reduced, so every process sees the same norm and skips the same steps
         skipped = not bool(torch.isfinite(torch.as_tensor(grad_norm)))
@@ -492,17 +515,25 @@ def train_model(config: TrainConfig, out_dir: str | Path,
             raise TrainingDiverged(f'{run_of_skips} consecutive steps (up to step {state.step}) had a non-finite loss or gradient; '
                                    f'lower the learning rate or resume from an earlier checkpoint in {out_dir / "checkpoints"}')
         seconds = time.time() - t0
-        local = torch.tensor([*terms.as_dict().values(), float(batch.n_residues), seconds], dtype=torch.float64, device=acc.device)
+        local = torch.tensor([float(terms.get(k, math.nan)) for k in task.term_names] + [float(residues), seconds],
+                             dtype=torch.float64, device=acc.device)
         everyone = acc.gather(local[None]).cpu()  # [world, terms + 2]
         with open(rank_log, 'a') as f:
-            f.write(f'rank {rank}/{world} step {state.step} targets {",".join(batch.target_ids)} residues {batch.n_residues} '
-                    f'loss {terms.total.item():.9f} seconds {seconds:.2f}\n')
+            f.write(f'rank {rank}/{world} step {state.step} targets {",".join(ids)} residues {residues} '
+                    f'loss {float(terms["total"]):.9f} seconds {seconds:.2f}\n')
+        validated = {}
+        if task.validate is not None and (state.step % task.validate_every == 0 or state.step == config.max_steps):
+            core = acc.unwrap_model(model)
+            validated = task.validate(core)  # every process alike: the same weights give the same numbers
+            if task.select is not None: best.offer(validated[task.select], state.step, core)
+            model.train()
         if acc.is_main_process:
             mean = everyone.mean(0)
-            row = {'step': state.step, **{k: float(v) for k, v in zip(terms.as_dict(), mean)},
-                   'lr': scheduler.get_last_lr()[0], 'grad_norm': float(grad_norm), 'skipped': int(skipped), 'epoch': order.epoch(state.step),
+            row = {'step': state.step, **{k: float(v) for k, v in zip(task.term_names, mean)},
+                   'lr': scheduler.get_last_lr()[0], 'grad_norm': float(grad_norm), 'skipped': int(skipped),
+                   'epoch': state.step * world * task.batch_size / max(1, task.epoch_size),
                    'residues': int(everyone[:, -2].sum()), 'residues_per_s': float(everyone[:, -2].sum() / everyone[:, -1].max()),
-                   'wall_s': time.time() - start_time}
+                   'wall_s': time.time() - start_time, **validated}
             rows.append(row)
             if state.step % config.log_every == 0 or state.step == stop:
                 _write_metrics(history + rows, metrics_path)
@@ -514,17 +545,68 @@ def train_model(config: TrainConfig, out_dir: str | Path,
             save_checkpoint(acc, out_dir, state.step, config.keep_checkpoints, config)
         if out_of_time: break
     bar.close()
+    core = acc.unwrap_model(model)
+    if best.weights is not None: core.load_state_dict(best.weights)
     if acc.is_main_process:
         _write_metrics(history + rows, metrics_path)
         if history + rows: plot_losses(history + rows, out_dir / 'loss_curve.png')
-        save_fold_model(acc.unwrap_model(model), out_dir / 'model',
-                        extra={'train_cutoff': config.cutoff, 'train_steps': state.step, 'train_preset': config.model})
+        if task.finish is not None: task.finish(core, state.step)
     acc.wait_for_everyone()
-    return rows
+    return core, rows
 
-def model_config_kmer(model) -> int:
-    """Stage B k-mer length of a (possibly DDP-wrapped) model."""
-    return getattr(model, 'module', model).config.stage_b_kmer
+def fold_task(config: TrainConfig, out_dir: Path,
+              chains: list[TrainingChain] | None = None,  # None = cached_training_chains(config...)
+              cache_dir: Path | None = None,  # chain list and adjacency cache
+              progress: bool = True) -> TrainTask:
+    """The end-to-end model as a `TrainTask`: date-checked chains, crops, `fold_loss`, weights saved at the end."""
+    cutoff = None if config.cutoff is None else dt.date.fromisoformat(config.cutoff)
+    cache, data, kmer = FeatureCache(cache_dir), {'chains': chains}, config.fold_config().stage_b_kmer
+    def prepare(acc):
+        if data['chains'] is None:
+            with acc.main_process_first():
+                data['chains'] = cached_training_chains(cutoff, config.sources, config.max_len, cache_dir, progress and acc.is_main_process)
+        found = data['chains']
+        if not found: raise InputError('no training chains (check the cutoff and sources)')
+        too_new = [c.target_id for c in found if not released_before(c.release, cutoff)]
+        if too_new: raise InputError(f'{len(too_new)} chains released on or after the cutoff {cutoff}: {too_new[:3]}')
+        with acc.main_process_first(): cache.precompute(found, progress and acc.is_main_process)
+        data['order'] = DataOrder(len(found), config.batch_size, acc.num_processes, config.seed)
+        task.epoch_size = len(found)
+    def make_batch(step, rank, world, rng, device):
+        picked = [data['chains'][i] for i in data['order'].indices(step, rank)]
+        batch = collate_examples([make_example(c, crop_chain(c, config.crop_size, rng, config.spatial_crop_prob), cache, rng,
+                                               config.max_msa_rows, kmer) for c in picked]).to(device)
+        return batch, batch.target_ids, batch.n_residues
+    def loss(model, batch, gen):
+        terms = fold_loss(model, batch, config.loss, config.n_diffusion_samples, gen)
+        return terms.total, terms.as_dict()
+    def describe(model):
+        return {'n_chains': len(data['chains']), 'parameters': parameter_counts(model),
+                'stage_b_start': str(stage_b_folder(config) or 'random initialisation'),
+                'sources': {s: sum(c.source == s for c in data['chains']) for s in config.sources}}
+    def finish(model, step):
+        save_fold_model(model, out_dir / 'model', extra={'train_cutoff': config.cutoff, 'train_steps': step, 'train_preset': config.model})
+    task = TrainTask(lambda: build_model(config), make_batch, loss, tuple(f.name for f in fields(LossTerms)), config.batch_size,
+                     prepare=prepare, describe=describe, finish=finish,
+                     # the template embedder is idle on template-less batches
+                     find_unused_parameters=config.fold_config().trunk.n_template_blocks > 0)
+    return task
+
+def train_model(config: TrainConfig, out_dir: str | Path,
+                chains: list[TrainingChain] | None = None,  # None = load_training_chains(config...)
+                max_steps: int | None = None,  # stop after this step (the LR schedule still uses config.max_steps)
+                max_minutes: float | None = None,  # stop (with a checkpoint) after this wall time
+                resume: bool = True,  # continue from the latest checkpoint in out_dir if there is one
+                cache_dir: Path | None = None,  # chain list and adjacency cache (default out_dir/cache)
+                progress: bool = True,
+                allow_changed: bool = False,  # resume even if `config` differs from the checkpoint's, applying the new values
+               ) -> list[dict]:
+    """Train the end-to-end model with `run_training` (1 or many processes); returns the metrics rows of this call."""
+    out_dir = Path(out_dir)
+    if config.threads: torch.set_num_threads(config.threads)
+    cache_dir = Path(cache_dir) if cache_dir is not None else out_dir / 'cache'
+    task = fold_task(config, out_dir, chains, cache_dir, progress)
+    return run_training(task, config, out_dir, max_steps, max_minutes, resume, allow_changed, progress)[1]
 
 def save_checkpoint(acc, out_dir: Path, step: int, keep: int = 2,
                     config: TrainConfig | None = None,  # recorded in the checkpoint, so a resume can compare
