@@ -82,6 +82,7 @@ def frame_from_vectors(v1: np.ndarray,  # [*, 3] first axis direction
     e2 = u / np.linalg.norm(u, axis=-1, keepdims=True)
     return np.stack([e1, e2, np.cross(e1, e2)], -1)
 
+# %% ../nbs/17_fullatom.ipynb #c050
 def quat_to_matrix(q: np.ndarray,  # [*, 4] unit quaternion (w, x, y, z)
                   ) -> np.ndarray:
     """Rotation matrix `[*, 3, 3]` of a quaternion (normalised first)."""
@@ -327,9 +328,12 @@ IDEAL_GEOMETRY = {  # {kind: {(base or *, atom names): (median, sigma)}}, Å / d
 
 # %% ../nbs/17_fullatom.ipynb #c018
 VDW_RADII = {'C': 1.70, 'N': 1.55, 'O': 1.52, 'P': 1.80}  # Bondi (1964), Å
+
 CLASH_OVERLAP = 0.4  # Å of vdW overlap that counts as a clash (MolProbity)
+
 POLAR_CLASH_DISTANCE = 2.5  # Å: N/O pairs may hydrogen-bond, so they clash only when closer than this
 
+# %% ../nbs/17_fullatom.ipynb #c051
 def _flat_atoms(structure: RNAStructure):
     """Present atoms: flat indices `[A]`, coordinates `[A, 3]`, element letters `[A]`."""
     mask = structure.atom_mask.reshape(-1)
@@ -337,6 +341,7 @@ def _flat_atoms(structure: RNAStructure):
     names = [RESIDUE_ATOMS[structure.sequence[f // MAX_ATOMS]][f % MAX_ATOMS] for f in flat]
     return flat, structure.coords.reshape(-1, 3)[flat].astype(float), np.array([n[0] for n in names])
 
+# %% ../nbs/17_fullatom.ipynb #c052
 def within_three_bonds(structure: RNAStructure, flat: np.ndarray) -> 'scipy.sparse.csr_matrix':
     """`[A, A]` sparse, nonzero where atoms `flat[a]`, `flat[b]` are 1-2, 1-3 or 1-4 neighbours (bonds of `geometry_terms`)."""
     from scipy.sparse import coo_matrix
@@ -347,10 +352,12 @@ def within_three_bonds(structure: RNAStructure, flat: np.ndarray) -> 'scipy.spar
     a = ((a + a.T) > 0).astype(np.int32)
     return a + a @ a + a @ a @ a
 
+# %% ../nbs/17_fullatom.ipynb #c053
 def _non_bonded(pairs: np.ndarray, near) -> np.ndarray:
     """The rows of `pairs` `[P, 2]` that are more than 3 bonds apart in `near` (from `within_three_bonds`)."""
     return pairs[np.asarray(near[pairs[:, 0], pairs[:, 1]]).reshape(-1) == 0] if len(pairs) else pairs
 
+# %% ../nbs/17_fullatom.ipynb #c054
 def clash_pairs(structure: RNAStructure) -> np.ndarray:
     """`[C, 2]` flat atom indices (residue * MAX_ATOMS + slot) of clashing heavy-atom pairs (see `clashscore`)."""
     from scipy.spatial import cKDTree
@@ -366,11 +373,13 @@ def clash_pairs(structure: RNAStructure) -> np.ndarray:
     clash = np.where(polar, d < POLAR_CLASH_DISTANCE, radii[i] + radii[j] - d >= CLASH_OVERLAP)
     return np.stack([flat[i[clash]], flat[j[clash]]], -1)
 
+# %% ../nbs/17_fullatom.ipynb #c055
 def clashscore(structure: RNAStructure) -> float:
     """Heavy-atom clashscore: non-bonded pairs (more than 3 bonds apart) overlapping ≥ 0.4 Å, per 1000 atoms."""
     n_atoms = int(structure.atom_mask.sum())
     return 1000.0 * len(clash_pairs(structure)) / n_atoms if n_atoms else 0.0
 
+# %% ../nbs/17_fullatom.ipynb #c056
 def inverted_centres(structure: RNAStructure) -> np.ndarray:
     """Residue index of every sugar chiral centre (C1', C2', C3', C4') whose handedness differs from the templates'
     (a residue appears once per inverted centre), sorted."""
@@ -385,10 +394,12 @@ def inverted_centres(structure: RNAStructure) -> np.ndarray:
             bad.append(rows[np.isfinite(v) & (np.sign(v) != ref)])
     return np.sort(np.concatenate(bad)) if bad else np.zeros(0, int)
 
+# %% ../nbs/17_fullatom.ipynb #c057
 def chirality_errors(structure: RNAStructure) -> int:
     """Number of sugar chiral centres (C1', C2', C3', C4') whose handedness differs from the templates'."""
     return len(inverted_centres(structure))
 
+# %% ../nbs/17_fullatom.ipynb #c058
 def geometry_report(structure: RNAStructure,
                     n_sigma: float = 4.0,  # outlier threshold in σ of IDEAL_GEOMETRY
                    ) -> dict:

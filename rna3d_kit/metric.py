@@ -4,13 +4,10 @@
 
 # %% ../nbs/03_metric.ipynb #c002
 from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import NamedTuple
-
 import numpy as np
 import pandas as pd
-
 from .core import InputError
 from .kaggle_io import _numeric, target_ids
 
@@ -32,6 +29,7 @@ def rna_d0(L: float,  # normalisation length (resolved reference residues)
         if L <= L_max: return d0
     return 0.6 * np.sqrt(L - 0.5) - 2.5
 
+# %% ../nbs/03_metric.ipynb #c048
 def search_radius(d0: float) -> float:
     """Distance cutoff (Å) for re-selecting residues during the superposition search: d0 clamped to [4.5, 8]."""
     return float(min(max(d0, 4.5), 8.0))
@@ -53,6 +51,7 @@ def _rotation_from_moments(n: np.ndarray,  # [B] number (weight) of points per s
     R = np.matmul(Vt.transpose(0, 2, 1) * flip[:, None, :], U.transpose(0, 2, 1))
     return R, cy - np.einsum('bij,bj->bi', R, cx)
 
+# %% ../nbs/03_metric.ipynb #c049
 def kabsch(x: np.ndarray,  # [L, 3] or [B, L, 3] points to move
            y: np.ndarray,  # [L, 3] or [B, L, 3] target points (paired with x row by row)
            weights: np.ndarray,  # [B, L] 0/1 (or real) weight of each pair in each of the B fits
@@ -67,6 +66,7 @@ def kabsch(x: np.ndarray,  # [L, 3] or [B, L, 3] points to move
     return _rotation_from_moments(w.sum(1), np.einsum('bl,bli->bi', w, xb), np.einsum('bl,bli->bi', w, yb),
                                   np.einsum('bl,bli,blj->bij', w, xb, yb))
 
+# %% ../nbs/03_metric.ipynb #c050
 def superpose(x: np.ndarray,  # [M, 3] points to move
               y: np.ndarray,  # [M, 3] target points (paired row by row)
              ) -> tuple[np.ndarray, np.ndarray]:
@@ -74,6 +74,7 @@ def superpose(x: np.ndarray,  # [M, 3] points to move
     R, t = kabsch(np.asarray(x, float), np.asarray(y, float), np.ones((1, len(x))))
     return R[0], t[0]
 
+# %% ../nbs/03_metric.ipynb #c051
 def pair_features(x: np.ndarray,  # [L, 3]
                   y: np.ndarray,  # [L, 3]
                  ) -> np.ndarray:
@@ -84,6 +85,7 @@ def pair_features(x: np.ndarray,  # [L, 3]
     f[16] = (x * x).sum(1) + (y * y).sum(1)
     return f
 
+# %% ../nbs/03_metric.ipynb #c052
 def pair_sq_dists(R: np.ndarray,  # [B, 3, 3] rotations
                   t: np.ndarray,  # [B, 3] translations
                   features: np.ndarray,  # [17, L] from `pair_features`
@@ -103,6 +105,7 @@ class Superposition(NamedTuple):
     rot: np.ndarray  # [3, 3]
     trans: np.ndarray  # [3]
 
+# %% ../nbs/03_metric.ipynb #c053
 def fragment_lengths(n: int) -> list[int]:
     """Seed fragment lengths of the search for n aligned pairs: n, n/2, ... down to 4 (at most 6 lengths)."""
     shortest, out = min(4, n), []
@@ -112,6 +115,7 @@ def fragment_lengths(n: int) -> list[int]:
         out.append(length)
     return out + [shortest]
 
+# %% ../nbs/03_metric.ipynb #c054
 def _select_within(d2: np.ndarray,  # [B, L] squared distances
                    cut: float,  # distance cutoff in Å
                   ) -> np.ndarray:
@@ -129,6 +133,7 @@ def _select_within(d2: np.ndarray,  # [B, L] squared distances
         sel[few] = d2[few] < ((cut + steps * 0.5) ** 2)[:, None]
     return sel
 
+# %% ../nbs/03_metric.ipynb #c055
 def _window_moments(x, y, starts, lengths):
     """Kabsch moments of the windows x[s:s+l], y[s:s+l] from prefix sums."""
     f = np.concatenate([x, y, (x[:, :, None] * y[:, None, :]).reshape(-1, 9)], 1)
@@ -136,6 +141,7 @@ def _window_moments(x, y, starts, lengths):
     m = c[starts + lengths] - c[starts]
     return lengths.astype(float), m[:, :3], m[:, 3:6], m[:, 6:].reshape(-1, 3, 3)
 
+# %% ../nbs/03_metric.ipynb #c056
 def tm_search(x: np.ndarray,  # [L, 3] model coordinates of the aligned pairs, in alignment order
               y: np.ndarray,  # [L, 3] reference coordinates of the same pairs
               d0: float,  # TM-score d0 (Å)
@@ -189,6 +195,7 @@ def _present(xyz: np.ndarray) -> np.ndarray:
     """Rows `[N]` with three finite coordinates above the Kaggle 'absent' sentinel (-1e18)."""
     return np.isfinite(xyz).all(-1) & (xyz > -1e17).all(-1)
 
+# %% ../nbs/03_metric.ipynb #c057
 def tm_score_part2(pred: np.ndarray,  # [N, 3] predicted C1', NaN = absent
                    ref: np.ndarray,  # [N, 3] reference C1' for the same residue numbers, NaN = unresolved
                   ) -> float:
@@ -255,7 +262,9 @@ def nw_tm(score: np.ndarray,  # [n1, n2, B] score of aligning residue i of struc
 
 # %% ../nbs/03_metric.ipynb #c026
 _BASE_INDEX = {c: k for k, c in enumerate('acgut')}
+
 _CAN_PAIR = np.zeros((6, 6), bool)  # canonical and G-U pairs among a c g u t (index 5 = anything else)
+
 for _a, _b in ('au', 'ua', 'at', 'ta', 'gc', 'cg', 'gu', 'ug'): _CAN_PAIR[_BASE_INDEX[_a], _BASE_INDEX[_b]] = True
 
 def rna_secondary(seq: str,  # [L] one letter per residue
@@ -318,10 +327,12 @@ def quick_tm(x: np.ndarray,  # [Lx, 3] model
         _, tm2[keep] = fit(within(d2, params.d0_search ** 2 + 1))
     return np.maximum(np.maximum(tm0, tm1), tm2)
 
+# %% ../nbs/03_metric.ipynb #c058
 def _best_last(scores):
     """Index of the last maximum (US-align replaces its best on ties)."""
     return len(scores) - 1 - int(np.argmax(np.asarray(scores)[::-1]))
 
+# %% ../nbs/03_metric.ipynb #c059
 def threading_alignments(xlen: int, ylen: int,
                          shifts: np.ndarray,  # [K] offsets
                          fragment: np.ndarray | None = None,  # residue indices of a fragment to thread, or None
@@ -344,16 +355,19 @@ def threading_alignments(xlen: int, ylen: int,
     out[rows[inside], np.broadcast_to(fragment[None], inside.shape)[inside]] = i[inside]
     return out
 
+# %% ../nbs/03_metric.ipynb #c060
 def _best_threading(x, y, alignments, params, batch=64):
     scores = np.concatenate([quick_tm(x, y, alignments[b:b + batch], params) for b in range(0, len(alignments), batch)])
     return alignments[_best_last(scores)]
 
+# %% ../nbs/03_metric.ipynb #c061
 def initial_threading(x, y, params):
     """Best gapless threading `[Ly]` (`get_initial`)."""
     min_ali = max(min(len(x), len(y)) // 2, 5)
     shifts = np.arange(-len(y) + min_ali, len(x) - min_ali + 1)
     return _best_threading(x, y, threading_alignments(len(x), len(y), shifts), params)
 
+# %% ../nbs/03_metric.ipynb #c062
 def tm_matrix(x: np.ndarray,  # [Lx, 3]
               y: np.ndarray,  # [Ly, 3]
               R: np.ndarray,  # [3, 3] or [B, 3, 3]
@@ -371,6 +385,7 @@ def tm_matrix(x: np.ndarray,  # [Lx, 3]
     np.divide(d02, d2, out=d2)
     return d2[..., 0] if single else d2
 
+# %% ../nbs/03_metric.ipynb #c063
 def initial_local(x, y, params, max_cells=12_000_000):
     """Best alignment `[Ly]` from superposed fragment pairs (`get_initial5`), or None if there are none."""
     xlen, ylen = len(x), len(y)
@@ -396,6 +411,7 @@ def initial_local(x, y, params, max_cells=12_000_000):
             if score > best_score: best_score, best = score, aln
     return best
 
+# %% ../nbs/03_metric.ipynb #c064
 def initial_ss_plus(x, y, sec_x, sec_y, y2x, params):
     """Alignment `[Ly]` from the superposition of `y2x` plus secondary-structure agreement (`get_initial_ssplus`)."""
     m = y2x >= 0
@@ -403,6 +419,7 @@ def initial_ss_plus(x, y, sec_x, sec_y, y2x, params):
     same = np.array(list(sec_x))[:, None] == np.array(list(sec_y))[None]
     return nw_tm((tm_matrix(x, y, R[0], t[0], (params.d0 + 1.5) ** 2) + 0.5 * same)[..., None], -1.0)[0]
 
+# %% ../nbs/03_metric.ipynb #c065
 def longest_fragment(x: np.ndarray,  # [L, 3]
                      dcu0: float,  # initial neighbour cutoff (Å), relaxed by 10 % steps
                     ) -> tuple[int, int]:
@@ -427,6 +444,7 @@ def longest_fragment(x: np.ndarray,  # [L, 3]
             cut2 = (1.1 ** inc * dcu0) ** 2
     return first, last
 
+# %% ../nbs/03_metric.ipynb #c066
 def initial_fragment_threading(x, y, params):
     """Best threading `[Ly]` of the longest contiguous fragment along the other chain (`get_initial_fgt`)."""
     xlen, ylen = len(x), len(y)
@@ -461,6 +479,7 @@ def _search_alignment(x, y, y2x, params, step=40):
     m = y2x >= 0
     return tm_search(x[y2x[m]], y[m], params.d0, params.d0_search, params.lnorm, params.score_d8, step=step)
 
+# %% ../nbs/03_metric.ipynb #c067
 def dp_iter(x, y, start: Superposition, params: AlignParams,
             gaps: tuple = (-0.6, 0.0),  # gap penalties tried in turn
             max_rounds: int = 30,  # NW + search rounds per gap penalty
@@ -477,12 +496,14 @@ def dp_iter(x, y, start: Superposition, params: AlignParams,
             old = tm
     return best, best_aln
 
+# %% ../nbs/03_metric.ipynb #c068
 class Alignment(NamedTuple):
     """Result of `tm_align`: TM-score normalised by the reference and the residue correspondence."""
     tm: float
     y2x: np.ndarray  # [Ly] model residue aligned to each reference residue, -1 = none
     n_aligned: int  # pairs closer than d8 that enter the final score
 
+# %% ../nbs/03_metric.ipynb #c069
 def tm_align(x: np.ndarray,  # [Lx, 3] model C1' in chain order
              y: np.ndarray,  # [Ly, 3] reference C1' in chain order
              seq_x: str = '',  # [Lx] model sequence (for the secondary-structure seed; '' = none)
@@ -551,6 +572,7 @@ def tm_score(pred: np.ndarray,  # [N, 3] predicted C1', NaN = absent
 N_PREDICTIONS = 5
 PDB_RANGE = (-999.999, 9999.999)  # what an %8.3f PDB coordinate field can hold
 
+# %% ../nbs/03_metric.ipynb #c072
 def target_scores(preds: np.ndarray,  # [P, N, 3] predictions, row i = residue i
                   refs: np.ndarray,  # [K, N, 3] reference conformations, NaN or <= -1e17 = unresolved
                   mode: str = 'part2',  # 'part2' or 'part1'
@@ -566,6 +588,7 @@ def target_scores(preds: np.ndarray,  # [P, N, 3] predictions, row i = residue i
         for p, pred in enumerate(preds): out[p, k] = tm_score(pred, ref, mode, sequence)
     return out
 
+# %% ../nbs/03_metric.ipynb #c073
 def prediction_scores(preds: np.ndarray,  # [P, N, 3] predictions
                       refs: np.ndarray,  # [K, N, 3] reference conformations
                       mode: str = 'part2',  # 'part2' or 'part1'
@@ -576,6 +599,7 @@ def prediction_scores(preds: np.ndarray,  # [P, N, 3] predictions
     scorable = np.isfinite(s).any(1)
     return np.where(scorable, np.where(np.isfinite(s), s, -np.inf).max(1, initial=-np.inf), np.nan)
 
+# %% ../nbs/03_metric.ipynb #c074
 def score_target(preds: np.ndarray,  # [P, N, 3] predictions (best of P)
                  refs: np.ndarray,  # [K, N, 3] reference conformations
                  mode: str = 'part2',  # 'part2' or 'part1'
@@ -585,12 +609,15 @@ def score_target(preds: np.ndarray,  # [P, N, 3] predictions (best of P)
     best = prediction_scores(preds, refs, mode, sequence)
     return float(np.nanmax(best)) if np.isfinite(best).any() else float('nan')
 
+# %% ../nbs/03_metric.ipynb #c075
 def _xyz_columns(k: int) -> list[str]:
     return [f'x_{k}', f'y_{k}', f'z_{k}']
 
+# %% ../nbs/03_metric.ipynb #c076
 UNSCORED = 'fewer than 3 resolved reference residues in every conformation'  # note of a target that cannot be scored
 NO_LABELS = 'no labels'  # note of a submission target the labels lack
 
+# %% ../nbs/03_metric.ipynb #c077
 def _labels_signs(df: pd.DataFrame) -> str:
     """Why `df`, given as a submission, looks like a labels file ('' if it does not). (Absent markers are no sign:
     a submission may hold -1e18, which the metric clips like any other coordinate.)"""
@@ -659,11 +686,13 @@ def score_submission(submission: pd.DataFrame,  # Kaggle submission: ID, resname
         rows.append(dict(target_id=target_id, tm=np.nan, best_prediction=0, best_reference=0, n_residues=int(n), note=NO_LABELS))
     return pd.DataFrame(rows, columns=['target_id', 'tm', 'best_prediction', 'best_reference', 'n_residues', 'note'])
 
+# %% ../nbs/03_metric.ipynb #c078
 def mean_tm(scores: pd.DataFrame) -> float:
     """The competition score: mean of the per-target `tm` column over the scored targets (NaN if none is)."""
     tm = scores['tm'].to_numpy(float)
     return float(tm[np.isfinite(tm)].mean()) if np.isfinite(tm).any() else float('nan')
 
+# %% ../nbs/03_metric.ipynb #c079
 def score_summary(scores: pd.DataFrame,  # per-target `tm` (and optionally `note`), as `score_submission` gives
                   mode: str = 'part2',
                  ) -> str:

@@ -4,7 +4,6 @@
 
 # %% ../nbs/10_template_db.ipynb #c002
 from __future__ import annotations
-
 import atexit
 import datetime as dt
 import hashlib
@@ -15,10 +14,8 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
 import numpy as np
 import pandas as pd
-
 from .core import InputError, clean_sequence, shared_dir, warn
 from .kaggle_io import read_labels, stoichiometry_chain_ids, target_ids
 from .metric import superpose
@@ -36,15 +33,18 @@ KMER = 6  # k of the k-mer prefilter: 4^6 = 4096 words, sensitive enough for ~60
 STRUCTURE_SUFFIXES = ('.pdb', '.cif', '.pdb.gz', '.cif.gz', '.ent', '.ent.gz', '.mmcif', '.mmcif.gz')
 RELEASE_COLUMNS = ('Entry ID', 'Release Date')  # Kaggle Part 2's PDB_RNA/pdb_release_dates_NA.csv
 
+# %% ../nbs/10_template_db.ipynb #c037
 def _parse_date(value) -> dt.date | None:
     """A `datetime.date` from an ISO string (None for missing)."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() in ('', 'nan', 'NaT', '?', '.'): return None
     return dt.date.fromisoformat(str(value).strip()[:10])
 
+# %% ../nbs/10_template_db.ipynb #c038
 def _acgun(seq: str) -> str:
     """Upper-case, T->U, anything outside ACGU -> N (template sequences are kept as observed)."""
     return ''.join(c if c in 'ACGU' else 'N' for c in seq.upper().replace('T', 'U'))
 
+# %% ../nbs/10_template_db.ipynb #c039
 def _sequence_rows(seq_csv: Path) -> dict[str, tuple]:
     """`{target_id: (release date, chain id per residue or None)}` from a sequences CSV, row by row: a bad date or
     stoichiometry is a warning for its row (the template library never fails on one row)."""
@@ -65,6 +65,7 @@ def _sequence_rows(seq_csv: Path) -> dict[str, tuple]:
     if bad: warn(f'{seq_csv.name}: {len(bad)} row{"s" if len(bad) > 1 else ""} kept with a problem: ' + '; '.join(bad[:3]) + (' ...' if len(bad) > 3 else ''))
     return out
 
+# %% ../nbs/10_template_db.ipynb #c040
 def _label_chains(lab_csv: Path) -> dict[str, np.ndarray] | None:
     """`{target_id: [N] chain copy name per label row}` from Part 2's `chain`/`copy` label columns (None without them)."""
     head = pd.read_csv(lab_csv, nrows=0).columns.str.strip()
@@ -77,6 +78,7 @@ def _label_chains(lab_csv: Path) -> dict[str, np.ndarray] | None:
     tid = target_ids(df['ID'])
     return {t: g.to_numpy() for t, g in name.groupby(tid, sort=False)}
 
+# %% ../nbs/10_template_db.ipynb #c041
 def kaggle_entries(folder,  # Kaggle-layout folder (Part 1 or Part 2 columns)
                    splits=('train',),  # which {split}_sequences.csv / {split}_labels.csv pairs to read
                   ) -> list[dict]:
@@ -105,6 +107,7 @@ def kaggle_entries(folder,  # Kaggle-layout folder (Part 1 or Part 2 columns)
                                 atoms=None, group=tid))
     return out
 
+# %% ../nbs/10_template_db.ipynb #c042
 def read_release_dates(path) -> dict[str, dt.date]:
     """`{ENTRY ID: release date}` from a release table (`Entry ID,Release Date`, quoted or not); bad rows warned and left out."""
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -119,6 +122,7 @@ def read_release_dates(path) -> dict[str, dt.date]:
     if bad: warn(f'{Path(path).name}: {bad} row{"s" if bad > 1 else ""} without a valid entry id and date left out')
     return out
 
+# %% ../nbs/10_template_db.ipynb #c043
 def mmcif_release_date(block) -> dt.date | None:
     """An mmCIF entry's release date: its earliest `_pdbx_audit_revision_history` revision (None without one)."""
     dates = []
@@ -128,6 +132,7 @@ def mmcif_release_date(block) -> dt.date | None:
         if d is not None: dates.append(d)
     return min(dates) if dates else None
 
+# %% ../nbs/10_template_db.ipynb #c044
 def _release_tables(folder: Path) -> dict[str, dt.date]:
     """Release dates of every release table (a CSV with `Entry ID,Release Date`) directly in `folder`."""
     out = {}
@@ -135,6 +140,7 @@ def _release_tables(folder: Path) -> dict[str, dt.date]:
         if set(RELEASE_COLUMNS) <= {c.strip() for c in pd.read_csv(f, nrows=0).columns}: out.update(read_release_dates(f))
     return out
 
+# %% ../nbs/10_template_db.ipynb #c045
 def _file_entries(path: Path, dates: dict, source: str) -> list[dict]:
     """One entry per RNA chain of a structure file, dated from `dates` (entry id = file stem) or the mmCIF itself."""
     stem = path.name.split('.')[0]
@@ -153,6 +159,7 @@ def _file_entries(path: Path, dates: dict, source: str) -> list[dict]:
                  atoms=s.coords, group=entry, resolution=float(resolution))
             for s in structs if np.isfinite(s.c1).all(1).sum() >= 2]
 
+# %% ../nbs/10_template_db.ipynb #c046
 def structure_entries(folder,  # folder with chains.csv and pdb/ or cif/ files, or a PDB_RNA-style folder of structure files
                       progress: bool = False,
                      ) -> list[dict]:
@@ -193,6 +200,7 @@ def structure_entries(folder,  # folder with chains.csv and pdb/ or cif/ files, 
 
 # %% ../nbs/10_template_db.ipynb #c007
 _CODE = np.full(256, 4, np.uint8)
+
 for _i, _b in enumerate(b'ACGU'): _CODE[_b] = _i
 
 def kmer_codes(seq_bytes: np.ndarray,  # [L] uint8 ASCII letters
@@ -204,6 +212,7 @@ def kmer_codes(seq_bytes: np.ndarray,  # [L] uint8 ASCII letters
     codes = (win * (4 ** np.arange(k - 1, -1, -1))).sum(1)
     return np.where((win < 4).all(1), codes, -1)
 
+# %% ../nbs/10_template_db.ipynb #c047
 @dataclass(frozen=True, eq=False)
 class TemplateDB:
     """A dated template database: flat residue arrays, a JSON-able index and a k-mer inverted index."""
@@ -284,6 +293,7 @@ def _representatives(entries: list[dict], rmsd: float = DEDUP_RMSD) -> np.ndarra
             else: kept.append(i)
     return rep
 
+# %% ../nbs/10_template_db.ipynb #c048
 def build_template_db(entries: list[dict],  # from `kaggle_entries` / `structure_entries`
                       k: int = KMER,
                       dedupe: bool = True,  # keep one entry per id (preferring heavy atoms); index one copy per sequence and structure
@@ -332,12 +342,14 @@ def build_template_db(entries: list[dict],  # from `kaggle_entries` / `structure
 # %% ../nbs/10_template_db.ipynb #c012
 _ARRAYS = ('release', 'offsets', 'seq', 'c1', 'atom_offsets', 'atoms', 'kmer_ptr', 'kmer_entries', 'group', 'rep', 'resolution')
 
+# %% ../nbs/10_template_db.ipynb #c049
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, 'rb') as f:
         for block in iter(lambda: f.read(1 << 22), b''): h.update(block)
     return h.hexdigest()
 
+# %% ../nbs/10_template_db.ipynb #c050
 def save_template_db(db: TemplateDB, folder, meta: dict | None = None) -> Path:
     """Write `db` to `folder` atomically (arrays as .npy, ids/sources/meta and the arrays' checksums as index.json)."""
     folder = Path(folder)
@@ -355,6 +367,7 @@ def save_template_db(db: TemplateDB, folder, meta: dict | None = None) -> Path:
         raise
     return folder
 
+# %% ../nbs/10_template_db.ipynb #c051
 def load_template_db(folder) -> TemplateDB:
     """Memory-map a database written by `save_template_db`; `InputError` if any file differs from its checksum."""
     folder = Path(folder)
@@ -374,6 +387,7 @@ def _structure_files(folder: Path) -> list[Path]:
     return [p for sub in ('pdb', 'cif', '.') for p in sorted((folder / sub).glob('*'))
             if p.is_file() and p.name.lower().endswith(STRUCTURE_SUFFIXES)]
 
+# %% ../nbs/10_template_db.ipynb #c052
 def _dated_structure_folder(folder: Path) -> bool:
     """True for a folder of structure files with release dates: a `chains.csv`, a release table, or mmCIF files."""
     files = _structure_files(folder)
@@ -381,6 +395,7 @@ def _dated_structure_folder(folder: Path) -> bool:
     if (folder / 'chains.csv').exists() or any(_is_mmcif(f) for f in files): return True
     return any(set(RELEASE_COLUMNS) <= {c.strip() for c in pd.read_csv(f, nrows=0).columns} for f in folder.glob('*.csv'))
 
+# %% ../nbs/10_template_db.ipynb #c053
 def find_structure_dirs(root,  # a data or competition folder (None or missing: none)
                         max_depth: int = 3,  # levels of sub-folders searched
                        ) -> list[Path]:
@@ -403,6 +418,7 @@ def _index_id(folder: Path) -> tuple[int, int] | None:
     except (FileNotFoundError, NotADirectoryError): return None  # (a file where the cache folder should be: see below)
     return st.st_ino, st.st_mtime_ns
 
+# %% ../nbs/10_template_db.ipynb #c054
 @contextmanager
 def _cache_lock(folder: Path):
     """Hold `.{folder name}.lock` beside the cache entry `folder` exclusively (POSIX `flock`): of the processes that would
@@ -429,10 +445,12 @@ def default_cache_dir() -> Path:
     root = os.environ.get('RNA3D_CACHE')
     return (Path(root) if root else Path.home() / '.cache' / 'rna3d_kit') / 'templates'
 
+# %% ../nbs/10_template_db.ipynb #c055
 def default_structure_dirs() -> list[Path]:
     """The dated structure folders found under `shared_dir()/data` (e.g. `allatom/*`, `pdb_rna/PDB_RNA`; none without it)."""
     return find_structure_dirs(shared_dir(must_exist=False) / 'data')
 
+# %% ../nbs/10_template_db.ipynb #c056
 def _input_files(kaggle_dir, splits, structure_dirs) -> list[Path]:
     files = []
     if kaggle_dir is not None:
@@ -440,6 +458,7 @@ def _input_files(kaggle_dir, splits, structure_dirs) -> list[Path]:
     for d in structure_dirs: files += sorted(p for p in Path(d).rglob('*') if p.is_file())
     return [f for f in files if f.exists()]
 
+# %% ../nbs/10_template_db.ipynb #c057
 def input_hash(kaggle_dir, splits, structure_dirs, k: int = KMER) -> str:
     """Hash of format version, options and every input file's name, size and mtime (16 hex digits)."""
     h = hashlib.sha256(f'v{FORMAT_VERSION} k{k} splits={sorted(splits)}'.encode())
@@ -448,6 +467,7 @@ def input_hash(kaggle_dir, splits, structure_dirs, k: int = KMER) -> str:
         h.update(f'{f.resolve()}|{st.st_size}|{st.st_mtime_ns}\n'.encode())
     return h.hexdigest()[:16]
 
+# %% ../nbs/10_template_db.ipynb #c058
 def open_template_db(kaggle_dir=None,  # Kaggle-layout folder with {split}_labels.csv (None = none)
                      structure_dirs=None,  # heavy-atom folders (None = `default_structure_dirs()`)
                      splits=('train',),  # Kaggle splits used as templates (validation only if you mean it: dates still apply)
@@ -502,11 +522,13 @@ class TemplateHit:
         """Fraction of the query placed by an identical template base (coverage × identity)."""
         return self.coverage * self.identity
 
+# %% ../nbs/10_template_db.ipynb #c059
 def _aligner(match=2.0, mismatch=-1.0, gap_open=-5.0, gap_extend=-1.0):
     from Bio.Align import PairwiseAligner
     return PairwiseAligner(mode='global', match_score=match, mismatch_score=mismatch, open_gap_score=gap_open,
                            extend_gap_score=gap_extend, end_gap_score=0.0)  # free end gaps = semi-global
 
+# %% ../nbs/10_template_db.ipynb #c060
 def _window(db: TemplateDB, e: int, qcodes: np.ndarray, qlen: int, margin: int) -> tuple[int, int]:
     """Template slice `[start, stop)` around the best k-mer diagonal when the entry is much longer than the query."""
     L = db.length(e)
@@ -522,6 +544,7 @@ def _window(db: TemplateDB, e: int, qcodes: np.ndarray, qlen: int, margin: int) 
     best = diag.min() + np.argmax(counts) * max(qlen // 4, 1)
     start = int(np.clip(best - margin, 0, L)); return start, int(min(L, best + qlen + margin + max(qlen // 4, 1)))
 
+# %% ../nbs/10_template_db.ipynb #c061
 def _pairs(alignment) -> tuple[np.ndarray, np.ndarray]:
     """Aligned (query, template) residue index pairs of a Biopython alignment."""
     qb, tb = alignment.aligned
@@ -584,6 +607,7 @@ def search_templates(db: TemplateDB,
         if hit is not None: hits.append(hit)
     return hits
 
+# %% ../nbs/10_template_db.ipynb #c062
 def _make_hit(db: TemplateDB, e: int, query: str, aligner, tseq: str, start: int, score: float, z: float) -> TemplateHit | None:
     """The `TemplateHit` of `query` on entry `e` (window `tseq` starting at `start`); None when no aligned residue has a C1'."""
     qi, ti = _pairs(aligner.align(query, tseq)[0])
@@ -596,6 +620,7 @@ def _make_hit(db: TemplateDB, e: int, query: str, aligner, tseq: str, start: int
     identity = float((qbytes[qi] == tbytes[ti]).mean())
     return TemplateHit(e, db.ids[e], qi, ti, score, float(z), identity, len(qi) / len(query), db.release_date(e))
 
+# %% ../nbs/10_template_db.ipynb #c063
 def align_entry(db: TemplateDB, query: str,  # ACGU sequence of one chain
                 e: int,  # the entry to align to (any entry, representative or copy)
                 n_shuffles: int = 8, seed: int = 0, **scoring) -> TemplateHit | None:
