@@ -28,15 +28,18 @@ def _demo_sequences() -> Path:
     """Bundled demo input (a few real CASP15 sequences)."""
     return package_data_dir() / DEMO_SEQUENCES
 
+# %% ../nbs/92_cli.ipynb #c031
 def read_csv_checked(path: Path, what: str):
     """A CSV file as a table; a missing path, a folder or an unreadable file is a one-line `InputError`."""
     from rna3d_kit.kaggle_io import _existing_file, _read_csv
     return _read_csv(_existing_file(path, what), what, dtype={'ID': str, 'resname': str})
 
+# %% ../nbs/92_cli.ipynb #c032
 def report_path(output: Path, report: str | None) -> Path:
     """Where the per-run report goes: `report` if given, else `{submission stem}_report.csv` beside the submission."""
     return Path(report) if report else output.with_name(f'{output.stem}_report.csv')
 
+# %% ../nbs/92_cli.ipynb #c033
 def json_line(obj) -> str:
     """`obj` as one line of strict JSON: floats that are not finite (NaN, inf) become null."""
     def clean(x):
@@ -47,6 +50,7 @@ def json_line(obj) -> str:
         return x if x is None or isinstance(x, (str, int, float, bool)) else str(x)
     return json.dumps(clean(obj), allow_nan=False)
 
+# %% ../nbs/92_cli.ipynb #c034
 def predictor_flags() -> dict[str, tuple]:
     """`{flag: (Option, [methods declaring it])}` over every registered predictor: the command line's predictor options."""
     from rna3d_kit.predict import PREDICTORS  # importing it registers the kit's predictors
@@ -59,8 +63,10 @@ def predictor_flags() -> dict[str, tuple]:
             owners.append(method)
     return flags
 
+# %% ../nbs/92_cli.ipynb #c035
 def _dest(flag: str) -> str: return 'option_' + flag.lstrip('-').replace('-', '_')
 
+# %% ../nbs/92_cli.ipynb #c036
 def add_predictor_flags(parser: argparse.ArgumentParser):
     """Add every registered predictor's declared options to `parser` (all default None: not given)."""
     for flag, (opt, owners) in predictor_flags().items():
@@ -68,6 +74,7 @@ def add_predictor_flags(parser: argparse.ArgumentParser):
                             metavar=None if opt.choices else flag.lstrip('-').upper().replace('-', '_'),
                             help=f"--method {' or '.join(owners)}: {opt.help}")
 
+# %% ../nbs/92_cli.ipynb #c037
 def chosen_options(args) -> dict:
     """The predictor options given on the command line, by constructor name; one the method does not declare is an `InputError`."""
     out = {}
@@ -78,12 +85,14 @@ def chosen_options(args) -> dict:
         out[opt.name] = value
     return out
 
+# %% ../nbs/92_cli.ipynb #c038
 def run_settings(args) -> 'RunSettings':
     """The `run.RunSettings` of a `predict` or `evaluate` command line."""
     from rna3d_kit.run import RunSettings
     return RunSettings(args.method, args.n_samples, args.seed, getattr(args, 'time_budget', None), args.minimise, args.solvent,
                        args.minimise_steps, not args.quiet, chosen_options(args)).check(flags=True)
 
+# %% ../nbs/92_cli.ipynb #c039
 def data_folder(data: str | None) -> Path | None:
     """`--data` as a folder (default: the shared Part 1 data, if present), or an `InputError` if it does not exist."""
     from rna3d_kit.predict import default_data_dir
@@ -91,6 +100,7 @@ def data_folder(data: str | None) -> Path | None:
     if data_dir is not None and not data_dir.is_dir(): raise InputError(f'data folder {data_dir} does not exist')
     return data_dir
 
+# %% ../nbs/92_cli.ipynb #c053
 def cmd_predict(args) -> int:
     """`rna3d predict`: sequences CSV -> submission CSV (+ run report, PDB models), through `run.run`."""
     from rna3d_kit.predict import load_predictor
@@ -105,6 +115,7 @@ def cmd_predict(args) -> int:
     if result is not None: print(result.line, file=sys.stderr)
     return 0
 
+# %% ../nbs/92_cli.ipynb #c054
 def cmd_score(args) -> int:
     """`rna3d score`: submission CSV x labels CSV -> per-target and mean TM-score (naming targets that cannot be scored)."""
     from rna3d_kit.metric import mean_tm, score_submission, score_summary
@@ -119,6 +130,7 @@ def cmd_score(args) -> int:
         print(score_summary(table, args.mode))
     return 0
 
+# %% ../nbs/92_cli.ipynb #c055
 def cmd_evaluate(args) -> int:
     """`rna3d evaluate`: predict + score a split of a Kaggle-layout folder."""
     from rna3d_kit.evaluate import evaluate, summary_line
@@ -139,6 +151,7 @@ def cmd_evaluate(args) -> int:
         print(summary_line(table, args.mode))
     return 0
 
+# %% ../nbs/92_cli.ipynb #c056
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `rna3d` and its sub-commands."""
     from rna3d_kit import __version__
@@ -198,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_evaluate)
     return p
 
+# %% ../nbs/92_cli.ipynb #c057
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `rna3d` command; returns the exit status."""
     args = build_parser().parse_args(argv)

@@ -38,12 +38,14 @@ SEED_FRACTIONS = (1.0, 0.5, 0.25)  # seed windows as fractions of the chain (who
 REFINE_ITERATIONS = 6  # re-selection rounds per seed
 MAX_TM_RESIDUES = 400  # longer targets are compared on this many evenly spaced residues
 
+# %% ../nbs/21_ensemble.ipynb #c038
 class PairSuperposition(NamedTuple):
     """Best superposition found for each pair: TM-score `[P]` and the motion `x @ rot.T + trans` `[P,3,3]`, `[P,3]`."""
     tm: np.ndarray
     rot: np.ndarray
     trans: np.ndarray
 
+# %% ../nbs/21_ensemble.ipynb #c039
 def seed_windows(n: int,  # residues
                  fractions=SEED_FRACTIONS) -> np.ndarray:
     """`[S, n]` 0/1 weights of the seed windows: each fraction of the chain at half-window strides."""
@@ -55,6 +57,7 @@ def seed_windows(n: int,  # residues
             w = np.zeros(n); w[s:s + length] = 1.0; out.append(w)
     return np.unique(np.array(out), axis=0)
 
+# %% ../nbs/21_ensemble.ipynb #c040
 def superpose_tm(x: np.ndarray,  # [P, N, 3] moving structures
                  y: np.ndarray,  # [P, N, 3] fixed structures, residue i paired with residue i of x
                  d0: float | None = None,  # TM-score d0 (Å); default: that of N residues
@@ -87,10 +90,12 @@ def superpose_tm(x: np.ndarray,  # [P, N, 3] moving structures
     shift = best.trans + cy[:, 0] - np.einsum('pij,pj->pi', best.rot, cx[:, 0])
     return PairSuperposition(best.tm, best.rot, shift)
 
+# %% ../nbs/21_ensemble.ipynb #c041
 def residue_subset(n: int, limit: int = MAX_TM_RESIDUES) -> np.ndarray:
     """Indices of at most `limit` evenly spaced residues of `n` (all when `n <= limit`)."""
     return np.arange(n) if n <= limit else np.unique(np.linspace(0, n - 1, limit).round().astype(int))
 
+# %% ../nbs/21_ensemble.ipynb #c042
 def similarity_matrix(xyz: np.ndarray,  # [M, N, 3] candidates (C1'), residue i = residue i
                       exact: bool = False,  # True: the competition metric (US-align Part 2) for every pair
                       limit: int = MAX_TM_RESIDUES,  # fast mode compares at most this many residues
@@ -112,6 +117,7 @@ def similarity_matrix(xyz: np.ndarray,  # [M, N, 3] candidates (C1'), residue i 
 CONFIDENCE_WEIGHTS = dict(consensus=1.0, prior=0.5, geometry=0.2)
 C1_GEOMETRY_LIMITS = dict(step=CHECK_STEP_RANGE, clash=CLASH_CHECK)  # what `geometry_quality` counts as a bad step or a clash
 
+# %% ../nbs/21_ensemble.ipynb #c048
 def geometry_quality(c1: np.ndarray,  # [N, 3] C1' coordinates
                      chain_starts: np.ndarray | None = None,  # [N] True where a chain starts (no bond to i-1)
                      limits: dict = C1_GEOMETRY_LIMITS) -> float:
@@ -132,6 +138,7 @@ def geometry_quality(c1: np.ndarray,  # [N, 3] C1' coordinates
         flagged[pairs.ravel()] = True
     return float(1 / (1 + 10 * flagged.mean()))
 
+# %% ../nbs/21_ensemble.ipynb #c049
 def local_consensus(xyz: np.ndarray,  # [M, N, 3] candidates
                     chosen: np.ndarray,  # [K] indices of the candidates to score
                     limit: int = MAX_TM_RESIDUES) -> np.ndarray:
@@ -149,6 +156,7 @@ def local_consensus(xyz: np.ndarray,  # [M, N, 3] candidates
         out[k] = tm_terms(((moved - xyz[a]) ** 2).sum(-1), d0).mean(0)
     return out
 
+# %% ../nbs/21_ensemble.ipynb #c050
 def confidence_scores(sim: np.ndarray,  # [M, M] pairwise TM-scores
                       prior: np.ndarray,  # [M] member confidence in [0, 1], NaN = none
                       geometry: np.ndarray,  # [M] geometry quality in [0, 1]
@@ -165,6 +173,7 @@ def confidence_scores(sim: np.ndarray,  # [M, M] pairwise TM-scores
 CLUSTER_TM = 0.5  # TM-score above which two candidates are taken as the same fold
 MAX_TM = 0.9  # never choose a candidate this similar to a chosen one while others remain
 
+# %% ../nbs/21_ensemble.ipynb #c053
 def select_diverse(sim: np.ndarray,  # [M, M] pairwise TM-scores
                    confidence: np.ndarray,  # [M] confidence (higher = better)
                    k: int = 5,  # how many to choose
@@ -194,6 +203,7 @@ DUPLICATE_TM = 0.99  # candidates at least this similar are the same structure d
 DRAW_SHARE = 0.8  # share of a time allowance spent drawing candidates (the rest: ranking)
 FIRST_CHUNK = 5  # candidates asked of a member before its speed is known (time-limited runs)
 
+# %% ../nbs/21_ensemble.ipynb #c054
 def parse_members(members, n_candidates: int) -> list[tuple[object, int]]:
     """`[(name or predictor, count)]` from `'name'`, `'name:count'` or predictor objects; unnamed counts share the rest."""
     if isinstance(members, str): members = [m for m in members.split(',') if m.strip()]
@@ -214,6 +224,7 @@ def parse_members(members, n_candidates: int) -> list[tuple[object, int]]:
         out.append((m, c))
     return [(m, c) for m, c in out if c > 0]
 
+# %% ../nbs/21_ensemble.ipynb #c055
 def structure_prior(s: RNAStructure) -> float:
     """A producer's confidence in one structure: mean per-residue confidence, else its provenance's score, else NaN."""
     if s.confidence is not None and np.isfinite(s.confidence).any(): return float(np.nanmean(s.confidence))

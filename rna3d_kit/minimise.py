@@ -50,10 +50,12 @@ class MinimiseReport:
 # %% ../nbs/18_minimise.ipynb #c007
 PHOSPHATE_5P = ('P', 'OP1', 'OP2')
 
+# %% ../nbs/18_minimise.ipynb #c033
 def chain_starts(structure: RNAStructure) -> np.ndarray:
     """`[N]` True where a residue begins a covalent chain (new chain id or a gap in the numbering)."""
     return ~linked_to_previous(structure)
 
+# %% ../nbs/18_minimise.ipynb #c034
 def openmm_model(structure: RNAStructure):
     """OpenMM `(topology, positions [A, 3] nm, flat_index [A])` of the heavy atoms, 5′ phosphates stripped."""
     from openmm import app
@@ -97,6 +99,7 @@ FORCE_FIELD_FILES = {'vacuum': ('amber14/RNA.OL3.xml',),  # reaction-field elect
                      'obc2': ('amber14/RNA.OL3.xml', 'implicit/obc2.xml'),
                      'gbn2': ('amber14/RNA.OL3.xml', 'implicit/gbn2.xml')}
 
+# %% ../nbs/18_minimise.ipynb #c037
 def native_obc2(system) -> None:
     """Swap the `CustomGBForce` of `implicit/obc2.xml` for the built-in `GBSAOBCForce` (same OBC2 model, ~5× faster on CPU)."""
     import openmm as mm
@@ -113,9 +116,11 @@ def native_obc2(system) -> None:
         gb.setNonbondedMethod(mm.GBSAOBCForce.CutoffNonPeriodic); gb.setCutoffDistance(old.getCutoffDistance())
     system.removeForce(custom[0]); system.addForce(gb)
 
+# %% ../nbs/18_minimise.ipynb #c038
 STALL_RESTARTS = 3  # L-BFGS restarts while the energy is still positive (CASP15 pipeline, one restart: 3 of 60 rebuilt models stalled)
 CHIRAL_VOLUME_FLOOR = 0.0015  # nm³ (1.5 Å³; sugar centres have |V| ≈ 2.5 Å³): smaller or inverted volumes are pushed back
 
+# %% ../nbs/18_minimise.ipynb #c039
 def _chirality_restraint(structure: RNAStructure, flat: np.ndarray, heavy_index: np.ndarray, k: float):
     """Flat-bottom force (group 1) keeping every sugar centre's signed volume on the templates' side of the floor."""
     import openmm as mm
@@ -138,9 +143,11 @@ def _chirality_restraint(structure: RNAStructure, flat: np.ndarray, heavy_index:
     force.setForceGroup(1)
     return force
 
+# %% ../nbs/18_minimise.ipynb #c040
 PHOSPHATE_TURN_STEP = 10  # degrees: turns of a restored 5′ phosphate about C5′–O5′ that are tried when it lands on an atom
 MIN_PHOSPHATE_CONTACT = 3.0  # Å: a restored 5′ phosphate closer than this to another atom is turned away
 
+# %% ../nbs/18_minimise.ipynb #c041
 def _restore_phosphates(before: np.ndarray, after: np.ndarray, structure: RNAStructure, starts: np.ndarray) -> np.ndarray:
     """Move the stripped 5′ phosphates `[N, MAX_ATOMS, 3]` rigidly with O5′, C5′, C4′ of their residue; one that lands
     on another atom (the force field never saw it) is turned about the C5′–O5′ bond to the turn farthest from all atoms;
@@ -171,12 +178,14 @@ def _restore_phosphates(before: np.ndarray, after: np.ndarray, structure: RNAStr
         out[i, have] = best if best_gap >= MIN_CONTACT else np.nan
     return out
 
+# %% ../nbs/18_minimise.ipynb #c042
 SOFT_CONTACT_NM = 0.3  # first round: heavy atoms (more than 3 bonds apart) closer than this are pushed apart...
 SOFT_K = 1e5  # kJ/mol/nm² ... by this stiffness, with the force field's charges and Lennard-Jones switched off
 SOFT_ITERATIONS = 100  # minimiser steps of that first round (per stiffness of `soft_ramp`)
 SOFT_RAMP = (1e2, 1e3, 1e4, 1e5)  # kJ/mol/nm²: a gentler first round, stiffened tenfold at a time, so crowded atoms
 # slide past each other before the full push can pull a backbone link open (`predict._repair` tries it last)
 
+# %% ../nbs/18_minimise.ipynb #c043
 def add_hydrogens(modeller, seed: int = 0) -> None:
     """`modeller.addHydrogens` that gives the same hydrogens every time: OpenMM puts new hydrogens at positions drawn
     from Python's global `random` (seeded here, its state restored after) and cleans them up with a short
@@ -190,6 +199,7 @@ def add_hydrogens(modeller, seed: int = 0) -> None:
     try: modeller.addHydrogens(platform=mm.Platform.getPlatformByName('Reference'))
     finally: random.setstate(state)
 
+# %% ../nbs/18_minimise.ipynb #c044
 def _soft_start(system, heavy: np.ndarray) -> None:
     """Make the `NonbondedForce` scale with global `nb_on` (1 = as built) and add a capped repulsion between heavy atoms
     (global `k_soft`, 0 = off; force group 1), so a first round can separate overlapping atoms without Coulomb singularities."""
@@ -213,6 +223,7 @@ def _soft_start(system, heavy: np.ndarray) -> None:
     soft.setForceGroup(1)
     system.addForce(soft)
 
+# %% ../nbs/18_minimise.ipynb #c045
 def minimise(structure: RNAStructure,
              solvent: str = 'vacuum',  # 'vacuum' | 'obc2' | 'gbn2'
              max_iterations: int = 200,  # bound on minimiser steps
@@ -304,12 +315,14 @@ def minimise(structure: RNAStructure,
     return out, MinimiseReport(True, '', energy_before=e_before, energy_after=e_after, c1_rmsd_moved=moved,
                                seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0, **base, **geo)
 
+# %% ../nbs/18_minimise.ipynb #c046
 def _is_complete(structure: RNAStructure) -> bool:
     """True if every residue has all its heavy atoms (the 5′ phosphate of a chain start may be absent)."""
     need = np.array([[k < len(RESIDUE_ATOMS[b]) for k in range(MAX_ATOMS)] for b in structure.sequence])
     need[chain_starts(structure)] &= ~np.isin(np.arange(MAX_ATOMS), [ATOM_SLOT['A'][a] for a in PHOSPHATE_5P])
     return bool((structure.atom_mask | ~need).all())
 
+# %% ../nbs/18_minimise.ipynb #c047
 def _heavy_atom_order(new_top, old_top) -> np.ndarray:
     """`[A]` index in `new_top` (with hydrogens) of each atom of `old_top`, matched by residue and name."""
     new_atoms = {(a.residue.index, a.name): a.index for a in new_top.atoms()}

@@ -42,11 +42,13 @@ __all__ = ['DEFAULT_METHOD', 'FALLBACK_METHOD', 'DEFAULT_TIME_BUDGET', 'FALLBACK
 DEFAULT_METHOD = 'templates'  # measured best on CASP15 (benchmarks/pipeline/pipeline_method.txt)
 FALLBACK_METHOD = 'baseline'
 
+# %% ../nbs/90_predict.ipynb #c058
 def default_data_dir() -> Path | None:
     """The Kaggle-layout folder predictors learn/search from by default (shared Part 1 data), if present."""
     p = shared_dir(must_exist=False) / 'data' / 'kaggle_part1'
     return p if p.is_dir() else None
 
+# %% ../nbs/90_predict.ipynb #c059
 def load_predictor(method: str = DEFAULT_METHOD,  # a name in PREDICTORS
                    data_dir: str | Path | None = None,  # Kaggle-layout folder for templates / learned parts
                    progress: bool = False,  # the predictor's own progress bars (a template library build)
@@ -90,10 +92,12 @@ FALLBACK_COST = (3.0, 0.02)  # s ≈ a + b·N for 5 baseline samples on 2 busy s
 TARGET_OVERHEAD_NT = 100  # per-target fixed costs (template search, ranking) counted as this many residues
 MIN_ATTEMPT_SECONDS = 0.05  # a predictor is not started with less time than this
 
+# %% ../nbs/90_predict.ipynb #c065
 def fallback_seconds(n: int) -> float:
     """Expected seconds of the fallback (geometric baseline, 5 samples) for an `n`-residue target."""
     return FALLBACK_COST[0] + FALLBACK_COST[1] * n
 
+# %% ../nbs/90_predict.ipynb #c066
 @dataclass
 class TimeBudget:
     """Seconds for a whole run, shared among the targets still to predict."""
@@ -120,6 +124,7 @@ class TimeBudget:
 MAX_TIME_BUDGET = 30 * 24 * 3600.0  # s: longer than any real run; `setitimer` overflows near 9e9 s
 MAX_SEED = 2 ** 32 - 1  # numpy's legacy seed range; also fits ViennaRNA's and torch's generators
 
+# %% ../nbs/90_predict.ipynb #c068
 def check_time_budget(seconds,  # None (no limit) or a number of seconds
                       name: str = 'time budget',  # what to call it in the error
                      ) -> float | None:
@@ -131,6 +136,7 @@ def check_time_budget(seconds,  # None (no limit) or a number of seconds
         raise InputError(f'{name} must be a positive number of seconds up to {MAX_TIME_BUDGET:.0f} (30 days), got {seconds}')
     return value
 
+# %% ../nbs/90_predict.ipynb #c069
 def check_seed(seed, name: str = 'seed') -> int:
     """`seed` as an int, or `InputError` unless it is a whole number in [0, MAX_SEED]."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_SEED:
@@ -140,6 +146,7 @@ def check_seed(seed, name: str = 'seed') -> int:
 # %% ../nbs/90_predict.ipynb #c016
 LAST_RESORT = 'spiral'  # method name recorded for the last-resort model
 
+# %% ../nbs/90_predict.ipynb #c071
 def spiral_c1(n: int, step: float = C1_STEP) -> np.ndarray:
     """`[n, 3]` C1' along a spherical spiral (Saff & Kuijlaars), consecutive points about `step` Å apart."""
     if n < 1: raise InputError(f'spiral needs at least one residue, got {n}')
@@ -148,6 +155,7 @@ def spiral_c1(n: int, step: float = C1_STEP) -> np.ndarray:
     radius = step * np.sqrt(n) / 3.6
     return radius * np.stack([np.sqrt(1 - h ** 2) * np.cos(phi), np.sqrt(1 - h ** 2) * np.sin(phi), h], 1)
 
+# %% ../nbs/90_predict.ipynb #c072
 def spiral_models(target: Target, n_samples: int = 5) -> list[RNAStructure]:
     """`n_samples` copies of the last-resort spiral model of `target`."""
     s = RNAStructure.from_c1(target.sequence, spiral_c1(target.n), chain_ids=target.chains, name=f'{target.target_id}_{LAST_RESORT}',
@@ -179,6 +187,7 @@ MINIMISE_SECONDS_PER_MODEL = 1.5  # fixed cost of one minimisation (force field,
 MINIMISE_STEPS = 200  # L-BFGS steps per model; the per-residue costs above are for this many (more steps: planned in proportion)
 FINISH_SHARE = 0.5  # at most this share of a target's allowance is planned for finishing its models
 
+# %% ../nbs/90_predict.ipynb #c074
 def check_finishing(minimise: str, solvent: str, steps: int,
                     name: Callable[[str], str] = str,  # how to call an option in the error (e.g. as its command-line flag)
                    ) -> None:
@@ -189,15 +198,18 @@ def check_finishing(minimise: str, solvent: str, steps: int,
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise InputError(f'{name("minimise_steps")} must be a whole number of at least 1, got {steps!r}')
 
+# %% ../nbs/90_predict.ipynb #c075
 def minimise_seconds(n: int, solvent: str = 'vacuum', steps: int = MINIMISE_STEPS) -> float:
     """Planned seconds to minimise one `n`-residue model."""
     return MINIMISE_SECONDS_PER_MODEL + n * MINIMISE_SECONDS_PER_NT[solvent] * max(steps, 1) / MINIMISE_STEPS
 
+# %% ../nbs/90_predict.ipynb #c076
 def finish_seconds(n: int, n_models: int, minimised: bool = True, solvent: str = 'vacuum', steps: int = MINIMISE_STEPS) -> float:
     """Planned seconds to rebuild (and minimise) `n_models` models of `n` residues."""
     per_model = n * REBUILD_SECONDS_PER_NT + (minimise_seconds(n, solvent, steps) if minimised else 0.0)
     return n_models * per_model
 
+# %% ../nbs/90_predict.ipynb #c077
 @dataclass(frozen=True)
 class FinishPlan:
     """What to do to one target's models: rebuild full-atom?, minimise?, planned seconds, why anything is skipped."""
@@ -206,6 +218,7 @@ class FinishPlan:
     seconds: float = 0.0
     note: str = ''
 
+# %% ../nbs/90_predict.ipynb #c078
 def plan_finish(n: int, n_models: int,
                 mode: str,  # 'auto' | 'on' | 'off'
                 writing: bool,  # models are written to files
@@ -236,16 +249,19 @@ class FinishResult:
     sound: int = -1  # full-atom models that pass `fullatom.model_defects` (-1: no full-atom models)
     note: str = ''
 
+# %% ../nbs/90_predict.ipynb #c096
 def numbered_as_target(s: RNAStructure, target: Target) -> RNAStructure:
     """`s` with the target's chain ids and residue numbers 1..N (the submission's `resid`)."""
     if s.chain_ids == target.chains and s.res_nums == tuple(range(1, s.n + 1)): return s
     return RNAStructure(s.sequence, s.coords, target.chains, None, None, s.name, s.confidence, s.provenance)
 
+# %% ../nbs/90_predict.ipynb #c097
 REPAIR_STEPS = 5  # × the steps: `_repair`'s longer minimisation of a model still not sound...
 REPAIR_RESTRAINT = 10.0  # kJ/mol/Å² (default 100): ... with C1' held loosely, so crowded residues can make room
 REPAIR_REACH = 2  # residues either side of a defect that `minimise_turned` may turn
 REPAIR_COST = 4 + REPAIR_STEPS  # `_repair`'s tries at most, in ordinary minimisations: it starts only if they fit the time left
 
+# %% ../nbs/90_predict.ipynb #c098
 def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
                   solvent: str = 'vacuum',
                   seconds: float | None = None,  # time allowed for finishing (None = no limit)
@@ -303,6 +319,7 @@ def finish_models(samples: list[RNAStructure], target: Target, plan: FinishPlan,
     result.minimised, result.note, result.seconds = len(reports), '; '.join(notes), time.perf_counter() - t0
     return out, result
 
+# %% ../nbs/90_predict.ipynb #c099
 def minimise_turned(model: RNAStructure,  # a full-atom model with defects (`fullatom.locate_defects`)
                     solvent: str = 'vacuum', steps: int = MINIMISE_STEPS) -> tuple[RNAStructure, 'MinimiseReport', RNAStructure]:
     """The residues around `model`'s defects turned rigidly (`fullatom.close_backbone`: nucleosides about C1',
@@ -315,6 +332,7 @@ def minimise_turned(model: RNAStructure,  # a full-atom model with defects (`ful
     m, r = minimise(start, solvent=solvent, max_iterations=steps)
     return m, r, start
 
+# %% ../nbs/90_predict.ipynb #c100
 def _repair(sample: RNAStructure, rebuilt: RNAStructure, minimised: RNAStructure, report, defects: dict, solvent: str, steps: int):
     """Up to four more tries for a minimised model that is not sound, each only while the best so far is not: the
     sample rebuilt from its C1' alone (atoms a predictor transferred from templates can overlap or thread rings),
@@ -344,6 +362,7 @@ def _repair(sample: RNAStructure, rebuilt: RNAStructure, minimised: RNAStructure
     d, m, r, _, how = min(tries, key=total)  # the first of equals
     return m, d, r, f'{defects_text(defects)} after minimisation; kept the {how} ({defects_text(d)})'
 
+# %% ../nbs/90_predict.ipynb #c101
 def _rank_sound_first(finished: list[RNAStructure], rebuilt: list[RNAStructure], checks: dict, notes: list[str]) -> tuple[list[RNAStructure], int, set]:
     """Check each finished model (`model_defects`, unless `checks` has it); keep the rebuilt one where minimising made it
     worse; order sound models first (otherwise in the predictor's order); say in `notes` what was found. Returns
@@ -366,6 +385,7 @@ def _rank_sound_first(finished: list[RNAStructure], rebuilt: list[RNAStructure],
 _NAME_SAFE = frozenset('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.')
 MODEL_STAGING_PREFIX = '.rna3d-models-'  # hidden folder inside the model folder while a run's files are written
 
+# %% ../nbs/90_predict.ipynb #c110
 def model_file_stem(target_id: str,
                     n_models: int = 5,  # models per target: the name must leave room for `_{n_models}.cif`
                    ) -> str:
@@ -379,6 +399,7 @@ def model_file_stem(target_id: str,
         stem = f'{cut}~{hashlib.sha256(target_id.encode()).hexdigest()[:16]}'
     return stem
 
+# %% ../nbs/90_predict.ipynb #c111
 def write_models(samples: list[RNAStructure], target: Target, pdb_dir: str | Path) -> list[Path]:
     """Write samples as `{model_file_stem}_{k}.pdb` (1-based k), or `.cif` when PDB cannot hold them; returns the paths."""
     pdb_dir, stem, paths = Path(pdb_dir), model_file_stem(target.target_id, len(samples)), []
@@ -389,6 +410,7 @@ def write_models(samples: list[RNAStructure], target: Target, pdb_dir: str | Pat
         else: paths.append(pdb_dir / f'{stem}_{k}.pdb'); s.to_pdb(paths[-1])
     return paths
 
+# %% ../nbs/90_predict.ipynb #c112
 class ModelFiles:
     """A run's model files: held as targets finish, written into `pdb_dir` all at once by `write()` (all or none)."""
     def __init__(self, pdb_dir: str | Path):
@@ -443,7 +465,7 @@ class TargetRecord:
     templates: str = ''  # the templates of the template models ('source:id', '+' between parts, '; ' between models)
     sound_models: int = -1  # full-atom models passing `fullatom.model_defects`, sound ones ranked first (-1: not full-atom)
 
-
+# %% ../nbs/90_predict.ipynb #c116
 def _check_samples(target: Target, samples: list[RNAStructure], n_samples: int) -> np.ndarray:
     """C1' coordinates `[n_samples, N, 3]` of the samples, or a ValueError saying what is wrong."""
     if len(samples) < 1: raise ValueError('predictor returned no structure')
@@ -453,12 +475,14 @@ def _check_samples(target: Target, samples: list[RNAStructure], n_samples: int) 
     if not np.isfinite(xyz).all(): raise ValueError("predictor returned missing or non-finite C1' coordinates")
     return xyz
 
+# %% ../nbs/90_predict.ipynb #c117
 def _worker_spec(predictor, worker: Worker | None) -> PredictorSpec | None:
     """The spec to run `predictor` by in `worker`, or None to run it here (no worker, or built where a worker cannot
     import it: a class defined in a notebook or script)."""
     spec = getattr(predictor, 'spec', None)
     return spec if worker is not None and isinstance(spec, PredictorSpec) and spec.module != '__main__' else None
 
+# %% ../nbs/90_predict.ipynb #c118
 def _attempt(predictor, target: Target, n_samples: int, seed: int, seconds: float | None, worker: Worker | None = None):
     """`(samples, [n_samples, N, 3])` of one predictor on one target, stopped after `seconds` (in `worker` if it can)."""
     spec = _worker_spec(predictor, worker) if seconds is not None else None
@@ -467,6 +491,7 @@ def _attempt(predictor, target: Target, n_samples: int, seed: int, seconds: floa
         with time_limit(seconds): samples = predictor.predict(target, n_samples=n_samples, seed=seed, budget=seconds)
     return samples, _check_samples(target, samples, n_samples)
 
+# %% ../nbs/90_predict.ipynb #c119
 def _provenance(samples: list[RNAStructure], answered: str) -> tuple[str, str, str, str]:
     """`(method, reason, models, templates)`: what produced the first model, why it is not `answered` (the predictor
     that returned them) when it differs, a count of what produced each model, and the templates of the template models."""
@@ -477,11 +502,13 @@ def _provenance(samples: list[RNAStructure], answered: str) -> tuple[str, str, s
     templates = '; '.join(dict.fromkeys(p.detail for p in made if p.method == 'templates' and p.detail))
     return made[0].method, why, ', '.join(f'{m} {k}' for m, k in counts.items()), templates
 
+# %% ../nbs/90_predict.ipynb #c120
 def _sample_confidence(samples: list[RNAStructure]) -> float:
     """Mean per-residue confidence of the first structure, NaN when it has none."""
     c = samples[0].confidence if samples else None
     return float(np.nanmean(c)) if c is not None and np.isfinite(c).any() else float('nan')
 
+# %% ../nbs/90_predict.ipynb #c121
 def _prepare(predictor, seconds: float | None, worker: Worker | None = None):
     """Call `predictor.prepare()` if it has one (in `worker` if it runs there); a failure is warned about (each target
     then falls back on its own)."""
@@ -494,6 +521,7 @@ def _prepare(predictor, seconds: float | None, worker: Worker | None = None):
     except (OutOfTime, *PREDICTOR_ERRORS) as e:
         warn(f'{predictor.name}: preparation failed ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}); targets may fall back')
 
+# %% ../nbs/90_predict.ipynb #c122
 FINISH_GRACE = (1.1, 5.0)  # a worker finishing models is stopped at a × their allowance + b s: the soft limits inside come first
 
 def _finish(samples: list[RNAStructure], target: Target, plan: FinishPlan, solvent: str, seconds: float | None, steps: int,
@@ -507,6 +535,7 @@ def _finish(samples: list[RNAStructure], target: Target, plan: FinishPlan, solve
         note = '; '.join(filter(None, [plan.note, f"finishing stopped ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); C1' models kept"]))
         return [numbered_as_target(s, target) for s in samples], FinishResult(note=note, seconds=limit)
 
+# %% ../nbs/90_predict.ipynb #c123
 def _started_worker() -> Worker | None:
     """A running worker process, or None (with a warning) if none starts: predictors then run here, under alarms."""
     try: return Worker().start()
@@ -514,12 +543,14 @@ def _started_worker() -> Worker | None:
         warn(f'no worker process ({e}); predictors run in this process, where a time limit cannot stop C code')
         return None
 
+# %% ../nbs/90_predict.ipynb #c124
 def _has_openmm() -> bool:
     """Whether the optional OpenMM (the `[finish]` extra) imports."""
     try: import openmm  # noqa: F401
     except ImportError: return False
     return True
 
+# %% ../nbs/90_predict.ipynb #c125
 def predict_targets(targets: list[Target],
                     predictor,  # a `Predictor` (or any object with .name and .predict(target, n_samples, seed, budget))
                     n_samples: int = 5,  # structures per target (the submission takes 5)
@@ -601,6 +632,7 @@ REPORT_COLUMNS = ['target_id', 'length', 'method', 'models', 'templates', 'secon
                   'full_atom', 'minimised', 'finish_seconds', 'clashscore_before', 'clashscore_after', 'c1_shift', 'finish_note',
                   'sound_models']
 
+# %% ../nbs/90_predict.ipynb #c137
 def run_report(records: list[TargetRecord]) -> 'pd.DataFrame':
     """The per-run report table: target, length, method, seconds spent and allowed, confidence, fallback reason, finishing."""
     import pandas as pd
@@ -612,6 +644,7 @@ def run_report(records: list[TargetRecord]) -> 'pd.DataFrame':
                  sound_models=r.sound_models if r.sound_models >= 0 else None) for r in records]
     return pd.DataFrame(rows, columns=REPORT_COLUMNS)
 
+# %% ../nbs/90_predict.ipynb #c138
 def write_run_report(records: list[TargetRecord], path: str | Path) -> Path:
     """Write `run_report(records)` as CSV atomically; returns the path."""
     with atomic_write(path) as f: run_report(records).to_csv(f, index=False)
