@@ -53,6 +53,7 @@ def _as_tensor(x) -> torch.Tensor:
     if isinstance(x, torch.Tensor): return x if x.is_floating_point() else x.double()
     return torch.as_tensor(np.asarray(x, dtype=np.float64))
 
+# %% ../nbs/05_geometry.ipynb #c035
 def dihedral(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
     """Dihedral angle a-b-c-d in radians (IUPAC sign), `[*, 3]` x 4 -> `[*]`; NaN if any atom is NaN."""
     b0, b1, b2 = a - b, c - b, d - c
@@ -61,6 +62,7 @@ def dihedral(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor, d: torch.Tensor)
     w = b2 - (b2 * b1).sum(-1, keepdim=True) * b1
     return torch.atan2((torch.linalg.cross(b1, v) * w).sum(-1), (v * w).sum(-1))
 
+# %% ../nbs/05_geometry.ipynb #c036
 def bond_angle(a: torch.Tensor, b: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
     """Angle a-b-c at b in radians, `[*, 3]` x 3 -> `[*]`."""
     u, v = a - b, c - b
@@ -78,6 +80,7 @@ def check_coords(coords, sequence: str) -> torch.Tensor:
     if bad: raise InputError(f'sequence letters {bad} are not A, C, G, U or N')
     return x
 
+# %% ../nbs/05_geometry.ipynb #c008
 def chain_start_mask(chain_starts, n: int) -> torch.Tensor:
     """`[N]` bool, True where a residue starts a chain (residue 0 always does)."""
     starts = torch.zeros(n, dtype=torch.bool) if chain_starts is None else torch.as_tensor(np.asarray(chain_starts, dtype=bool))
@@ -85,18 +88,21 @@ def chain_start_mask(chain_starts, n: int) -> torch.Tensor:
     starts = starts.clone(); starts[0] = True
     return starts
 
+# %% ../nbs/05_geometry.ipynb #c042
 def _atom_slots(sequence: str, name: str) -> np.ndarray:
     """`[N]` slot of atom `name` in each residue (-1 where the residue type has no such atom)."""
     pick = {'N*': 0, 'C*': 1}.get(name)
     names = [GLYCOSIDIC_ATOMS.get(b, (None, None))[pick] if pick is not None else name for b in sequence]
     return np.array([ATOM_SLOT[b].get(a, -1) if a else -1 for b, a in zip(sequence, names)])
 
+# %% ../nbs/05_geometry.ipynb #c043
 def _shift(x: torch.Tensor, offset: int) -> torch.Tensor:
     """`y[..., i, :] = x[..., i + offset, :]` along the residue axis (-2), NaN beyond the ends."""
     if offset == 0: return x
     pad = torch.full_like(x[..., :abs(offset), :], float('nan'))
     return torch.cat([x[..., offset:, :], pad], -2) if offset > 0 else torch.cat([pad, x[..., :offset, :]], -2)
 
+# %% ../nbs/05_geometry.ipynb #c044
 def _atom_xyz(coords: torch.Tensor, sequence: str, name: str, offset: int = 0) -> torch.Tensor:
     """`[*, N, 3]` position of atom `name` of residue i + offset (NaN where absent)."""
     slots = _atom_slots(sequence, name)
@@ -104,6 +110,7 @@ def _atom_xyz(coords: torch.Tensor, sequence: str, name: str, offset: int = 0) -
     x = torch.where(torch.as_tensor(slots >= 0, device=coords.device)[:, None], x, torch.full_like(x, float('nan')))
     return _shift(x, offset)
 
+# %% ../nbs/05_geometry.ipynb #c045
 def backbone_links(coords, sequence: str, chain_starts=None,  # [N] bool, True where a new chain starts
                    max_link: float = 2.0,  # longest O3'(i)-P(i+1) distance (Angstrom) still counted as a bond
                   ) -> torch.Tensor:
@@ -114,6 +121,7 @@ def backbone_links(coords, sequence: str, chain_starts=None,  # [N] bool, True w
     starts = chain_start_mask(chain_starts, len(sequence)).to(x.device)
     return linked & ~torch.cat([starts[1:], torch.ones(1, dtype=torch.bool, device=x.device)])
 
+# %% ../nbs/05_geometry.ipynb #c046
 def _offset_ok(links: torch.Tensor, offsets) -> torch.Tensor:
     """`[*, N]` True where every residue offset in `offsets` (-1, 0, +1) is reachable through backbone links."""
     ok = torch.ones_like(links)
@@ -133,6 +141,7 @@ def pseudorotation(nu: torch.Tensor,  # [*, 5] ribose torsions nu0..nu4 in radia
     phase = torch.remainder(torch.atan2(y, x), 2 * math.pi)
     return torch.stack([phase, torch.sqrt(x * x + y * y) / (2 * _SIN36_72)], -1)
 
+# %% ../nbs/05_geometry.ipynb #c060
 def ring_torsions(pucker: torch.Tensor,  # [*, 2] phase P and amplitude tau_m in radians
                  ) -> torch.Tensor:
     """The ideal ring torsions nu_j = tau_m cos(P + 4pi/5 (j - 2)), `[*, 2] -> [*, 5]` (inverse of `pseudorotation`)."""
@@ -158,6 +167,7 @@ def named_torsions(coords, sequence: str, names=ANGLE_NAMES + SUGAR_NAMES,
     out.update(zip(PUCKER_NAMES, pucker.unbind(-1)))
     return {n: out[n] for n in names}
 
+# %% ../nbs/05_geometry.ipynb #c063
 def torsions_from_coords(coords,  # [*, N, 23, 3] heavy atoms in `RESIDUE_ATOMS` slot order (numpy or torch)
                          sequence: str,  # one letter (ACGUN) per residue
                          chain_starts=None,  # [N] bool, True where a new chain starts (breaks are also detected)
@@ -231,6 +241,7 @@ BASE_TEMPLATES = {  # glycosidic N, chi atom, then the rigid base placed on (C1'
     ),
 }
 
+# %% ../nbs/05_geometry.ipynb #c066
 def residue_template(base: str) -> tuple:
     """Build steps `(atom, ref_a, ref_b, ref_c, bond A, angle deg, dihedral deg or driver)` of residue type `base`."""
     if base not in RESIDUE_ATOMS: raise InputError(f'residue type {base!r} is not A, C, G, U or N')
@@ -242,6 +253,7 @@ LITERATURE_BOND_LENGTHS = {  # Parkinson et al. 1996 (phosphate) / Gelbin et al.
     ("C5'", "C4'"): 1.511, ("C4'", "C3'"): 1.528, ("C3'", "O3'"): 1.422, ("C4'", "O4'"): 1.456, ("O4'", "C1'"): 1.416,
     ("C1'", "C2'"): 1.521, ("C2'", "O2'"): 1.407, ("C1'", "N9"): 1.463, ("C1'", "N1"): 1.463}
 
+# %% ../nbs/05_geometry.ipynb #c067
 def template_bond_lengths(base: str = 'A') -> dict:
     """`{(ref_c, atom): bond}` of the template steps of `base` that are covalent bonds (all but the rigid-base placements)."""
     rows = residue_template(base)
@@ -284,6 +296,7 @@ def _is_clean(s) -> bool:
     missing[0, :3] = False
     return 'N' not in s.sequence and not missing.any() and bool(backbone_links(s.coords, s.sequence)[:-1].all())
 
+# %% ../nbs/05_geometry.ipynb #c072
 def load_clean_chains(source: str = 'rnabind',  # 'rnabind' or 'rnasolo' (folders of `root`)
                       max_resolution: float | None = 3.0,  # rnabind: X-ray at or below this (None: any method)
                       representatives: bool = True,  # rnabind: one chain per unique sequence (`is_group_rep`)
