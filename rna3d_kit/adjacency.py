@@ -26,6 +26,7 @@ _OPENERS = {p[0]: k for k, p in enumerate(BRACKET_PAIRS)}
 _CLOSERS = {p[1]: k for k, p in enumerate(BRACKET_PAIRS)}
 _UNPAIRED = set('.-,_:~')  # '.' plus the unpaired marks other tools write
 
+# %% ../nbs/04_adjacency.ipynb #c029
 def parse_dot_bracket(structure: str,  # dot-bracket string, pseudoknot brackets allowed
                       n: int | None = None,  # expected length (the sequence length); None = no check
                      ) -> np.ndarray:
@@ -62,12 +63,14 @@ def check_partner(partner, n: int | None = None) -> np.ndarray:
     if len(bad): raise InputError(f'partner index is not symmetric at residue {bad[0]} (pairs with {p[bad[0]]}, which pairs with {p[p[bad[0]]]})')
     return p
 
+# %% ../nbs/04_adjacency.ipynb #c031
 def pairs_from_partner(partner) -> np.ndarray:
     """Sorted pairs `[P, 2]` (i < j) of a partner index."""
     p = check_partner(partner)
     i = np.flatnonzero(p > np.arange(len(p)))
     return np.stack([i, p[i]], 1).astype(np.int64) if len(i) else np.zeros((0, 2), np.int64)
 
+# %% ../nbs/04_adjacency.ipynb #c032
 def partner_from_pairs(pairs,  # [P, 2] residue index pairs (any order within a pair)
                        n: int,  # number of residues
                       ) -> np.ndarray:
@@ -81,6 +84,7 @@ def partner_from_pairs(pairs,  # [P, 2] residue index pairs (any order within a 
             partner[a] = b
     return partner
 
+# %% ../nbs/04_adjacency.ipynb #c033
 def adjacency_from_partner(partner) -> np.ndarray:
     """Hard 0/1 adjacency `[N, N]` float32 of a partner index."""
     p = check_partner(partner)
@@ -88,6 +92,7 @@ def adjacency_from_partner(partner) -> np.ndarray:
     i = np.flatnonzero(p >= 0); adj[i, p[i]] = 1
     return adj
 
+# %% ../nbs/04_adjacency.ipynb #c034
 def check_adjacency(adj,  # [N, N] adjacency, hard or soft
                     n: int | None = None,  # expected size; None = no check
                     tol: float = 1e-4,  # allowed asymmetry and overshoot (float32 round-off)
@@ -104,6 +109,7 @@ def check_adjacency(adj,  # [N, N] adjacency, hard or soft
     np.fill_diagonal(a, 0)
     return a
 
+# %% ../nbs/04_adjacency.ipynb #c035
 def partner_from_adjacency(adj, threshold: float = 0.5) -> np.ndarray:
     """Partner index of the pairs with adjacency above `threshold` (>= 0.5 guarantees each residue pairs at most once)."""
     a = check_adjacency(adj)
@@ -137,12 +143,14 @@ def _read_table_rows(lines, ncols: int, what: str, path) -> list[list[str]]:
         rows.append(parts)
     return rows
 
+# %% ../nbs/04_adjacency.ipynb #c008
 def _partner_from_one_based(idx, base_partner, path) -> np.ndarray:
     n = len(idx)
     if idx != list(range(1, n + 1)): raise InputError(f'{path}: residue indices are not 1..{n} in order')
     if any(not (0 <= q <= n) for q in base_partner): raise InputError(f'{path}: a partner index lies outside 0..{n}')
     return check_partner(np.array(base_partner, dtype=np.int64) - 1, n)
 
+# %% ../nbs/04_adjacency.ipynb #c045
 def read_secondary_structure(path) -> tuple[str, np.ndarray]:
     """`(sequence, partner [N])` from a dot-bracket text, CT or BPSEQ file (format detected from the content)."""
     path = Path(path)
@@ -210,19 +218,23 @@ class SecondaryStructure:
 LOCAL_FOLD_ABOVE = 1000  # residues; above this `fold` uses the local (RNAplfold) model
 PLFOLD_WINDOW, PLFOLD_SPAN, PLFOLD_CUTOFF = 240, 160, 1e-3  # RNAplfold W, L and the smallest probability kept
 
+# %% ../nbs/04_adjacency.ipynb #c051
 def _chain_segments(n: int, chain_ids) -> list[tuple[int, int]]:
     if chain_ids is None: return [(0, n)]
     if len(chain_ids) != n: raise InputError(f'{len(chain_ids)} chain ids for {n} residues')
     starts = [i for i in range(n) if i == 0 or chain_ids[i] != chain_ids[i - 1]]
     return list(zip(starts, starts[1:] + [n]))
 
+# %% ../nbs/04_adjacency.ipynb #c052
 def _vienna_input(sequence: str, segments) -> str:
     return '&'.join(sequence[a:b] for a, b in segments)
 
+# %% ../nbs/04_adjacency.ipynb #c053
 def _bpp_dense(fc, n: int) -> np.ndarray:
     b = np.asarray(fc.bpp(), dtype=np.float64)[1:n + 1, 1:n + 1]  # ViennaRNA is 1-based, upper triangle
     return (b + b.T).astype(np.float32)
 
+# %% ../nbs/04_adjacency.ipynb #c054
 def local_bpp(sequence: str, window: int = PLFOLD_WINDOW, span: int = PLFOLD_SPAN, cutoff: float = PLFOLD_CUTOFF) -> np.ndarray:
     """Local base-pair probabilities `[N, N]` float32 (RNAplfold: averaged over all windows of length `window`)."""
     import RNA
@@ -234,6 +246,7 @@ def local_bpp(sequence: str, window: int = PLFOLD_WINDOW, span: int = PLFOLD_SPA
         if e.i > 0 and e.j > 0: out[e.i - 1, e.j - 1] = out[e.j - 1, e.i - 1] = e.p
     return out
 
+# %% ../nbs/04_adjacency.ipynb #c055
 def fold(sequence: str,  # ACGU sequence (all chains concatenated in input order)
          chain_ids=None,  # [N] chain per residue, or None for one chain
          bpp: bool = True,  # also compute base-pair probabilities
@@ -260,6 +273,7 @@ def fold(sequence: str,  # ACGU sequence (all chains concatenated in input order
 # %% ../nbs/04_adjacency.ipynb #c022
 SAMPLE_LINKER = 5  # unpairable N residues joining chains for stochastic backtracking
 
+# %% ../nbs/04_adjacency.ipynb #c064
 def sample_structures(sequence: str,  # ACGU sequence
                       n_samples: int,  # how many structures
                       seed: int = 0,  # random seed (ViennaRNA's generator and numpy)
@@ -300,6 +314,7 @@ def sample_structures(sequence: str,  # ACGU sequence
         out.append(SecondaryStructure(sequence, np.where(p >= 0, back[np.maximum(p, 0)], -1), source='sample'))
     return out
 
+# %% ../nbs/04_adjacency.ipynb #c065
 def helices(partner) -> list[list[tuple[int, int]]]:
     """Maximal runs of stacked pairs `(i, j), (i+1, j-1), ...` (each run listed from its outer pair inwards)."""
     pairs = pairs_from_partner(partner)
