@@ -31,10 +31,12 @@ def repo_dir() -> Path:
         if (p / 'settings.ini').exists(): return p
     return here.parent
 
+# %% ../nbs/00_core.ipynb #c021
 def package_data_dir() -> Path:
     """Folder of data files shipped inside the installed package (default weights, demo inputs)."""
     return Path(__file__).resolve().parent / 'data'
 
+# %% ../nbs/00_core.ipynb #c022
 def shared_dir(must_exist: bool = True) -> Path:
     """The shared development-data folder: `$RNA3D_SHARED`, else `../shared` beside the repository."""
     env = os.environ.get('RNA3D_SHARED')
@@ -59,6 +61,7 @@ NAME_MAX = 255  # bytes in one file name: the limit of ext4, XFS, Btrfs, tmpfs, 
 _SPECIAL_FILES = ((stat.S_ISFIFO, 'a FIFO'), (stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'),
                   (stat.S_ISSOCK, 'a socket'), (stat.S_ISDIR, 'a folder'))
 
+# %% ../nbs/00_core.ipynb #c026
 def check_replaceable(path: str | os.PathLike) -> Path:
     """Raise `InputError` if `path` exists and is not a regular file (links are followed); return it as a `Path`."""
     path = Path(path)
@@ -69,6 +72,7 @@ def check_replaceable(path: str | os.PathLike) -> Path:
     kind = next((name for is_kind, name in _SPECIAL_FILES if is_kind(mode)), 'a special file')
     raise InputError(f'output path {path} is {kind}, not a regular file; outputs only replace regular files')
 
+# %% ../nbs/00_core.ipynb #c027
 def check_writable(path: str | os.PathLike) -> Path:
     """Raise `InputError` now if `path` could not be written later; return it as a `Path`."""
     path = Path(path)
@@ -88,11 +92,13 @@ def check_writable(path: str | os.PathLike) -> Path:
         raise InputError(f'output path {path} is not writable (file is read-only)')
     return path
 
+# %% ../nbs/00_core.ipynb #c028
 def _umask() -> int:
     """The process's current umask (read without changing it for longer than a moment)."""
     mask = os.umask(0o022); os.umask(mask)
     return mask
 
+# %% ../nbs/00_core.ipynb #c029
 @contextmanager
 def atomic_writes(*paths: str | os.PathLike, mode: str = 'w', encoding: str | None = 'utf-8'):
     """Open a temporary file beside each path; rename them all into place when the block ends without error
@@ -118,6 +124,7 @@ def atomic_writes(*paths: str | os.PathLike, mode: str = 'w', encoding: str | No
             raise OSError(e.errno, e.strerror or str(e), ', '.join(map(str, paths))) from e
         raise
 
+# %% ../nbs/00_core.ipynb #c034
 @contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = 'w', encoding: str | None = 'utf-8'):
     """Open a temporary file beside `path`; on success rename it to `path`, on error delete it."""
@@ -126,6 +133,7 @@ def atomic_write(path: str | os.PathLike, mode: str = 'w', encoding: str | None 
 # %% ../nbs/00_core.ipynb #c013
 RNA_ALPHABET = 'ACGU'
 
+# %% ../nbs/00_core.ipynb #c011
 def clean_sequence(seq: str,  # the sequence as given
                    name: str = 'sequence',  # what to call it in error messages (e.g. the target id)
                    unknown: str | None = None,  # base that stands in for non-ACGU letters; None = error
@@ -149,6 +157,7 @@ def clean_sequence(seq: str,  # the sequence as given
 class RNA3DWarning(UserWarning):
     """A recoverable problem: the kit carried on, but the user should know."""
 
+# %% ../nbs/00_core.ipynb #c043
 def warn(message: str):
     """Emit an `RNA3DWarning` with a one-line message."""
     warnings.warn(' '.join(str(message).split()), RNA3DWarning, stacklevel=2)
