@@ -44,6 +44,7 @@ def _atoms(x: Tensor) -> Tensor:
     """[*, N, A, 3] -> [*, N·A, 3]"""
     return x.flatten(-3, -2)
 
+# %% ../nbs/16_losses.ipynb #c029
 def diffusion_mse_loss(x_denoised: Tensor,  # [*, S, N, A, 3]
                        x_target: Tensor,  # [*, S, N, A, 3] (augmented) ground truth
                        sigma: Tensor,  # [*, S] noise level of each sample, Å
@@ -61,6 +62,7 @@ def diffusion_mse_loss(x_denoised: Tensor,  # [*, S, N, A, 3]
 LDDT_THRESHOLDS = (0.5, 1.0, 2.0, 4.0)  # Å
 LDDT_CUTOFF = 30.0  # Å, inclusion radius for nucleotide atoms (AF3)
 
+# %% ../nbs/16_losses.ipynb #c031
 def _lddt_pairs(x: Tensor, x_gt: Tensor, mask: Tensor, cutoff: float) -> tuple[Tensor, Tensor]:
     """Distance errors `[*, M, M]` and the scored pairs (true distance < cutoff, both present, l ≠ m)."""
     dist = lambda t: torch.sqrt((t[..., :, None, :] - t[..., None, :, :]).square().sum(-1) + 1e-10)
@@ -70,6 +72,7 @@ def _lddt_pairs(x: Tensor, x_gt: Tensor, mask: Tensor, cutoff: float) -> tuple[T
     scored = (d_gt < cutoff).to(x.dtype) * m[..., :, None] * m[..., None, :] * (1 - eye)
     return (dist(x) - d_gt).abs(), scored
 
+# %% ../nbs/16_losses.ipynb #c032
 def smooth_lddt(x: Tensor,  # [*, M, 3] predicted atoms
                 x_gt: Tensor,  # [*, M, 3] true atoms
                 mask: Tensor,  # [*, M] present atoms
@@ -79,12 +82,14 @@ def smooth_lddt(x: Tensor,  # [*, M, 3] predicted atoms
     eps = sum(torch.sigmoid(c - delta) for c in LDDT_THRESHOLDS) / len(LDDT_THRESHOLDS)
     return (scored * eps).sum((-2, -1)) / scored.sum((-2, -1)).clamp(min=1)
 
+# %% ../nbs/16_losses.ipynb #c033
 def lddt(x: Tensor, x_gt: Tensor, mask: Tensor, cutoff: float = LDDT_CUTOFF) -> Tensor:
     """Hard lDDT `[*]` (fraction of preserved distances at 0.5, 1, 2, 4 Å; all pairs of the truth within `cutoff`)."""
     delta, scored = _lddt_pairs(x, x_gt, mask, cutoff)
     ok = sum((delta < c).to(x.dtype) for c in LDDT_THRESHOLDS) / len(LDDT_THRESHOLDS)
     return (scored * ok).sum((-2, -1)) / scored.sum((-2, -1)).clamp(min=1)
 
+# %% ../nbs/16_losses.ipynb #c034
 def smooth_lddt_loss(x_denoised: Tensor,  # [*, S, N, A, 3]
                      x_target: Tensor,  # [*, S, N, A, 3]
                      atom_mask: Tensor,  # [*, N, A]
@@ -127,6 +132,7 @@ def torsion_loss(angle_sincos: Tensor,  # [*, N, n, 2] Stage B (sin, cos), unnor
     count = k.sum().clamp(min=1)
     return ((1 - cos_delta) * k).sum() / count + norm_weight * ((norm - 1).abs() * k).sum() / count
 
+# %% ../nbs/16_losses.ipynb #c011
 def pucker_loss(pucker_logits: Tensor,  # [*, N, n_classes]
                 pucker_true: Tensor,  # [*, N] long, -1 = unknown
                ) -> Tensor:
@@ -145,6 +151,7 @@ def bonded_next(mask: Tensor,  # [*, N] real residues
     if chain_starts is not None: link = link & ~chain_starts.bool()[..., 1:]
     return link
 
+# %% ../nbs/16_losses.ipynb #c043
 def bond_loss(c1: Tensor,  # [*, N, 3]
               bonded: Tensor,  # [*, N-1] from `bonded_next`
               bond_range: tuple[float, float] = TEMPLATE_STEP_RANGE) -> Tensor:
@@ -153,6 +160,7 @@ def bond_loss(c1: Tensor,  # [*, N, 3]
     v = violation(d, *bond_range).square() * bonded.to(c1.dtype)
     return v.sum() / bonded.sum().clamp(min=1)
 
+# %% ../nbs/16_losses.ipynb #c044
 def clash_loss(c1: Tensor,  # [*, N, 3]
                mask: Tensor,  # [*, N] real residues
                bonded: Tensor,  # [*, N-1] from `bonded_next` (bonded neighbours are exempt)
@@ -176,6 +184,7 @@ class LossWeights:
     lambda_bond: float = 1.0  # C1' bond range
     lambda_clash: float = 1.0  # C1' clashes
 
+# %% ../nbs/16_losses.ipynb #c047
 @dataclass(frozen=True)
 class LossTerms:
     """The weighted total and every unweighted term (scalars)."""
@@ -192,6 +201,7 @@ class LossTerms:
         """Plain floats for logging."""
         return {k: float(v.detach()) for k, v in vars(self).items()}
 
+# %% ../nbs/16_losses.ipynb #c048
 def total_loss(weights: LossWeights,
                diffusion: DiffusionTrainingOutput,  # x_denoised / x_target [*, S, N, 5, 3], sigma [*, S]
                atom_mask: Tensor,  # [*, N, 5] present ground-truth atoms
