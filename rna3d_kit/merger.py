@@ -43,10 +43,12 @@ def check_stage_rows(stage: str,  # stage name, for the error message
         if b < a: raise InputError(f'stage {stage} reorders residues: row {row_b} holds residue {b} after row {row_a} held {a}')
     return tuple(row for row, _ in real)
 
+# %% ../nbs/14_merger.ipynb #c022
 def identity_rows(n: int) -> tuple[int, ...]:
     """`residue_of_row` of a stage whose row i is residue i (trunk, Stage C, templates)."""
     return tuple(range(n))
 
+# %% ../nbs/14_merger.ipynb #c023
 def token_rows(n: int,  # residues
                length: int | None = None,  # token positions incl. specials and padding (default n + 2)
               ) -> tuple[int, ...]:
@@ -95,6 +97,7 @@ class MergerInputs:
     @property
     def n(self) -> int: return self.s.shape[-2]
 
+# %% ../nbs/14_merger.ipynb #c028
 def gather_merger_inputs(index_map: ResidueIndexMap,  # has stages 'trunk', 'stage_b' and (if given) 'stage_c'
                          trunk: PairformerOutput,  # s [*, N, c_s], z [*, N, N, c_z], s_inputs, mask
                          angle_sincos: Tensor,  # [*, L, n_angles, 2] Stage B output in token rows
@@ -125,6 +128,7 @@ def radial_basis(d: Tensor,  # [*] distances in Å
     z = (d.unsqueeze(dim) - centres) * ((n_bins - 1) / (d_max - d_min))
     return torch.exp(-0.5 * z * z)
 
+# %% ../nbs/14_merger.ipynb #c032
 def stage_c_pair_features(coords: Tensor,  # [*, N, 23, 3] Stage C heavy atoms, NaN = absent
                           d_min: float = 2.0, d_max: float = 38.0, n_bins: int = 16,
                          ) -> Tensor:
@@ -137,6 +141,7 @@ def stage_c_pair_features(coords: Tensor,  # [*, N, 23, 3] Stage C heavy atoms, 
     pair_ok = (ok[..., :, None] & ok[..., None, :]).to(c1.dtype)
     return torch.cat([radial_basis(d, d_min, d_max, n_bins) * pair_ok[..., None], pair_ok[..., None]], -1)
 
+# %% ../nbs/14_merger.ipynb #c033
 def torsion_features(angle_sincos: Tensor,  # [*, N, n_angles, 2] unnormalised (sin, cos)
                      pucker_logits: Tensor | None = None,  # [*, N, n_pucker]
                     ) -> Tensor:
@@ -169,6 +174,7 @@ class MergerConfig:
         """A merger whose input sizes match `trunk` (and its relative-position clips)."""
         return replace(cls(c_s_trunk=trunk.c_s, c_z_trunk=trunk.c_z, r_max=trunk.r_max, s_max=trunk.s_max), **changes)
 
+# %% ../nbs/14_merger.ipynb #c037
 @dataclass(frozen=True)
 class DiffusionConditioning:
     """The merged latent the diffusion module is conditioned on."""
@@ -206,6 +212,7 @@ class MergerBlock(nn.Module):
         z = z + self.pair_transition(z)
         return s, z
 
+# %% ../nbs/14_merger.ipynb #c040
 class UnifiedLatentMerger(nn.Module):
     """Stage B/C + trunk + adjacency -> diffusion conditioning `c_i [*, N, c_s]`, `c_ij [*, N, N, c_z]`."""
     def __init__(self, config: MergerConfig = MergerConfig()):
