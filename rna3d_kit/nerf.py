@@ -42,6 +42,7 @@ _ANCHORS = ("-C4'", "-C3'", "-O3'")  # the previous residue's last backbone atom
 _DRIVERS = ('epsilon[i-1]', 'zeta[i-1]', 'alpha', 'beta', 'gamma', 'delta', 'nu4', 'nu0', 'chi')  # dihedral sources
 _CANONICAL_ANCHORS = ((-1., 1., 0.), (-1., 0., 0.), (0., 0., 0.))  # C4', C3', O3' of the identity frame
 
+# %% ../nbs/06_nerf.ipynb #c033
 @functools.lru_cache(maxsize=None)
 def step_tables() -> dict:
     """Residue templates as tensors: shared reference indices `[23, 3]`, drivers `[23]`, ideal internals `[5, 23, 3]`, step of each slot `[5, 23]`."""
@@ -82,6 +83,7 @@ def _residue_types(sequence: str) -> torch.Tensor:
     if bad: raise InputError(f'sequence letters {bad} are not A, C, G, U or N')
     return torch.as_tensor([_RESIDUE_TYPES.index(b) for b in sequence])
 
+# %% ../nbs/06_nerf.ipynb #c036
 def _prepare(sequence: str, torsions, pucker, chain_starts, internal) -> tuple:
     """Checked inputs of the builders: torsions `[*, N, 7]` (defaults where undefined), pucker `[*, N, 2]`, starts `[N]`, internals `[*, N, 23, 3]`."""
     n = len(sequence)
@@ -115,6 +117,7 @@ def _prepare(sequence: str, torsions, pucker, chain_starts, internal) -> tuple:
         internal = torch.where(torch.isfinite(internal), internal.to(t), ideal)
     return types, t, pucker.to(t), starts, internal
 
+# %% ../nbs/06_nerf.ipynb #c037
 def _step_dihedrals(torsions: torch.Tensor, pucker: torch.Tensor, starts: torch.Tensor) -> torch.Tensor:
     """`[*, N, 9]` dihedral of every driver in `_DRIVERS` order (the previous residue's epsilon, zeta; typical at chain starts)."""
     prev = torch.cat([torsions[..., :1, 4:6], torsions[..., :-1, 4:6]], -2)  # epsilon, zeta of residue i-1
@@ -132,6 +135,7 @@ def _frame(c4: torch.Tensor, c3: torch.Tensor, o3: torch.Tensor) -> tuple:
     y = y / y.norm(dim=-1, keepdim=True)
     return torch.stack([x, y, torch.linalg.cross(x, y)], -1), o3
 
+# %% ../nbs/06_nerf.ipynb #c043
 def build_local(types: torch.Tensor,  # [N] residue type indices
                 dihedrals: torch.Tensor,  # [*, N, 9] driver dihedrals (`_step_dihedrals`)
                 internal: torch.Tensor,  # [*, N, 23, 3] bond, angle, fixed dihedral of every build step
@@ -147,6 +151,7 @@ def build_local(types: torch.Tensor,  # [N] residue type indices
     c4, c3, o3 = (placed[3 + s] for s in (3, 4, 5))  # steps 3-5 place C4', C3', O3'
     return torch.stack(placed[3:], -2), _frame(c4, c3, o3)
 
+# %% ../nbs/06_nerf.ipynb #c044
 def compose_frames(R: torch.Tensor,  # [*, N, 3, 3] frame of residue i in the frame of residue i-1
                    t: torch.Tensor,  # [*, N, 3] its origin
                    starts: torch.Tensor,  # [N] bool, True where a chain starts (the product restarts)
