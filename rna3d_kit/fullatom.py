@@ -10,8 +10,7 @@ from collections import defaultdict
 import numpy as np
 
 from .core import InputError, warn
-from .geometry_core import MAX_C1_STEP, NEIGHBOUR_C1_RADIUS, REBUILD_PAIR_RANGE, REGULAR_C1_STEP, signed_volume
-from .metric import superpose
+from .geometry_core import MAX_C1_STEP, NEIGHBOUR_C1_RADIUS, REBUILD_PAIR_RANGE, REGULAR_C1_STEP, signed_volume, superpose
 from .structure import ATOM_SLOT, BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, RESIDUE_ATOMS, RNAStructure
 
 # %% auto #0

@@ -9,15 +9,15 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from .core import InputError
+from .geometry_core import _rotation_from_moments, kabsch, pair_features, pair_sq_dists
 from .kaggle_io import _numeric, target_ids
 
 # %% auto #0
-__all__ = ['D0_SMALL_L', 'MODES', 'N_PREDICTIONS', 'PDB_RANGE', 'UNSCORED', 'NO_LABELS', 'rna_d0', 'search_radius', 'kabsch',
-           'superpose', 'pair_features', 'pair_sq_dists', 'Superposition', 'fragment_lengths', 'tm_search',
-           'tm_score_part2', 'AlignParams', 'nw_tm', 'rna_secondary', 'quick_tm', 'threading_alignments',
-           'initial_threading', 'tm_matrix', 'initial_local', 'initial_ss_plus', 'longest_fragment',
-           'initial_fragment_threading', 'dp_iter', 'Alignment', 'tm_align', 'tm_score', 'target_scores',
-           'prediction_scores', 'score_target', 'score_submission', 'mean_tm', 'score_summary']
+__all__ = ['D0_SMALL_L', 'MODES', 'N_PREDICTIONS', 'PDB_RANGE', 'UNSCORED', 'NO_LABELS', 'rna_d0', 'search_radius',
+           'Superposition', 'fragment_lengths', 'tm_search', 'tm_score_part2', 'AlignParams', 'nw_tm', 'rna_secondary',
+           'quick_tm', 'threading_alignments', 'initial_threading', 'tm_matrix', 'initial_local', 'initial_ss_plus',
+           'longest_fragment', 'initial_fragment_threading', 'dp_iter', 'Alignment', 'tm_align', 'tm_score',
+           'target_scores', 'prediction_scores', 'score_target', 'score_submission', 'mean_tm', 'score_summary']
 
 # %% ../nbs/03_metric.ipynb #c005
 D0_SMALL_L = ((11, 0.3), (15, 0.4), (19, 0.5), (23, 0.6), (29.999999, 0.7))  # (largest L, d0 in Å) below L = 30
@@ -33,70 +33,6 @@ def rna_d0(L: float,  # normalisation length (resolved reference residues)
 def search_radius(d0: float) -> float:
     """Distance cutoff (Å) for re-selecting residues during the superposition search: d0 clamped to [4.5, 8]."""
     return float(min(max(d0, 4.5), 8.0))
-
-# %% ../nbs/03_metric.ipynb #c008
-def _rotation_from_moments(n: np.ndarray,  # [B] number (weight) of points per set
-                           sx: np.ndarray,  # [B, 3] weighted sum of x
-                           sy: np.ndarray,  # [B, 3] weighted sum of y
-                           sxy: np.ndarray,  # [B, 3, 3] weighted sum of x y^T
-                          ) -> tuple[np.ndarray, np.ndarray]:
-    """Optimal proper rotations `[B, 3, 3]` and translations `[B, 3]` with R x + t ≈ y from summed moments."""
-    n = np.maximum(n, 1e-12)[:, None]
-    cx, cy = sx / n, sy / n
-    cov = sxy - n[..., None] * cx[:, :, None] * cy[:, None, :]
-    U, _, Vt = np.linalg.svd(cov)
-    sign = np.sign(np.linalg.det(np.matmul(U, Vt)))
-    sign[sign == 0] = 1.0
-    flip = np.ones((len(sign), 3)); flip[:, 2] = sign
-    R = np.matmul(Vt.transpose(0, 2, 1) * flip[:, None, :], U.transpose(0, 2, 1))
-    return R, cy - np.einsum('bij,bj->bi', R, cx)
-
-# %% ../nbs/03_metric.ipynb #c049
-def kabsch(x: np.ndarray,  # [L, 3] or [B, L, 3] points to move
-           y: np.ndarray,  # [L, 3] or [B, L, 3] target points (paired with x row by row)
-           weights: np.ndarray,  # [B, L] 0/1 (or real) weight of each pair in each of the B fits
-          ) -> tuple[np.ndarray, np.ndarray]:
-    """B least-squares superpositions of x onto y: rotations `[B, 3, 3]`, translations `[B, 3]`."""
-    w = np.asarray(weights, dtype=float)
-    if x.ndim == 2 and y.ndim == 2:  # shared points: every moment is one matrix product over residues
-        feats = np.concatenate([x, y, (x[:, :, None] * y[:, None, :]).reshape(-1, 9)], 1)
-        m = w @ feats
-        return _rotation_from_moments(w.sum(1), m[:, :3], m[:, 3:6], m[:, 6:].reshape(-1, 3, 3))
-    xb, yb = np.broadcast_to(x, w.shape + (3,)), np.broadcast_to(y, w.shape + (3,))
-    return _rotation_from_moments(w.sum(1), np.einsum('bl,bli->bi', w, xb), np.einsum('bl,bli->bi', w, yb),
-                                  np.einsum('bl,bli,blj->bij', w, xb, yb))
-
-# %% ../nbs/03_metric.ipynb #c050
-def superpose(x: np.ndarray,  # [M, 3] points to move
-              y: np.ndarray,  # [M, 3] target points (paired row by row)
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """One unweighted least-squares fit: proper rotation `[3, 3]` and shift `[3]` with `x @ R.T + t ≈ y`."""
-    R, t = kabsch(np.asarray(x, float), np.asarray(y, float), np.ones((1, len(x))))
-    return R[0], t[0]
-
-# %% ../nbs/03_metric.ipynb #c051
-def pair_features(x: np.ndarray,  # [L, 3]
-                  y: np.ndarray,  # [L, 3]
-                 ) -> np.ndarray:
-    """Per-pair features `[17, L]` such that `motion_features(R, t) @ features` gives squared distances."""
-    f = np.empty((17, len(x)))
-    f[:9] = (y[:, :, None] * x[:, None, :]).reshape(-1, 9).T
-    f[9:12], f[12:15], f[15] = x.T, y.T, 1.0
-    f[16] = (x * x).sum(1) + (y * y).sum(1)
-    return f
-
-# %% ../nbs/03_metric.ipynb #c052
-def pair_sq_dists(R: np.ndarray,  # [B, 3, 3] rotations
-                  t: np.ndarray,  # [B, 3] translations
-                  features: np.ndarray,  # [17, L] from `pair_features`
-                 ) -> np.ndarray:
-    """Squared distances `[B, L]` between R x_i + t and y_i for every motion and pair."""
-    B = len(R)
-    a = np.empty((B, 17))
-    a[:, :9] = -2 * R.reshape(B, 9)
-    a[:, 9:12] = 2 * np.einsum('bij,bi->bj', R, t)
-    a[:, 12:15], a[:, 15], a[:, 16] = -2 * t, (t * t).sum(1), 1.0
-    return a @ features
 
 # %% ../nbs/03_metric.ipynb #c011
 class Superposition(NamedTuple):

@@ -13,7 +13,7 @@ import numpy as np
 
 from .core import InputError, warn
 from .fullatom import MIN_CONTACT, RESIDUE_BONDS, chirality_errors, geometry_report, linked_to_previous, rebuild_full_atom
-from .metric import superpose
+from .geometry_core import superpose
 from .structure import ATOM_SLOT, C1_INDEX, MAX_ATOMS, RESIDUE_ATOMS, RNAStructure
 
 # %% auto #0

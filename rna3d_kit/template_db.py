@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .core import InputError, clean_sequence, shared_dir, warn
+from .geometry_core import superpose
 from .kaggle_io import read_labels, stoichiometry_chain_ids, target_ids
-from .metric import superpose
 from .structure import C1_INDEX, MAX_ATOMS, _is_mmcif, mmcif_parents, read_mmcif_block, read_structure, structure_chains
 
 # %% auto #0

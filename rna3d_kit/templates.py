@@ -14,8 +14,7 @@ import numpy as np
 from .core import InputError, package_data_dir, shared_dir, warn
 from .geometry_core import (C1_PAIR_DISTANCE, C1_STEP, CHAIN_CONTACT_DISTANCE, CLASH_LIST_MARGIN, CLASH_RESTRAINT,
                                      INTERFACE_DISTANCE, NEXT_NEIGHBOUR_MIN, TEMPLATE_PAIR_RANGE, TEMPLATE_STEP_RANGE,
-                                     distance_forces, pair_gradient, superposed_tm)
-from .metric import superpose
+                                     distance_forces, pair_gradient, superpose, superposed_tm)
 from .predictor import Predictor, register
 from .structure import BACKBONE_ATOMS, C1_INDEX, MAX_ATOMS, Provenance, RNAStructure, Target
 from .template_db import (TemplateDB, TemplateHit, align_entry, default_structure_dirs, find_structure_dirs,

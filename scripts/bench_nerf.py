@@ -19,7 +19,7 @@ import benchlib
 from rna3d_kit.core import InputError, shared_dir
 from rna3d_kit.geometry import (ANGLE_NAMES, TORSION_NAMES, TYPICAL_TORSIONS, internal_coords_from_coords, load_clean_chains,
                                 torsions_from_coords)
-from rna3d_kit.metric import kabsch
+from rna3d_kit.geometry_core import kabsch
 from rna3d_kit.nerf import build_atoms, build_atoms_sequential
 from rna3d_kit.structure import read_structure
 
