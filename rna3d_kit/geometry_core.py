@@ -179,6 +179,7 @@ def _cross(u, v):  # [*, 3] numpy arrays or torch tensors
         return torch.linalg.cross(u, v, dim=-1)
     return np.cross(u, v)
 
+# %% ../nbs/05a_geometry_core.ipynb #cdda438a
 def signed_volume(a, b, c, d):  # each [*, 3], numpy arrays or torch tensors (broadcast)
     """`[*]` signed volume `((b − a) × (c − a)) · (d − a)` in Å³ (six times the tetrahedron's): its sign is the handedness."""
     return (_cross(b - a, c - a) * (d - a)).sum(-1)
@@ -191,6 +192,7 @@ CLASH_WEIGHT = 3.0  # C1' clash restraints of the baseline relaxation and diffus
 def _relu(x):  # numpy arrays or torch tensors
     return x.clamp(min=0) if hasattr(x, 'clamp') else np.maximum(x, 0)
 
+# %% ../nbs/05a_geometry_core.ipynb #ba227e05
 def violation(d,  # [*] distances (or any restrained quantity), numpy or torch
               lower=None,  # scalar or [*]; None = no lower bound
               upper=None,  # scalar or [*]; None = no upper bound

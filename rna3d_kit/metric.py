@@ -22,6 +22,7 @@ __all__ = ['D0_SMALL_L', 'MODES', 'N_PREDICTIONS', 'PDB_RANGE', 'UNSCORED', 'NO_
 # %% ../nbs/03_metric.ipynb #c005
 D0_SMALL_L = ((11, 0.3), (15, 0.4), (19, 0.5), (23, 0.6), (29.999999, 0.7))  # (largest L, d0 in Å) below L = 30
 
+# %% ../nbs/03_metric.ipynb #f216e180
 def rna_d0(L: float,  # normalisation length (resolved reference residues)
           ) -> float:
     """US-align's RNA d0 in Å for normalisation length `L`."""
@@ -203,6 +204,7 @@ _CAN_PAIR = np.zeros((6, 6), bool)  # canonical and G-U pairs among a c g u t (i
 
 for _a, _b in ('au', 'ua', 'at', 'ta', 'gc', 'cg', 'gu', 'ug'): _CAN_PAIR[_BASE_INDEX[_a], _BASE_INDEX[_b]] = True
 
+# %% ../nbs/03_metric.ipynb #962a938d
 def rna_secondary(seq: str,  # [L] one letter per residue
                   xyz: np.ndarray,  # [L, 3] one atom per residue (here C1')
                   lower: float = 12.5, upper: float = 15.0,  # paired-atom distance window (Å)
@@ -235,6 +237,7 @@ def _aligned(x, y2x):
     m = y2x >= 0
     return x[np.where(m, y2x, 0)] * m[..., None], m
 
+# %% ../nbs/03_metric.ipynb #dec718b8
 def quick_tm(x: np.ndarray,  # [Lx, 3] model
              y: np.ndarray,  # [Ly, 3] reference
              y2x: np.ndarray,  # [B, Ly] alignments
@@ -487,6 +490,7 @@ def tm_align(x: np.ndarray,  # [Lx, 3] model C1' in chain order
 # %% ../nbs/03_metric.ipynb #c035
 MODES = ('part2', 'part1')
 
+# %% ../nbs/03_metric.ipynb #83b0f74e
 def tm_score(pred: np.ndarray,  # [N, 3] predicted C1', NaN = absent
              ref: np.ndarray,  # [N, 3] reference C1', NaN or <= -1e17 = unresolved
              mode: str = 'part2',  # 'part2' (US-align -TMscore 1) or 'part1' (US-align default)
@@ -561,9 +565,11 @@ def _labels_signs(df: pd.DataFrame) -> str:
     extra = [c for c in ('chain', 'copy') if c in df.columns]
     return f'it has a {extra[0]} column' if extra else ''
 
+# %% ../nbs/03_metric.ipynb #5cd13aa1
 def _swapped(why: str) -> InputError:
     return InputError(f'the submission looks like a labels file ({why}); are the two files swapped? the submission comes first')
 
+# %% ../nbs/03_metric.ipynb #08b6f65c
 def score_submission(submission: pd.DataFrame,  # Kaggle submission: ID, resname, resid, x_1..z_5
                      labels: pd.DataFrame,  # Kaggle labels: ID, resname, resid, x_1, y_1, z_1[, x_2, ...]
                      mode: str = 'part2',  # 'part2' or 'part1'
