@@ -40,6 +40,7 @@ N_DIFFUSION_ATOMS = len(DIFFUSION_ATOMS)
 DIFFUSION_C1 = DIFFUSION_ATOMS.index("C1'")
 FRAME_ATOMS = (DIFFUSION_ATOMS.index("C4'"), DIFFUSION_C1, DIFFUSION_ATOMS.index("N*"))  # residue frame from these
 
+# %% ../nbs/15_diffusion.ipynb #924cb40e
 def diffusion_atom_slots(sequence: str) -> Tensor:
     """`[N, 5]` slot in `RESIDUE_ATOMS[base]` of each diffused atom; -1 where the residue has no such atom."""
     rows = []
@@ -49,6 +50,7 @@ def diffusion_atom_slots(sequence: str) -> Tensor:
         rows.append([ATOM_SLOT[b].get(a, -1) if a else -1 for a in names])
     return torch.tensor(rows, dtype=torch.long)
 
+# %% ../nbs/15_diffusion.ipynb #7da30377
 def fill_missing_atoms(xyz: Tensor,  # [*, N, 5, 3] with anything where absent
                        atom_mask: Tensor,  # [*, N, 5] bool
                       ) -> Tensor:
@@ -62,6 +64,7 @@ def fill_missing_atoms(xyz: Tensor,  # [*, N, 5, 3] with anything where absent
     c1 = torch.where(c1_ok.any(-1)[..., None, None], c1, torch.zeros_like(c1))  # no C1' at all: origin
     return torch.where(atom_mask[..., None], xyz, c1[..., None, :])
 
+# %% ../nbs/15_diffusion.ipynb #807f9a4f
 def select_diffusion_atoms(coords: Tensor,  # [*, N, 23, 3] heavy atoms in RESIDUE_ATOMS slot order, NaN = absent
                            sequence: str,
                           ) -> tuple[Tensor, Tensor]:
@@ -73,6 +76,7 @@ def select_diffusion_atoms(coords: Tensor,  # [*, N, 23, 3] heavy atoms in RESID
     mask = (slots >= 0) & torch.isfinite(xyz).all(-1)
     return fill_missing_atoms(torch.where(mask[..., None], xyz, torch.zeros_like(xyz)), mask), mask
 
+# %% ../nbs/15_diffusion.ipynb #8bba9c50
 def to_residue_slots(xyz: Tensor,  # [*, N, 5, 3] diffused atoms
                      sequence: str,
                     ) -> Tensor:
@@ -84,6 +88,7 @@ def to_residue_slots(xyz: Tensor,  # [*, N, 5, 3] diffused atoms
     out[..., n_idx, slots[n_idx, a_idx], :] = xyz[..., n_idx, a_idx, :]
     return out
 
+# %% ../nbs/15_diffusion.ipynb #81e705f9
 def warm_start_from_c1(c1: Tensor,  # [*, N, 3] C1' only (e.g. `TemplateFeatures.coords[k]`, completed)
                       ) -> Tensor:
     """A warm start `[*, N, 5, 3]` from a C1' trace: every atom on its C1' (start from σ ≳ 4 Å, the atoms' spread)."""
@@ -98,28 +103,34 @@ def edm_c_skip(sigma: Tensor, sigma_data: float = SIGMA_DATA) -> Tensor:
     """EDM skip scale `σ_data² / (σ² + σ_data²)`."""
     return sigma_data ** 2 / (sigma ** 2 + sigma_data ** 2)
 
+# %% ../nbs/15_diffusion.ipynb #12295ee7
 def edm_c_out(sigma: Tensor, sigma_data: float = SIGMA_DATA) -> Tensor:
     """EDM output scale `σ σ_data / √(σ² + σ_data²)`."""
     return sigma * sigma_data / torch.sqrt(sigma ** 2 + sigma_data ** 2)
 
+# %% ../nbs/15_diffusion.ipynb #8ac9f760
 def edm_c_in(sigma: Tensor, sigma_data: float = SIGMA_DATA) -> Tensor:
     """EDM input scale `1 / √(σ² + σ_data²)` (unit-variance network input)."""
     return 1.0 / torch.sqrt(sigma ** 2 + sigma_data ** 2)
 
+# %% ../nbs/15_diffusion.ipynb #ad1d96a6
 def edm_c_noise(sigma: Tensor, sigma_data: float = SIGMA_DATA) -> Tensor:
     """Noise-level input of the network `¼ ln(σ / σ_data)` (AF3 Alg 21)."""
     return 0.25 * torch.log(sigma / sigma_data)
 
+# %% ../nbs/15_diffusion.ipynb #c582a133
 def edm_loss_weight(sigma: Tensor, sigma_data: float = SIGMA_DATA) -> Tensor:
     """EDM loss weight `(σ² + σ_data²) / (σ σ_data)²` (= 1 / c_out²)."""
     return (sigma ** 2 + sigma_data ** 2) / (sigma * sigma_data) ** 2
 
+# %% ../nbs/15_diffusion.ipynb #99b612d3
 def sample_training_sigma(shape: tuple, sigma_data: float = SIGMA_DATA,
                           p_mean: float = -1.2, p_std: float = 1.5,  # log-normal parameters (AF3)
                           generator: torch.Generator | None = None, dtype=torch.float32) -> Tensor:
     """Training noise levels `σ_data · exp(p_mean + p_std ξ)`, `ξ ~ N(0, 1)`, of the given shape."""
     return sigma_data * torch.exp(p_mean + p_std * torch.randn(shape, generator=generator, dtype=dtype))
 
+# %% ../nbs/15_diffusion.ipynb #70f2261e
 def inference_noise_schedule(n_steps: int, sigma_data: float = SIGMA_DATA,
                              s_max: float = 160.0, s_min: float = 4e-4, rho: float = 7.0) -> Tensor:
     """Noise levels `[n_steps + 1]` from `σ_data s_max` down to `σ_data s_min` (AF3's ρ = 7 schedule), float64."""
@@ -138,6 +149,7 @@ def random_rotation(shape: tuple,  # leading shape of the rotations
             2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)]
     return torch.stack(rows, -1).view(*shape, 3, 3).to(dtype)
 
+# %% ../nbs/15_diffusion.ipynb #4b1ce3f6
 def masked_centre(x: Tensor,  # [*, N, A, 3]
                   mask: Tensor,  # [*, N] residue mask
                  ) -> Tensor:
@@ -145,6 +157,7 @@ def masked_centre(x: Tensor,  # [*, N, A, 3]
     w = mask[..., None, None].to(x.dtype).expand(*x.shape[:-1], 1)
     return (x * w).sum((-3, -2), keepdim=True) / w.sum((-3, -2), keepdim=True).clamp(min=1)
 
+# %% ../nbs/15_diffusion.ipynb #1f5c5382
 def centre_random_augmentation(x: Tensor,  # [*, N, A, 3]
                                mask: Tensor,  # [*, N] residue mask
                                s_trans: float = 1.0,  # Å, translation scale
@@ -166,6 +179,7 @@ def fourier_embedding(t: Tensor,  # [*] noise level input c_noise
     """AF3 Alg 22: `cos(2π (t w + b))` `[*, c]`."""
     return torch.cos(2 * math.pi * (t[..., None] * w + b))
 
+# %% ../nbs/15_diffusion.ipynb #4339514c
 class AdaptiveLayerNorm(nn.Module):
     """AF3 Alg 26: LayerNorm of `a` with scale `sigmoid(Linear(s))` and shift `Linear(s)` from the conditioning."""
     def __init__(self, c_a: int, c_s: int):
@@ -178,12 +192,14 @@ class AdaptiveLayerNorm(nn.Module):
         s = self.layer_norm_s(s)
         return torch.sigmoid(self.linear_scale(s)) * self.layer_norm_a(a) + self.linear_shift(s)
 
+# %% ../nbs/15_diffusion.ipynb #90fa1db2
 def _gate(c_s: int, c_a: int) -> Linear:
     """adaLN-Zero output gate `sigmoid(Linear(s))` with bias -2 (AF3 Alg 24/25)."""
     lin = Linear(c_s, c_a)
     with torch.no_grad(): lin.bias.fill_(-2.0)
     return lin
 
+# %% ../nbs/15_diffusion.ipynb #825a2632
 class ConditionedAttention(nn.Module):
     """AF3 Alg 24 with conditioning: adaptive LayerNorm, gated multi-head attention with given pair bias, output gate."""
     def __init__(self, c_a: int, c_s: int, c_hidden: int, n_heads: int):
@@ -200,6 +216,7 @@ class ConditionedAttention(nn.Module):
         an = self.ada_ln(a, s)
         return torch.sigmoid(self.linear_out_gate(s)) * self.mha(an, an, [bias])
 
+# %% ../nbs/15_diffusion.ipynb #4f90dc11
 class ConditionedTransition(nn.Module):
     """AF3 Alg 25: adaptive LayerNorm, SwiGLU, output gate from the conditioning."""
     def __init__(self, c_a: int, c_s: int, n: int = 2):
@@ -214,6 +231,7 @@ class ConditionedTransition(nn.Module):
         an = self.ada_ln(a, s)
         return torch.sigmoid(self.linear_out_gate(s)) * self.linear_out(F.silu(self.linear_a(an)) * self.linear_b(an))
 
+# %% ../nbs/15_diffusion.ipynb #03598f73
 class DiffusionTransformerBlock(nn.Module):
     """AF3 Alg 23 block: conditioned attention with pair bias, then conditioned transition."""
     def __init__(self, c_a: int, c_s: int, c_hidden: int, n_heads: int, transition_n: int = 2):
@@ -235,6 +253,7 @@ def residue_frames(r: Tensor,  # [*, N, 5, 3] diffused atoms
     e2 = F.normalize(u - (u * e1).sum(-1, keepdim=True) * e1, dim=-1, eps=eps)
     return torch.stack([e1, e2, torch.linalg.cross(e1, e2)], -1)
 
+# %% ../nbs/15_diffusion.ipynb #742243e2
 def geometry_features(r: Tensor,  # [*, N, 5, 3] scaled, centred noisy atoms
                       frames: Tensor,  # [*, N, 3, 3]
                       scale: float,  # multiplies r into Å-like units (σ_data)
@@ -249,6 +268,7 @@ def geometry_features(r: Tensor,  # [*, N, 5, 3] scaled, centred noisy atoms
     direction = (seen - own[..., None]) * (scale / dist).unsqueeze(-3)  # R_iᵀ (r_j − r_i) / |r_j − r_i|
     return local.flatten(-2), torch.cat([radial_basis(dist, 0.0, rbf_max, n_rbf, dim=-3), direction], -3)
 
+# %% ../nbs/15_diffusion.ipynb #ec571f19
 def channel_first_linear(weight: Tensor,  # [O, C] (a Linear's weight)
                          x: Tensor,  # [*, C, N, N]
                         ) -> Tensor:
@@ -282,6 +302,7 @@ class DiffusionConfig:
         """A denoiser whose conditioning sizes match `merger`."""
         return replace(cls(c_s=merger.c_s, c_z=merger.c_z), **changes)
 
+# %% ../nbs/15_diffusion.ipynb #41fd9332
 @dataclass(frozen=True)
 class ConditioningCache:
     """What the denoiser derives from the merged latent once per target (independent of x and σ)."""
@@ -296,6 +317,7 @@ class ConditioningCache:
         return ConditioningCache(self.single.unsqueeze(-3), self.single_in.unsqueeze(-3), self.pair_bias.unsqueeze(-4),
                                  self.pair_update.unsqueeze(-4), self.mask.unsqueeze(-2))
 
+# %% ../nbs/15_diffusion.ipynb #3e9583c5
 @dataclass(frozen=True)
 class DiffusionTrainingOutput:
     """One training call: denoised and target coordinates of every noise sample, and its σ."""

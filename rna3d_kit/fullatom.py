@@ -44,6 +44,7 @@ GLYCOSIDIC_N = {'A': 'N9', 'G': 'N9', 'C': 'N1', 'U': 'N1'}
 LINK_BONDS = (("-O3'", "P"),)  # phosphodiester link to the previous residue
 RESIDUE_BONDS = {b: BACKBONE_BONDS + BASE_BONDS[b] + LINK_BONDS for b in BASE_BONDS}  # per residue type
 
+# %% ../nbs/17_fullatom.ipynb #fc417ab8
 def _angles(bonds) -> tuple:
     """Every bond angle (a, centre, c) of a bond list, with the previous residue's C3'-O3' added for the link."""
     nbr = defaultdict(set)
@@ -55,10 +56,12 @@ def _angles(bonds) -> tuple:
         out += [(a, centre, c) for k, a in enumerate(ends) for c in ends[k + 1:]]
     return tuple(t for t in out if not all(x.startswith('-') for x in t))  # the previous residue's own angles are its
 
+# %% ../nbs/17_fullatom.ipynb #860ba87a
 RESIDUE_ANGLES = {b: _angles(RESIDUE_BONDS[b]) for b in BASE_BONDS}
 SUGAR_CHIRAL_CENTRES = {"C1'": ("O4'", "C2'", "N*"), "C2'": ("C1'", "C3'", "O2'"),  # centre: three neighbours;
                         "C3'": ("C2'", "C4'", "O3'"), "C4'": ("C3'", "O4'", "C5'")}   # N* = glycosidic N
 
+# %% ../nbs/17_fullatom.ipynb #85a588d3
 def linked_to_previous(structure: RNAStructure) -> np.ndarray:
     """`[N]` True where residue i is covalently linked to residue i-1 (same chain, residue number +1, or +0 with an insertion code)."""
     num = np.asarray(structure.res_nums)
@@ -66,6 +69,7 @@ def linked_to_previous(structure: RNAStructure) -> np.ndarray:
     step = np.diff(num, prepend=num[:1] - 10)
     return same & (step >= 0) & (step <= 1)  # 0: insertion code (27, 27A)
 
+# %% ../nbs/17_fullatom.ipynb #b2de91e2
 def geometry_key(base: str, names: tuple) -> tuple:
     """Table key of a bond/angle: `('*', names)` for backbone-only terms (same in all bases), else `(base, names)`."""
     shared = all(n.lstrip('-') in BACKBONE_ATOMS for n in names)
@@ -107,6 +111,7 @@ def select_aform_residues(structures: list[RNAStructure]) -> dict:
                 out[b].append((st.name, st.res_nums[i], st.coords[i, :len(RESIDUE_ATOMS[b])].astype(float)))
     return dict(out)
 
+# %% ../nbs/17_fullatom.ipynb #2532f963
 def derive_residue_templates(aform: dict,  # output of `select_aform_residues`
                              n_iter: int = 3,  # rounds of superpose-on-median
                             ) -> dict:
@@ -147,6 +152,7 @@ def geometry_terms(structure: RNAStructure) -> dict:
         out[kind] = (keys, np.array(idx, dtype=int).reshape(-1, 2 if kind == 'bond' else 3))
     return out
 
+# %% ../nbs/17_fullatom.ipynb #93fd224f
 def measure_terms(structure: RNAStructure, terms: dict | None = None) -> dict:
     """`{'bond': (keys, [T] lengths Å), 'angle': (keys, [T] degrees)}` (NaN where an atom is absent)."""
     terms = geometry_terms(structure) if terms is None else terms
@@ -159,6 +165,7 @@ def measure_terms(structure: RNAStructure, terms: dict | None = None) -> dict:
     out['angle'] = (keys, np.degrees(np.arccos(np.clip(cos, -1, 1))))
     return out
 
+# %% ../nbs/17_fullatom.ipynb #87a9cff8
 def derive_ideal_geometry(structures: list[RNAStructure],
                           min_sd: tuple = (0.010, 1.5),  # σ floor for bonds (Å) and angles (degrees)
                          ) -> dict:
@@ -419,6 +426,7 @@ FRAME_KINDS = ('mid', 'first', 'last', 'none')
 
 FRAME_POINTS = {'mid': (-1, 0, 1), 'first': (0, 1, 2), 'last': (-2, -1, 0)}  # residue offsets (a, m, c) of each frame
 
+# %% ../nbs/17_fullatom.ipynb #908740b4
 def frame_at(structure: RNAStructure, i: int, kind: str,
              max_step: float = MAX_C1_STEP,  # Å per residue step allowed inside the frame
             ) -> np.ndarray | None:
@@ -431,6 +439,7 @@ def frame_at(structure: RNAStructure, i: int, kind: str,
     pa, pm, pc = (c1[j].astype(float) for j in (a, m, c))
     return frame_from_vectors(pc - pa, pm - (pa + pc) / 2)
 
+# %% ../nbs/17_fullatom.ipynb #bbd81cda
 def trace_frames(structure: RNAStructure) -> tuple[np.ndarray, np.ndarray]:
     """Frame kind per residue `[N]` (index into FRAME_KINDS, first available) and frames `[N, 3, 3]` (identity for 'none')."""
     kinds = np.full(structure.n, 3); frames = np.tile(np.eye(3), (structure.n, 1, 1))
@@ -444,6 +453,7 @@ def trace_frames(structure: RNAStructure) -> tuple[np.ndarray, np.ndarray]:
             if kinds[i] < 3: break
     return kinds, frames
 
+# %% ../nbs/17_fullatom.ipynb #7161f1fb
 def robust_mean_rotation(mats: list,  # rotation matrices [3, 3]
                          inlier_deg: float = 40.0,  # rotations farther than this from the mean are outliers
                         ) -> np.ndarray:
@@ -456,6 +466,7 @@ def robust_mean_rotation(mats: list,  # rotation matrices [3, 3]
     x, y, z, w = mean.as_quat()
     return np.round([w, x, y, z], 4)
 
+# %% ../nbs/17_fullatom.ipynb #5dcc75d3
 def derive_trace_poses(structures: list[RNAStructure],
                        templates: dict | None = None,  # {base: [n_atoms, 3]}; default RESIDUE_TEMPLATES
                        inlier_deg: float = 40.0,  # rotations this close to the mean define the next mean
@@ -510,6 +521,7 @@ def canonical_partners(structure: RNAStructure,
             partners[i], partners[j], best[i], best[j] = j, i, d, d
     return partners
 
+# %% ../nbs/17_fullatom.ipynb #b31755de
 def pair_frame_at(structure: RNAStructure, i: int, j: int) -> np.ndarray | None:
     """Frame `[3, 3]` of residue i from its partner j and the chain tangent, or None if unusable."""
     c1, n = structure.c1.astype(float), structure.n
@@ -521,6 +533,7 @@ def pair_frame_at(structure: RNAStructure, i: int, j: int) -> np.ndarray | None:
     tangent = c1[max(nb)] - c1[min(nb)] if len(nb) == 2 else (c1[nb[0]] - c1[i]) * (1 if nb[0] > i else -1)
     return frame_from_vectors(c1[j] - c1[i], tangent)
 
+# %% ../nbs/17_fullatom.ipynb #42f98b18
 def derive_pair_poses(structures: list[RNAStructure], templates: dict | None = None, inlier_deg: float = 40.0) -> dict:
     """`{base: (count, [4] quaternion w,x,y,z)}`: mean template orientation in the pair frame (see `derive_trace_poses`)."""
     templates = RESIDUE_TEMPLATES if templates is None else templates
@@ -544,8 +557,6 @@ PAIR_POSES = {  # base: (residues averaged, quaternion w, x, y, z)
     'U': (238, np.array([0.2960, -0.0978, -0.8706, -0.3805]))}
 
 # %% ../nbs/17_fullatom.ipynb #c026
-BASE_OVERLAP_DISTANCE = 2.2  # Å: a base atom this close to another residue's atom means interpenetrating residues
-
 def candidate_rotations(structure: RNAStructure, i: int, partners: np.ndarray | None = None) -> list:
     """Template rotations `[3, 3]` of residue i, most trusted first: the pair frame alone if paired, else the trace
     frames of regular steps (mid, first, last), then of any linked steps; `[identity]` if none."""
@@ -560,6 +571,9 @@ def candidate_rotations(structure: RNAStructure, i: int, partners: np.ndarray | 
             if f is not None: out.append(f @ quat_to_matrix(TRACE_POSES[kind, b][1]))
     return out or [np.eye(3)]
 
+# %% ../nbs/17_fullatom.ipynb #8c7526c3
+BASE_OVERLAP_DISTANCE = 2.2  # Å: a base atom this close to another residue's atom means interpenetrating residues
+
 def base_overlaps(coords: np.ndarray,  # [N, MAX_ATOMS, 3] (NaN = absent)
                   residues=None,  # residue indices to score (default all)
                  ) -> np.ndarray:
@@ -573,6 +587,7 @@ def base_overlaps(coords: np.ndarray,  # [N, MAX_ATOMS, 3] (NaN = absent)
     score = np.bincount(res[pairs].reshape(-1), minlength=n)
     return score if residues is None else score[np.asarray(residues)]
 
+# %% ../nbs/17_fullatom.ipynb #0ae4f89b
 def _overlap_count(coords: np.ndarray, i: int, others: np.ndarray) -> int:
     """`base_overlaps` of residue i against residues `others` only (direct distances; NaN never counts)."""
     is_base = np.arange(MAX_ATOMS) >= len(BACKBONE_ATOMS)
@@ -580,10 +595,12 @@ def _overlap_count(coords: np.ndarray, i: int, others: np.ndarray) -> int:
     with np.errstate(invalid='ignore'):
         return int(((d < BASE_OVERLAP_DISTANCE) & (is_base[:, None] | np.tile(is_base, len(others))[None])).sum())
 
+# %% ../nbs/17_fullatom.ipynb #1705855d
 def _place(template: np.ndarray, rot: np.ndarray, c1: np.ndarray) -> np.ndarray:
     """Template atoms rotated by `rot` with C1' on `c1`."""
     return template @ rot.T + c1
 
+# %% ../nbs/17_fullatom.ipynb #a99fdd92
 def rebuild_full_atom(structure: RNAStructure,
                       partners: np.ndarray | None = None,  # [N] base-pair partner index (-1 = unpaired), e.g. from a predicted 2D structure
                       keep_given: bool = True,  # keep atoms already present; False = replace them by the template
@@ -646,15 +663,18 @@ RING_CONTACT_DISTANCE = 2.5  # Å between a ring centre and another residue's at
 CLOSURE_WEIGHTS = dict(link=10.0, link_angle=1.0, hinge=3.0, contact=(3.0, 0.3))  # contact weight falls geometrically
 CLOSURE_STEPS = 300
 
+# %% ../nbs/17_fullatom.ipynb #ed1a5caf
 def _ideal(kind: str, names: tuple) -> float:
     """Ideal backbone value of IDEAL_GEOMETRY for atom names in either order."""
     table = IDEAL_GEOMETRY[kind]
     return table[('*', names)][0] if ('*', names) in table else table[('*', tuple(reversed(names)))][0]
 
+# %% ../nbs/17_fullatom.ipynb #bed50b3c
 def _span(a: float, b: float, angle: float) -> float:
     """Distance between the ends of bonds `a`, `b` (Å) meeting at `angle` degrees."""
     return float(np.sqrt(a * a + b * b - 2 * a * b * np.cos(np.radians(angle))))
 
+# %% ../nbs/17_fullatom.ipynb #78345460
 def joint_restraints(structure: RNAStructure) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flat atom pairs `[R, 2]`, ideal distances `[R]` and weights `[R]` of every O3'–P link (bond and its angles'
     1–3 distances) and of each residue's C5' hinge (angles C4'–C5'–O5' and C5'–O5'–P)."""
@@ -678,6 +698,7 @@ def joint_restraints(structure: RNAStructure) -> tuple[np.ndarray, np.ndarray, n
     rows = np.array(rows, float).reshape(-1, 4)
     return rows[:, :2].astype(int), rows[:, 2], rows[:, 3]
 
+# %% ../nbs/17_fullatom.ipynb #7931a792
 def _rotations(v: np.ndarray) -> np.ndarray:
     """Rotation matrices `[K, 3, 3]` of rotation vectors `v` `[K, 3]` (Rodrigues)."""
     angle = np.linalg.norm(v, axis=1)[:, None, None]
@@ -687,10 +708,12 @@ def _rotations(v: np.ndarray) -> np.ndarray:
     cross = cross - cross.transpose(0, 2, 1)
     return np.eye(3) + np.sin(angle) * cross + (1 - np.cos(angle)) * cross @ cross
 
+# %% ../nbs/17_fullatom.ipynb #15ca9ad6
 def _scatter(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Sum of the rows of `values` `[K, 3]` per `index` `[K]` into `[n, 3]`."""
     return np.stack([np.bincount(index, values[:, k], n) for k in range(3)], 1)
 
+# %% ../nbs/17_fullatom.ipynb #10139bcb
 def close_backbone(structure: RNAStructure,
                    movable: np.ndarray,  # [N] bool: residues that may turn (the others stay as they are)
                    steps: int = CLOSURE_STEPS,  # Adam steps
@@ -798,11 +821,13 @@ def locate_defects(structure: RNAStructure) -> dict:
     return dict(broken_links=residue_pairs[broken], close_contacts=flat[pairs].reshape(-1, 2) // MAX_ATOMS,
                 bad_ring_bonds=residue_pairs[blown], chirality_errors=inverted_centres(structure))
 
+# %% ../nbs/17_fullatom.ipynb #64cc0296
 def model_defects(structure: RNAStructure) -> dict:
     """Counts of what makes a full-atom model unusable (the defects `locate_defects` finds): `broken_links`,
     `close_contacts`, `bad_ring_bonds` and `chirality_errors`."""
     return {kind: len(where) for kind, where in locate_defects(structure).items()}
 
+# %% ../nbs/17_fullatom.ipynb #2f874c96
 def defect_neighbourhood(structure: RNAStructure,
                          reach: int = 2,  # residues either side of a defective residue, along the sequence
                         ) -> np.ndarray:
@@ -813,10 +838,12 @@ def defect_neighbourhood(structure: RNAStructure,
             hit[i:i + 2 * reach + 1] = True  # residue i sits at i + reach
     return hit[reach:reach + structure.n]
 
+# %% ../nbs/17_fullatom.ipynb #1af72e4f
 def is_sound(defects: dict) -> bool:
     """True when `model_defects` found nothing."""
     return not any(defects.values())
 
+# %% ../nbs/17_fullatom.ipynb #257ce429
 DEFECT_LABELS = dict(broken_links="O3'–P over 2 Å", close_contacts='atom pairs under 2.2 Å', bad_ring_bonds='ring bonds off',
                      chirality_errors='inverted sugar centres')
 
