@@ -72,11 +72,13 @@ def sphere_points(chords: np.ndarray,  # [m] arc lengths between consecutive poi
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / max(np.linalg.norm(v), 1e-9)
 
+# %% ../nbs/09_baseline.ipynb #5ec30065
 def _rotate(v: np.ndarray, axis: np.ndarray, angle: float) -> np.ndarray:
     """Rodrigues rotation of `v` about unit `axis`."""
     axis = _unit(axis)
     return v * np.cos(angle) + np.cross(axis, v) * np.sin(angle) + axis * (axis @ v) * (1 - np.cos(angle))
 
+# %% ../nbs/09_baseline.ipynb #ed0635ff
 def _stem_frame(p_a: np.ndarray, p_b: np.ndarray, axis: np.ndarray, g: dict) -> tuple[np.ndarray, np.ndarray]:
     """Origin and rotation that put an A-form stem's first pair at `p_a`, `p_b` with its axis along `axis`."""
     a0, b0 = (x[0] for x in helix_c1(1, g))
@@ -88,6 +90,7 @@ def _stem_frame(p_a: np.ndarray, p_b: np.ndarray, axis: np.ndarray, g: dict) -> 
     rot = world @ loc.T
     return (p_a + p_b) / 2 - rot @ ((a0 + b0) / 2), rot
 
+# %% ../nbs/09_baseline.ipynb #373baf6a
 def _loop_items(partner: np.ndarray, start: int, end: int) -> list[int]:
     """Residues on one loop between `start` and `end` (exclusive): unpaired ones, and both ends of each child stem."""
     out, k = [], start
@@ -97,6 +100,7 @@ def _loop_items(partner: np.ndarray, start: int, end: int) -> list[int]:
         else: k += 1
     return out
 
+# %% ../nbs/09_baseline.ipynb #cdab0b95
 def _chords(items: list[int], partner, chain_start: np.ndarray, g: dict, pair_d: float) -> np.ndarray:
     out = []
     for x, y in zip(items[:-1], items[1:]):
@@ -105,6 +109,7 @@ def _chords(items: list[int], partner, chain_start: np.ndarray, g: dict, pair_d:
         else: out.append(g['chain_gap'])
     return np.array(out)
 
+# %% ../nbs/09_baseline.ipynb #9ab1939e
 def layout_c1(partner,  # [N] partner index (pseudoknots are ignored)
               chain_start=None,  # [N] bool, True where a new chain starts (no bond to the previous residue)
               rng: np.random.Generator | None = None,  # None = the deterministic default layout

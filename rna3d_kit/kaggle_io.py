@@ -32,6 +32,7 @@ def _existing_file(path, what: str) -> Path:
     if not path.is_file(): raise InputError(f'{what} file {path} is not a file')
     return path
 
+# %% ../nbs/02_kaggle_io.ipynb #cb44fca5
 def _read_csv(path: Path, what: str, **kwargs) -> pd.DataFrame:
     """`pd.read_csv` with parse problems turned into one-line `InputError`s."""
     try: df = pd.read_csv(path, **kwargs)
@@ -42,6 +43,7 @@ def _read_csv(path: Path, what: str, **kwargs) -> pd.DataFrame:
     if len(df) == 0: raise InputError(f'{what} file {path} has a header but no rows')
     return df
 
+# %% ../nbs/02_kaggle_io.ipynb #831c4174
 def _require_columns(df: pd.DataFrame, required, path: Path, what: str):
     """`InputError` naming the columns of `required` that `df` lacks."""
     missing = [c for c in required if c not in df.columns]
@@ -60,8 +62,10 @@ def parse_fasta(text: str) -> list[tuple[str, str]]:
         else: raise InputError(f'FASTA text starts with {line[:20]!r} instead of a >header')
     return [(h, ''.join(parts)) for h, parts in records]
 
+# %% ../nbs/02_kaggle_io.ipynb #8fe0ee8e
 _CHAIN_ITEM = re.compile(r'^([^\s\[\],]+)(?:\[auth ([^\]]+)\])?$')
 
+# %% ../nbs/02_kaggle_io.ipynb #c2969c7a
 def header_chains(header: str) -> tuple[list[str], list[str]]:
     """Label and author chain ids listed in an RCSB FASTA header `7XYZ_1|Chains A, B[auth C]|...`."""
     fields = header.split('|')
@@ -72,6 +76,7 @@ def header_chains(header: str) -> tuple[list[str], list[str]]:
         if m: label.append(m[1]); auth.append(m[2] or m[1])
     return label, auth
 
+# %% ../nbs/02_kaggle_io.ipynb #c5c62512
 def parse_stoichiometry(text: str, where: str = 'stoichiometry') -> list[tuple[str, int]]:
     """`'A:1;B:2'` -> `[('A', 1), ('B', 2)]`."""
     out = []
@@ -125,10 +130,12 @@ def stoichiometry_chain_ids(stoichiometry: str,  # e.g. 'A:1;B:2'
 SEQUENCE_COLUMNS = ('target_id', 'sequence', 'temporal_cutoff', 'description', 'all_sequences')  # Part 1
 PART2_COLUMNS = SEQUENCE_COLUMNS[:4] + ('stoichiometry', 'all_sequences', 'ligand_ids', 'ligand_SMILES')
 
+# %% ../nbs/02_kaggle_io.ipynb #e5263716
 def _text(value) -> str:
     """A CSV cell as text ('' for missing)."""
     return '' if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
+# %% ../nbs/02_kaggle_io.ipynb #7758b64a
 def _parse_date(value: str, where: str) -> dt.date | None:
     """`yyyy-mm-dd` -> date ('' -> None)."""
     value = value.strip()
@@ -136,6 +143,7 @@ def _parse_date(value: str, where: str) -> dt.date | None:
     try: return dt.date.fromisoformat(value[:10])
     except ValueError: raise InputError(f'{where}: temporal_cutoff {value!r} is not a yyyy-mm-dd date') from None
 
+# %% ../nbs/02_kaggle_io.ipynb #91350b2f
 def _msa_file(msa_dir: Path, target_id: str) -> Path | None:
     """`msa_dir/{target_id}.MSA.fasta` if that file exists directly in `msa_dir`, else None."""
     name = f'{target_id}.MSA.fasta'
@@ -143,6 +151,7 @@ def _msa_file(msa_dir: Path, target_id: str) -> Path | None:
     p = msa_dir / name
     return p if p.is_file() else None
 
+# %% ../nbs/02_kaggle_io.ipynb #e9f41fee
 def read_sequences(path,  # Kaggle sequences CSV (Part 1 or Part 2 columns)
                    unknown: str | None = None,  # stand-in base for letters outside ACGU; None = reject them
                    msa_dir=None,  # folder of {target_id}.MSA.fasta; default: MSA/ beside the CSV if present
@@ -211,6 +220,7 @@ class Labels:
 # %% ../nbs/02_kaggle_io.ipynb #c023
 _COORD_COLUMN = re.compile(r'^([xyz])_(\d+)$')
 
+# %% ../nbs/02_kaggle_io.ipynb #08bf1935
 def _coordinate_columns(columns, path: Path) -> list[str]:
     """Names `x_1,y_1,z_1,...,x_K,y_K,z_K` present in `columns`, checked complete."""
     ks = sorted({int(m[2]) for c in columns if (m := _COORD_COLUMN.match(c))})
@@ -219,6 +229,7 @@ def _coordinate_columns(columns, path: Path) -> list[str]:
     if missing: raise InputError(f'labels file {path} lacks coordinate column{"s" if len(missing) > 1 else ""} {", ".join(missing[:6])}')
     return [f'{a}_{k}' for k in range(1, ks[-1] + 1) for a in 'xyz']
 
+# %% ../nbs/02_kaggle_io.ipynb #0fe6af23
 def _numeric(df: pd.DataFrame, columns, where: str) -> np.ndarray:
     """`df[columns]` as a float64 array `[R, len(columns)]`, or `InputError` naming the first cell that is not a number."""
     out = np.empty((len(df), len(columns)), np.float64)
@@ -233,11 +244,13 @@ def _numeric(df: pd.DataFrame, columns, where: str) -> np.ndarray:
         out[:, j] = values.to_numpy(np.float64, na_value=np.nan)
     return out
 
+# %% ../nbs/02_kaggle_io.ipynb #8c845133
 def _as_text(values) -> np.ndarray:
     """Array of strings, in numpy's variable-width string type when available (numpy >= 2)."""
     if hasattr(np, 'strings'): return np.asarray(values).astype(np.dtypes.StringDType())
     return np.asarray(values).astype(str).astype(object)
 
+# %% ../nbs/02_kaggle_io.ipynb #008de5bc
 def _split_ids(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Split `{target_id}_{resid}` IDs at the last '_' (vectorised): target ids and resid suffixes (an ID without '_'
     is all target, with an empty suffix). The kit's one reader of the `ID` column (`read_labels`, `target_ids`)."""
@@ -249,6 +262,7 @@ def _split_ids(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     whole = (parts[1] == '').to_numpy()
     return np.where(whole, parts[2], parts[0]).astype(object), np.where(whole, '', parts[2]).astype(object)
 
+# %% ../nbs/02_kaggle_io.ipynb #07b79287
 def read_labels(path) -> dict[str, Labels]:
     """Read a Kaggle labels CSV into `{target_id: Labels}` (file order of first appearance)."""
     path = _existing_file(path, 'labels')
@@ -315,6 +329,7 @@ def _target_for(sequences, target_id: str) -> Target | None:
     if isinstance(sequences, dict): return sequences.get(target_id)
     return next((t for t in sequences if t.target_id == target_id), None)
 
+# %% ../nbs/02_kaggle_io.ipynb #6b6830d0
 def labels_to_structures(labels: Labels,  # one target's labels
                          sequences=None,  # its Target (or a list/dict of Targets): chain ids and a length check
                         ) -> list[RNAStructure]:
@@ -329,6 +344,7 @@ def labels_to_structures(labels: Labels,  # one target's labels
     seq = ''.join(c if c in 'ACGU' else 'N' for c in labels.resnames)
     return [RNAStructure.from_c1(seq, c, chain_ids, labels.resids, name=labels.target_id) for c in labels.coords]
 
+# %% ../nbs/02_kaggle_io.ipynb #3e22e1fc
 def structures_to_labels(target_id: str, structures: list[RNAStructure]) -> Labels:
     """`Labels` whose conformations are the C1' atoms of `structures` (same residues; resid = `res_nums`)."""
     if not structures: raise InputError(f'{target_id}: no structures to make labels from')
@@ -340,6 +356,7 @@ def structures_to_labels(target_id: str, structures: list[RNAStructure]) -> Labe
     if (np.diff(resids) <= 0).any(): raise InputError(f'{target_id}: residue numbers do not increase, renumber 1..N first')
     return Labels(target_id, first.sequence, resids, np.stack([s.c1.astype(np.float64) for s in structures]))
 
+# %% ../nbs/02_kaggle_io.ipynb #2277db3d
 def write_labels(path, labels) -> Path:
     """Write `{target_id: Labels}` (or a list) as a Kaggle labels CSV, atomically; absent coordinates as -1e18."""
     items = list(labels.values()) if isinstance(labels, dict) else list(labels)
@@ -366,6 +383,7 @@ def find_msa(msa_dir, target_id: str) -> Path | None:
 # %% ../nbs/02_kaggle_io.ipynb #c032
 _DROP_INSERTIONS = str.maketrans('', '', 'abcdefghijklmnopqrstuvwxyz.')  # '.' marks gaps facing insertions in A3M
 
+# %% ../nbs/02_kaggle_io.ipynb #b5f9d0c5
 def _header_fields(header: str, where: str) -> tuple[str | None, int | None]:
     """Part 2 `chain=` and `copies=` of an MSA header (None when absent)."""
     fields = {k.strip(): v.strip() for k, _, v in (f.partition('=') for f in header.split('|')[1:] if '=' in f)}
@@ -374,10 +392,12 @@ def _header_fields(header: str, where: str) -> tuple[str | None, int | None]:
         raise InputError(f'{where}: copies={copies!r} is not a positive integer')
     return fields.get('chain'), (int(copies) if copies is not None else None)
 
+# %% ../nbs/02_kaggle_io.ipynb #860c29ea
 def _rna(seq: str) -> str:
     """Upper-case, T read as U, white space removed (for comparing sequences)."""
     return ''.join(seq.split()).upper().replace('T', 'U')
 
+# %% ../nbs/02_kaggle_io.ipynb #ea2fe2a6
 def read_msa(path,  # {target_id}.MSA.fasta
              query: str | None = None,  # target sequence the MSA must be for (T/U, case and stand-in tolerant)
              max_depth: int | None = None,  # keep only the first max_depth records (query included)
@@ -420,6 +440,7 @@ SUBMISSION_COLUMNS = ['ID', 'resname', 'resid'] + [f'{a}_{k}' for k in range(1, 
 N_PREDICTIONS = 5
 COORD_MIN, COORD_MAX = -999.999, 9999.999
 
+# %% ../nbs/02_kaggle_io.ipynb #928b7007
 def submission_frame(targets: list[Target],  # in the order of the sequences file
                      predictions: dict,  # target_id -> [5, N, 3] C1' coordinates
                     ) -> pd.DataFrame:
@@ -449,6 +470,7 @@ def submission_frame(targets: list[Target],  # in the order of the sequences fil
     frame.insert(0, 'ID', [f'{t.target_id}_{i}' for t in targets for i in range(1, t.n + 1)])
     return frame
 
+# %% ../nbs/02_kaggle_io.ipynb #c05fa809
 def _digit_words(n_digits: int, prefix: bytes = b'', strip_zeros: bool = False) -> np.ndarray:
     """`[10**n_digits]` uint32: the 4 ASCII bytes `prefix + digits` of every number (leading zeros NUL if `strip_zeros`)."""
     n = np.arange(10 ** n_digits)
@@ -460,6 +482,7 @@ def _digit_words(n_digits: int, prefix: bytes = b'', strip_zeros: bool = False) 
         table[np.arange(4)[None] < 4 - width[:, None]] = 0
     return table.view('<u4')[:, 0]
 
+# %% ../nbs/02_kaggle_io.ipynb #5d3d47d3
 def _fixed3_text(xyz: np.ndarray,  # [R, C] finite values in [COORD_MIN, COORD_MAX]
                  chunk: int = 131072,  # rows formatted at once (bounds memory to ~30 MB)
                 ) -> list[str]:
@@ -478,6 +501,7 @@ def _fixed3_text(xyz: np.ndarray,  # [R, C] finite values in [COORD_MIN, COORD_M
         lines.extend(words.tobytes().translate(None, b'\0').decode('ascii').split('\n')[:-1])
     return lines
 
+# %% ../nbs/02_kaggle_io.ipynb #ade10161
 def _csv_field(values: pd.Series) -> pd.Series:
     """Text fields as CSV writes them: quoted (inner quotes doubled) when they hold a comma, quote or line break."""
     values = values.astype(str)
@@ -485,6 +509,7 @@ def _csv_field(values: pd.Series) -> pd.Series:
     if not special.any(): return values
     return values.where(~special, '"' + values.str.replace('"', '""', regex=False) + '"')
 
+# %% ../nbs/02_kaggle_io.ipynb #dd9b916a
 def submission_text(frame: pd.DataFrame,  # from `submission_frame`
                     targets: list[Target] | None = None,  # if given, the text is parsed back and validated against them
                    ) -> str:
@@ -501,6 +526,7 @@ def submission_text(frame: pd.DataFrame,  # from `submission_frame`
         validate_submission(_read_csv(io.StringIO(text), 'submission', dtype={'ID': str, 'resname': str}, keep_default_na=False), targets)
     return text
 
+# %% ../nbs/02_kaggle_io.ipynb #0affaf4a
 def write_submission(path, frame: pd.DataFrame,
                      targets: list[Target] | None = None,  # if given, the text is validated against them before it is written
                     ) -> Path:

@@ -83,6 +83,7 @@ class Predictor:
 PREDICTORS: dict[str, type[Predictor]] = {}  # method name -> predictor class, filled by `register`
 PREDICTOR_ERRORS = (Exception,)  # what a predictor may raise for one target without stopping a run (the next one answers)
 
+# %% ../nbs/08a_predictor.ipynb #a86ef287
 def register(cls: type[Predictor]) -> type[Predictor]:
     """Class decorator: add a `Predictor` subclass to `PREDICTORS` under its `name` (names are unique)."""
     if not (isinstance(cls, type) and issubclass(cls, Predictor)): raise TypeError(f'{cls!r} is not a Predictor subclass')
@@ -93,6 +94,7 @@ def register(cls: type[Predictor]) -> type[Predictor]:
     PREDICTORS[cls.name] = cls
     return cls
 
+# %% ../nbs/08a_predictor.ipynb #d15cf07d
 def predictor_class(method: str) -> type[Predictor]:
     """The registered predictor class called `method`, or an `InputError` naming the choices."""
     if method not in PREDICTORS:
@@ -113,6 +115,7 @@ class PredictorSpec:
         importlib.import_module(self.module)
         return predictor_class(self.method).from_context(self.context, **dict(self.options))
 
+# %% ../nbs/08a_predictor.ipynb #97fd7e01
 _BUILT: dict = {}  # in a worker process: the predictors built from their specs, kept from one call to the next
 
 def call_built(spec: PredictorSpec, call: str, *args):

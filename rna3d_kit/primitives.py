@@ -52,11 +52,13 @@ def perturb_parameters_(module: nn.Module, std: float = 0.1, seed: int = 0) -> n
 # %% ../nbs/12_primitives.ipynb #c011
 MASK_LOGIT = 1e9  # magnitude of the logit given to masked keys
 
+# %% ../nbs/12_primitives.ipynb #fd7aa359
 def mask_bias(mask: Tensor,  # [*, K] 1 = attend, 0 = ignore
              ) -> Tensor:
     """Additive logit bias `[*, K]`: 0 where `mask` is 1, -1e9 where it is 0."""
     return (mask.to(torch.get_default_dtype() if not mask.is_floating_point() else mask.dtype) - 1.0) * MASK_LOGIT
 
+# %% ../nbs/12_primitives.ipynb #7f921465
 def attention(q: Tensor,  # [*, H, Q, C] queries
               k: Tensor,  # [*, H, K, C] keys
               v: Tensor,  # [*, H, K, C] values

@@ -161,6 +161,7 @@ _AMBER_NAMES = {'RA': 'A', 'RC': 'C', 'RG': 'G', 'RU': 'U', 'RA5': 'A', 'RC5': '
                 'RA3': 'A', 'RC3': 'C', 'RG3': 'G', 'RU3': 'U'}
 _DNA_PARENTS = {'DA': 'A', 'DC': 'C', 'DG': 'G', 'DT': 'U', 'DU': 'U'}  # parents named by mmCIF files of modified nucleotides
 
+# %% ../nbs/01_structure.ipynb #fbb9cae6
 def _base_letter(res, parents: dict | None = None) -> str | None:
     """Base letter of a gemmi residue: A/C/G/U, N for an unknown nucleotide with a C1' atom, None otherwise."""
     import gemmi
@@ -174,6 +175,7 @@ def _base_letter(res, parents: dict | None = None) -> str | None:
     if res.find_atom("C1'", '*') is None: return None
     return (parents or {}).get(name, 'N')  # a nucleotide in an RNA chain: its file's stated parent, else unknown
 
+# %% ../nbs/01_structure.ipynb #df5ca17f
 def mmcif_parents(block) -> dict[str, str]:
     """`{residue name: A/C/G/U}` for modified nucleotides whose parent an mmCIF block states (`_pdbx_struct_mod_residue`, `_chem_comp`)."""
     import gemmi
@@ -190,6 +192,7 @@ def mmcif_parents(block) -> dict[str, str]:
             if letter is not None: out.setdefault(name, letter)
     return out
 
+# %% ../nbs/01_structure.ipynb #6a9bd3fe
 def structure_chains(st,  # a gemmi.Structure
                      name: str,  # prefix of the chain names ('{name}_{chain}')
                      chains: list[str] | None = None,  # keep only these chain ids
@@ -220,9 +223,11 @@ def structure_chains(st,  # a gemmi.Structure
                                 tuple(r.seqid.icode.strip() for r, _ in residues), name=f'{name}_{ch.name}'))
     return out
 
+# %% ../nbs/01_structure.ipynb #8ed35b2f
 def _is_mmcif(path: Path) -> bool:
     return any(path.name.lower().endswith(x) for x in ('.cif', '.cif.gz', '.mmcif', '.mmcif.gz'))
 
+# %% ../nbs/01_structure.ipynb #e0839783
 def read_mmcif_block(path):
     """The single data block of an mmCIF file (gzip allowed), or `InputError`."""
     import gemmi
@@ -231,6 +236,7 @@ def read_mmcif_block(path):
     try: return gemmi.cif.read(str(path)).sole_block()
     except (RuntimeError, ValueError) as e: raise InputError(f'structure file {path} could not be parsed: {e}') from e
 
+# %% ../nbs/01_structure.ipynb #81edaf75
 def read_structure(path, chains: list[str] | None = None,  # keep only these chain ids
                    model: int = 0,  # index of the model (NMR ensembles)
                    min_length: int = 1,  # skip RNA chains shorter than this
