@@ -66,6 +66,7 @@ class PairformerConfig:
                            c_hidden_pair=32, c_tri_mul=128, n_msa_blocks=4, c_m=64, max_msa_rows=1024, c_opm=32,
                            n_heads_msa=8, c_hidden_msa=8, n_template_blocks=2, c_t=64, n_cycles=4), **changes)
 
+# %% ../nbs/13_pairformer.ipynb #973bd12b
 @dataclass(frozen=True)
 class PairformerRuntime:
     """How to evaluate the trunk (never changes results): chunk size for inference memory, checkpointing for training."""
@@ -128,10 +129,12 @@ class TriangleMultiplication(nn.Module):
         if not self.outgoing: a, b = a.transpose(-1, -2), b.transpose(-1, -2)  # Σ_k a_ki b_kj = outgoing on transposes
         return chunk_apply(self._rows, {'a_rows': (a, -2), 'z_rows': (zn, -3)}, out_dim=-3, chunk_size=chunk_size, b=b)
 
+# %% ../nbs/13_pairformer.ipynb #205d8d84
 class TriangleMultiplicationOutgoing(TriangleMultiplication):
     """AF3 Alg 12: `z_ij += g_ij ⊙ Linear(LN(Σ_k a_ik ⊙ b_jk))`."""
     outgoing = True
 
+# %% ../nbs/13_pairformer.ipynb #d20320a5
 class TriangleMultiplicationIncoming(TriangleMultiplication):
     """AF3 Alg 13: `z_ij += g_ij ⊙ Linear(LN(Σ_k a_ki ⊙ b_kj))`."""
     outgoing = False
@@ -169,10 +172,12 @@ class TriangleAttention(nn.Module):
         out = chunk_apply(fn, {'zr': (zn, -3), 'mbr': (mb, -4)}, out_dim=-3, chunk_size=chunk_size)
         return out if self.starting else out.transpose(-2, -3)
 
+# %% ../nbs/13_pairformer.ipynb #8c322140
 class TriangleAttentionStartingNode(TriangleAttention):
     """AF3 Alg 14: edge ij attends to edges ik, biased by edge jk (and adjacency p_jk)."""
     starting = True
 
+# %% ../nbs/13_pairformer.ipynb #207c8e8c
 class TriangleAttentionEndingNode(TriangleAttention):
     """AF3 Alg 15: edge ij attends to edges kj, biased by edge ki (and adjacency p_ki)."""
     starting = False
@@ -335,11 +340,13 @@ RESTYPES = 'ACGUN'  # residue one-hot order; N = unknown
 N_MSA_CLASSES = len(MSA_ALPHABET) + 1  # ACGU- and unknown (structure's MSA_UNKNOWN)
 C_INPUTS = len(RESTYPES) + N_MSA_CLASSES  # s_inputs channels: residue one-hot + MSA profile
 
+# %% ../nbs/13_pairformer.ipynb #8267bef3
 def encode_sequence(seq: str) -> Tensor:
     """Residue types `[N]` (long, index into `RESTYPES`; T counts as U, other letters as N)."""
     table = {c: i for i, c in enumerate(RESTYPES[:4])}
     return torch.tensor([table.get(c, 4) for c in seq.upper().replace('T', 'U')], dtype=torch.long)
 
+# %% ../nbs/13_pairformer.ipynb #f3a12268
 def query_msa(restype: Tensor,  # [*, N] residue types
              ) -> Tensor:
     """The query alone as an int8 MSA `[*, 1, N]` (single-sequence mode)."""
@@ -366,6 +373,7 @@ class PairformerFeatures:
         conv = lambda t: None if t is None else t.to(device=device, dtype=dtype if t.is_floating_point() and dtype else None)
         return PairformerFeatures(**{f.name: conv(getattr(self, f.name)) for f in fields(self)})
 
+# %% ../nbs/13_pairformer.ipynb #89cd3c95
 def _residue_ids(chains: tuple, sequence: str) -> Tensor:
     """[N, 4] residue index, asym id, entity id, sym id (chains with equal sequences share an entity)."""
     order = list(dict.fromkeys(chains))
@@ -376,6 +384,7 @@ def _residue_ids(chains: tuple, sequence: str) -> Tensor:
         e = entities.index(chain_seq[c]); sym[c] = seen.get(e, 0); seen[e] = sym[c] + 1
     return torch.tensor([[i, order.index(c), entities.index(chain_seq[c]), sym[c]] for i, c in enumerate(chains)], dtype=torch.long)
 
+# %% ../nbs/13_pairformer.ipynb #e0ba03dc
 def featurize(target: Target,
               adjacency: np.ndarray | Tensor | None = None,  # [N, N] base-pair probabilities (Stage A)
               msa: MSA | np.ndarray | Tensor | None = None,  # structure.MSA or its int8 array [M, N], query first
@@ -400,6 +409,7 @@ def featurize(target: Target,
                               msa_mask=None if msa_t is None else torch.ones(msa_t.shape),
                               template_distances=td, template_pair_mask=tp)
 
+# %% ../nbs/13_pairformer.ipynb #82d2d49b
 def collate_features(items: list[PairformerFeatures]) -> PairformerFeatures:
     """Pad single-target features to one batch `[B, ...]` (residues, MSA rows, templates padded and masked)."""
     n = max(f.n for f in items)
@@ -434,6 +444,7 @@ def relative_position_features(rows: Tensor,  # [*, I, 4] residue ids (residue i
     d_chain = torch.where(~same_chain, (ri[..., 3] - rj[..., 3] + s_max).clamp(0, 2 * s_max), 2 * s_max + 1)
     return torch.cat([F.one_hot(d_res, 2 * r_max + 2), same_entity[..., None], F.one_hot(d_chain, 2 * s_max + 2)], -1).float()
 
+# %% ../nbs/13_pairformer.ipynb #8f76b0a9
 class RelativePositionEncoding(nn.Module):
     """AF3 Alg 3: `linear_relpos(relative_position_features)` -> `[*, N, N, c_z]`."""
     def __init__(self, c_z: int, r_max: int = 32, s_max: int = 2):
@@ -449,6 +460,7 @@ class RelativePositionEncoding(nn.Module):
 # %% ../nbs/13_pairformer.ipynb #c045
 TEMPLATE_BINS = (3.25, 50.75, 39)  # Å: lower edges of the template distogram bins (AF3 Alg 16)
 
+# %% ../nbs/13_pairformer.ipynb #fc3f3819
 def template_pair_features(distances: Tensor,  # [*, N, N] Å, one template
                            pair_mask: Tensor,  # [*, N, N] 1 where the distance is defined
                            restype: Tensor,  # [*, N] long
@@ -464,6 +476,7 @@ def template_pair_features(distances: Tensor,  # [*, N, N] Å, one template
     return torch.cat([dgram.to(distances), pm[..., None], rt[..., :, None, :].expand(*rt.shape[:-2], n, n, -1),
                       rt[..., None, :, :].expand(*rt.shape[:-2], n, n, -1)], -1)
 
+# %% ../nbs/13_pairformer.ipynb #347264e5
 class TemplateEmbedder(nn.Module):
     """AF3 Alg 16: template distances + pair masks `[*, K, N, N]` -> pair update `[*, N, N, c_z]`."""
     def __init__(self, config: PairformerConfig):
@@ -532,15 +545,18 @@ class PairformerOutput:
     distogram_logits: Tensor  # [*, N, N, n_distogram_bins], symmetric in i, j
     mask: Tensor  # [*, N] residue mask (padding = 0)
 
+# %% ../nbs/13_pairformer.ipynb #3bc6d46e
 def distogram_bin_edges(config: PairformerConfig) -> Tensor:
     """Inner bin edges `[n_bins - 1]` in Å: bin 0 is below `distogram_min`, the last is above `distogram_max`."""
     return torch.linspace(config.distogram_min, config.distogram_max, config.n_distogram_bins - 1)
 
+# %% ../nbs/13_pairformer.ipynb #d430f8e7
 def distogram_bin_index(distances: Tensor,  # [*, N, N] Å (e.g. C1'-C1' of the true structure)
                         config: PairformerConfig) -> Tensor:
     """Target bin `[*, N, N]` (long) of each distance for the distogram head's logits."""
     return torch.bucketize(distances.contiguous(), distogram_bin_edges(config).to(distances))
 
+# %% ../nbs/13_pairformer.ipynb #519f8dde
 class PairformerTrunk(nn.Module):
     """AF3-style trunk for RNA: embeddings, templates, MSA module, Pairformer stack, recycling, distogram head."""
     def __init__(self, config: PairformerConfig = PairformerConfig(), runtime: PairformerRuntime = PairformerRuntime()):
@@ -606,6 +622,7 @@ LORA_TARGETS = {
     'triangle_multiplication': ('linear_a_proj', 'linear_a_gate', 'linear_b_proj', 'linear_b_gate', 'linear_gate', 'linear_z'),
 }
 
+# %% ../nbs/13_pairformer.ipynb #95f6f20a
 def lora_target_modules(model: nn.Module, kinds: tuple[str, ...] = ('attention', 'transition')) -> list[str]:
     """Names for `peft.LoraConfig(target_modules=...)`: the projection names of `kinds` that occur in `model`."""
     wanted = {name for k in kinds for name in LORA_TARGETS[k]}

@@ -40,6 +40,7 @@ PUCKER_CLASSES = ("C3'-endo", "C2'-endo")  # class 0, class 1
 PUCKER_DELTA_SPLIT = 115.0  # degrees: δ below -> C3'-endo, above -> C2'-endo (modes at ~80° and ~145°)
 DISTRIBUTION_NAMES = ANGLE_NAMES + ('pucker_phase',)  # channels of the optional binned head: 9 angles + phase P
 
+# %% ../nbs/07_torsion_model.ipynb #a7bb3f94
 def pucker_class_from_delta(delta_deg: np.ndarray,  # [*] δ in degrees, NaN where unknown
                            ) -> np.ndarray:
     """Sugar pucker class per residue from δ: 0 = C3'-endo, 1 = C2'-endo, -1 = unknown. `[*]` int64."""
@@ -52,6 +53,7 @@ SPECIAL_TOKENS = ('[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]')  # DNABERT ids 0
 PAD_ID, UNK_ID, CLS_ID, SEP_ID, MASK_ID = range(5)
 BASE_INDEX = {'A': 0, 'C': 1, 'G': 2, 'U': 3}  # residue base -> index; 4 = no base (special token)
 
+# %% ../nbs/07_torsion_model.ipynb #75668f0b
 def kmer_vocab(k: int = 3,  # k-mer length
               ) -> tuple[str, ...]:
     """Token strings: DNABERT's specials, the 4^k DNA k-mers, then the N-padded k-mers of the last k-1 residues."""
@@ -60,6 +62,7 @@ def kmer_vocab(k: int = 3,  # k-mer length
     edge = [''.join(p) + 'N' * (k - m) for m in range(k - 1, 0, -1) for p in itertools.product('ACGT', repeat=m)]
     return SPECIAL_TOKENS + tuple(full) + tuple(edge)
 
+# %% ../nbs/07_torsion_model.ipynb #0d4c1b93
 @dataclass(frozen=True)
 class KmerTokenizer:
     """Overlapping k-mer tokens, one per residue: residue i -> `seq[i:i+k]` (DNA letters, N-padded at the 3' end)."""
@@ -93,6 +96,7 @@ class KmerTokenizer:
         with atomic_write(path) as f: f.write('\n'.join(self.vocab) + '\n')
         return path
 
+# %% ../nbs/07_torsion_model.ipynb #6e43f992
 def read_vocab(path: str | Path) -> list[str]:
     """Tokens of a DNABERT-style `vocab.txt`, one a line."""
     path = Path(path)
@@ -103,6 +107,7 @@ def read_vocab(path: str | Path) -> list[str]:
 PAIR_THRESHOLD = 0.5  # P[i, j] at or above which j is i's partner
 N_OFFSET_BUCKETS = 17  # 0 = unpaired, 1..8 = partner downstream (log2 bins), 9..16 = upstream
 
+# %% ../nbs/07_torsion_model.ipynb #f5f95213
 def check_adjacency(adjacency,  # [N, N] base-pair probabilities or 0/1 pairs
                     n: int,  # sequence length it must match
                     ) -> np.ndarray:
@@ -114,6 +119,7 @@ def check_adjacency(adjacency,  # [N, N] base-pair probabilities or 0/1 pairs
     if not np.allclose(a, a.T, atol=1e-4): raise InputError(f'adjacency is not symmetric (max |P - P.T| = {np.abs(a - a.T).max():.3g})')
     return np.clip(a, 0.0, 1.0)
 
+# %% ../nbs/07_torsion_model.ipynb #ac504aa7
 def partner_features(adjacency: torch.Tensor,  # [B, L, L] adjacency in token positions (zeros at special tokens)
                      ) -> tuple[torch.Tensor, torch.Tensor]:
     """Partner index per position (-1 = none) `[B, L]` and its signed log2 offset bucket `[B, L]`."""
@@ -136,6 +142,7 @@ class TorsionBertConfig(BertConfig):
     use_adjacency: bool = True  # partner embeddings + attention bias from the adjacency
     angle_bins: int = 0  # bins of the distribution head over `DISTRIBUTION_NAMES` (0 = no such head)
 
+# %% ../nbs/07_torsion_model.ipynb #5c3a10c7
 def small_torsion_config(hidden_size: int = 96,  # width (TorsionBERT: 768)
                          num_hidden_layers: int = 3,  # depth (TorsionBERT: 12)
                          num_attention_heads: int = 4,
@@ -148,6 +155,7 @@ def small_torsion_config(hidden_size: int = 96,  # width (TorsionBERT: 768)
                   kmer=kmer, hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1)
     return TorsionBertConfig(**{**fields, **kwargs})
 
+# %% ../nbs/07_torsion_model.ipynb #ae6b058e
 @dataclass
 class TorsionOutput(ModelOutput):
     """Stage B outputs in token positions (position i + 1 = residue i)."""
@@ -156,6 +164,7 @@ class TorsionOutput(ModelOutput):
     angle_bin_logits: torch.FloatTensor | None = None  # [B, L, 10, angle_bins] (None without the distribution head)
     last_hidden_state: torch.FloatTensor | None = None  # [B, L, hidden]
 
+# %% ../nbs/07_torsion_model.ipynb #e0b77fbb
 class AdjacencyEncoder(nn.Module):
     """Partner embeddings (partner base, offset bucket) and the per-head attention bias weights."""
     def __init__(self, config: TorsionBertConfig):
@@ -174,6 +183,7 @@ class AdjacencyEncoder(nn.Module):
         bias = self.head_weight[None, :, None, None] * adjacency[:, None]
         return embedding, bias
 
+# %% ../nbs/07_torsion_model.ipynb #77fecf92
 class TorsionBertModel(PreTrainedModel):
     """BERT over k-mer tokens + adjacency -> (sin, cos) of every torsion and the sugar pucker per residue."""
     config_class = TorsionBertConfig
@@ -258,6 +268,7 @@ def bin_centres(n_bins: int,  # equal bins over the circle
     width = 2 * math.pi / n_bins
     return -math.pi + width * (torch.arange(n_bins, dtype=torch.float64) + 0.5)
 
+# %% ../nbs/07_torsion_model.ipynb #4a65372e
 def angle_bin_targets(angles: torch.Tensor,  # [*] radians (any value where unknown: mask it in the loss)
                       n_bins: int,
                       width_bins: float = 1.0,  # standard deviation of the smoothing, in bins
@@ -268,6 +279,7 @@ def angle_bin_targets(angles: torch.Tensor,  # [*] radians (any value where unkn
     d = torch.remainder(angles[..., None] - centres + math.pi, 2 * math.pi) - math.pi
     return torch.softmax(-0.5 * (d / sigma) ** 2, dim=-1)
 
+# %% ../nbs/07_torsion_model.ipynb #b408a722
 def mae_optimal_angles(probs: torch.Tensor,  # [*, n_bins] probabilities over `bin_centres(n_bins)`
                        resolution_deg: float = 0.5,  # grid step of the candidate answers
                        ) -> torch.Tensor:
@@ -278,6 +290,7 @@ def mae_optimal_angles(probs: torch.Tensor,  # [*, n_bins] probabilities over `b
     expected = probs.to(torch.float32) @ d.T.to(probs.device, torch.float32)  # [*, G] expected |error|
     return grid.to(probs.device, torch.float32)[expected.argmin(-1)]
 
+# %% ../nbs/07_torsion_model.ipynb #f88829ec
 def decode_angle_bins(angle_bin_logits: torch.Tensor,  # [B, L, n, n_bins] logits in token positions
                       lengths: list[int],  # residues per sequence
                       ) -> list[np.ndarray]:
@@ -298,6 +311,7 @@ def _windows(n: int, width: int) -> list[tuple[int, int, int, int]]:
         out.append((s, s + width, keep_from, keep_to))
     return out
 
+# %% ../nbs/07_torsion_model.ipynb #79b3be5e
 @torch.no_grad()
 def predict_torsions_batch(model: TorsionBertModel,
                            sequences: list[str],  # ACGU sequences
@@ -350,6 +364,7 @@ def predict_torsions_batch(model: TorsionBertModel,
     return (angles,) + ((c2_endo,) if return_pucker else ()) + ((phase,) if return_phase else ()) \
         if (return_pucker or return_phase) else angles
 
+# %% ../nbs/07_torsion_model.ipynb #360cb939
 def predict_torsions(model: TorsionBertModel,
                      sequence: str,  # ACGU sequence of N residues
                      adjacency=None,  # [N, N] pair probabilities from Stage A (None = no pairs)
@@ -365,6 +380,7 @@ def predict_torsions(model: TorsionBertModel,
 # %% ../nbs/07_torsion_model.ipynb #c028
 WEIGHT_FILES = ('model.safetensors', 'pytorch_model.bin')
 
+# %% ../nbs/07_torsion_model.ipynb #f3a65214
 def check_checkpoint_folder(folder: str | Path,  # checkpoint folder
                             ) -> Path:
     """Raise `InputError` naming the first missing file of a config + weights + vocab checkpoint; return the folder."""
@@ -376,6 +392,7 @@ def check_checkpoint_folder(folder: str | Path,  # checkpoint folder
         raise InputError(f'checkpoint folder {folder} has no weights file ({" or ".join(WEIGHT_FILES)})')
     return folder
 
+# %% ../nbs/07_torsion_model.ipynb #287cf771
 def save_torsion_model(model: TorsionBertModel, folder: str | Path) -> Path:
     """Write `config.json`, `model.safetensors` and `vocab.txt` of a Stage B model into `folder`."""
     folder = Path(folder)
@@ -383,6 +400,7 @@ def save_torsion_model(model: TorsionBertModel, folder: str | Path) -> Path:
     KmerTokenizer(model.config.kmer).save_vocabulary(folder)
     return folder
 
+# %% ../nbs/07_torsion_model.ipynb #6a1f882a
 def load_torsion_model(folder: str | Path,  # folder written by `save_torsion_model`
                        angle_bins: bool = False,  # keep a saved distribution head (False: the two-head end-to-end network)
                        **kwargs,  # passed to `from_pretrained` (e.g. quantization_config, device_map)
@@ -406,10 +424,12 @@ def load_torsion_model(folder: str | Path,  # folder written by `save_torsion_mo
                          f'unexpected {sorted(info["unexpected_keys"])[:3]}')
     return model.eval()
 
+# %% ../nbs/07_torsion_model.ipynb #014791d3
 def default_torsion_model_dir() -> Path:
     """Folder of the kit's shipped Stage B weights (`rna3d_kit/data/torsion_bert`)."""
     return package_data_dir() / 'torsion_bert'
 
+# %% ../nbs/07_torsion_model.ipynb #70f62327
 def load_default_torsion_model() -> TorsionBertModel:
     """The kit's default Stage B model (with its distribution head when shipped), trained in `torsion_train`."""
     folder = check_checkpoint_folder(default_torsion_model_dir())
@@ -422,6 +442,7 @@ _BERT_FIELDS = ('hidden_size', 'num_hidden_layers', 'num_attention_heads', 'inte
                 'hidden_dropout_prob', 'attention_probs_dropout_prob')
 _REQUIRED_FIELDS = _BERT_FIELDS[:4]
 
+# %% ../nbs/07_torsion_model.ipynb #fe39a1dd
 def _read_weights(folder: Path) -> dict[str, torch.Tensor]:
     """State dict of `model.safetensors` (preferred) or `pytorch_model.bin`."""
     if (folder / 'model.safetensors').is_file():
@@ -429,6 +450,7 @@ def _read_weights(folder: Path) -> dict[str, torch.Tensor]:
         return load_file(str(folder / 'model.safetensors'))
     return torch.load(folder / 'pytorch_model.bin', map_location='cpu', weights_only=True)
 
+# %% ../nbs/07_torsion_model.ipynb #8e451292
 def load_dnabert_base(folder: str | Path,  # DNABERT-style folder: config.json, weights with bert.* keys, vocab.txt
                       **config_overrides,  # e.g. use_adjacency=False, hidden_dropout_prob=0.0
                       ) -> TorsionBertModel:
@@ -470,6 +492,7 @@ def load_dnabert_base(folder: str | Path,  # DNABERT-style folder: config.json, 
 # %% ../nbs/07_torsion_model.ipynb #c035
 HEAD_MODULES = ['angle_head', 'pucker_head', 'adjacency_encoder', 'angle_bin_head']  # small, new in a DNABERT start
 
+# %% ../nbs/07_torsion_model.ipynb #506c73e3
 def stage_b_lora_targets(include_ffn: bool = False,  # also adapt the two feed-forward layers of every BERT layer
                          prefix: str = '',  # module path of Stage B inside a bigger model, e.g. 'stage_b.'
                         ) -> str:
@@ -479,6 +502,7 @@ def stage_b_lora_targets(include_ffn: bool = False,  # also adapt the two feed-f
     if include_ffn: parts.append(layer + r'\.(intermediate|output)\.dense')
     return '|'.join(f'({p})' for p in parts)
 
+# %% ../nbs/07_torsion_model.ipynb #351bb5a5
 def add_lora(model: nn.Module,
              targets: str,  # peft `target_modules` regex, e.g. `stage_b_lora_targets()` or `model.lora_target_regex()`
              r: int = 8,  # adapter rank
@@ -497,11 +521,13 @@ def add_lora(model: nn.Module,
     model.lora_settings = dict(targets=targets, r=r, alpha=alpha, dropout=dropout, train_also=list(keep))
     return model
 
+# %% ../nbs/07_torsion_model.ipynb #4c91904f
 def lora_modules(model: nn.Module) -> dict:
     """name -> peft LoRA layer of every adapted projection of `model`."""
     from peft.tuners.lora import LoraLayer
     return {n: m for n, m in model.named_modules() if isinstance(m, LoraLayer)}
 
+# %% ../nbs/07_torsion_model.ipynb #9378b9e7
 def parameter_report(model: nn.Module) -> dict:
     """Trainable and total parameter counts (4-bit weights counted unpacked) and the trainable fraction."""
     # a bitsandbytes Params4bit packs two 4-bit values in each uint8 element
@@ -513,6 +539,7 @@ def parameter_report(model: nn.Module) -> dict:
 # %% ../nbs/07_torsion_model.ipynb #c047
 LORA_CONFIG, LORA_WEIGHTS = 'adapter_config.json', 'adapter_model.safetensors'
 
+# %% ../nbs/07_torsion_model.ipynb #131b6d98
 def save_lora(model: nn.Module,  # a model that went through `add_lora`
               folder: str | Path) -> Path:
     """Write the adapters (and the `train_along` submodules' weights) alone, with the settings that made them."""
@@ -527,6 +554,7 @@ def save_lora(model: nn.Module,  # a model that went through `add_lora`
     save_file(state, str(folder / LORA_WEIGHTS))
     return folder
 
+# %% ../nbs/07_torsion_model.ipynb #d2896ab9
 def load_lora(model: nn.Module,  # the same base the adapters were trained on
               folder: str | Path,  # folder written by `save_lora`
               trainable: bool = False,  # keep training the adapters (else every weight is frozen)
@@ -559,6 +587,7 @@ def keep_4bit_compute_dtype(model: nn.Module) -> nn.Module:
         if hasattr(m, 'support_avx512bf16_for_cpu'): m.support_avx512bf16_for_cpu = False
     return model
 
+# %% ../nbs/07_torsion_model.ipynb #dea16160
 def dense_weight(layer: nn.Module) -> torch.Tensor:
     """`[out, in]` float weight of a linear layer, dequantised when it is a bitsandbytes 4-bit layer."""
     w = layer.weight
@@ -566,6 +595,7 @@ def dense_weight(layer: nn.Module) -> torch.Tensor:
     import bitsandbytes as bnb
     return bnb.functional.dequantize_4bit(w.data, w.quant_state).to(torch.float32)
 
+# %% ../nbs/07_torsion_model.ipynb #9217b1bd
 def dequantize_4bit_layers(model: nn.Module) -> nn.Module:
     """Replace every bitsandbytes 4-bit linear layer of `model` by a float32 `nn.Linear` (in place): a QLoRA base
     trains in 4 bits, but weights are shipped dense so that any machine can load them."""
@@ -579,6 +609,7 @@ def dequantize_4bit_layers(model: nn.Module) -> nn.Module:
         setattr(model.get_submodule(parent) if parent else model, child, dense)
     return model
 
+# %% ../nbs/07_torsion_model.ipynb #cf887be1
 def qlora_support(in_features: int = 96,  # probe layer widths: Stage B's own (not multiples of 64) by default
                   out_features: int = 144) -> tuple[bool, str]:
     """Whether a 4-bit nf4 base can run on this machine (inference and training), and a one-line reason."""
@@ -602,6 +633,7 @@ def qlora_support(in_features: int = 96,  # probe layer widths: Stage B's own (n
                        f'({type(e).__name__}: {e}); use add_lora on the float32 model instead')
     return True, f'bitsandbytes {bnb.__version__} runs nf4 Linear4bit inference and training on {device}'
 
+# %% ../nbs/07_torsion_model.ipynb #11e34f9b
 def load_torsion_model_4bit(folder: str | Path) -> TorsionBertModel:
     """Load a Stage B model with its BERT linear layers in 4-bit nf4 (QLoRA base); heads stay float32."""
     ok, why = qlora_support()
@@ -618,7 +650,6 @@ def load_torsion_model_4bit(folder: str | Path) -> TorsionBertModel:
              and not torch.equal(own[k].cpu(), v)}
     if stale: model.load_state_dict(stale, strict=False)
     return keep_4bit_compute_dtype(model)
-
 
 # %% ../nbs/07_torsion_model.ipynb #c045
 def merge_lora(model: nn.Module) -> nn.Module:
