@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields, replace
+import types
+import typing
+from dataclasses import asdict, dataclass, fields, is_dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -29,9 +31,42 @@ from .torsion_model import (ANGLE_NAMES, CLS_ID, PAD_ID, SEP_ID, TORSION_NAMES, 
                                      lora_modules, merge_lora, small_torsion_config, stage_b_lora_targets)
 
 # %% auto #0
-__all__ = ['FOLD_STAGES', 'MODEL_FORMAT', 'WEIGHTS_FILE', 'FoldConfig', 'FoldRuntime', 'FoldFeatures', 'fold_features',
-           'collate_fold_features', 'chain_starts_from_ids', 'FoldOutput', 'RNAFoldModel', 'fold_lora_targets',
-           'parameter_counts', 'default_model_dir', 'save_fold_model', 'load_fold_model']
+__all__ = ['FOLD_STAGES', 'MODEL_FORMAT', 'WEIGHTS_FILE', 'strict_config', 'FoldConfig', 'FoldRuntime', 'read_presets',
+           'preset_names', 'preset_section', 'fold_preset', 'FoldFeatures', 'fold_features', 'collate_fold_features',
+           'chain_starts_from_ids', 'FoldOutput', 'RNAFoldModel', 'fold_lora_targets', 'parameter_counts',
+           'default_model_dir', 'save_fold_model', 'load_fold_model']
+
+# %% ../nbs/19_model.ipynb #7a95c8c4
+def strict_config(cls,  # a dataclass whose fields are bool, int, float, str, tuple, `X | None` or such dataclasses
+                  values: dict,  # field name -> value, as read from JSON
+                  where: str | None = None,  # what is read, for messages (e.g. "preset 'cpu' fold"); default: the class name
+                 ):
+    """`cls(**values)` after checking every key and value: an unknown key, a value of the wrong type or a combination
+    the class refuses is a one-line `InputError` naming `where`, the key and what is allowed. Nested dataclass fields
+    are read alike, JSON lists become tuples, whole numbers are taken for float fields; missing keys keep their defaults."""
+    where = where or cls.__name__
+    if not isinstance(values, dict): raise InputError(f'{where}: expected an object of {cls.__name__} fields, got {type(values).__name__}')
+    hints, names = typing.get_type_hints(cls), [f.name for f in fields(cls)]
+    def named(kind) -> str:
+        plain = {bool: 'true or false', int: 'a whole number', float: 'a number', str: 'a string', tuple: 'a list', type(None): 'null'}
+        return plain.get(kind) or f'an object of {kind.__name__} fields'
+    def read(key, value):
+        hint = hints[key]
+        kinds = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union else (hint,)
+        for kind in kinds:
+            if kind is type(None) and value is None: return None
+            if is_dataclass(kind) and isinstance(value, kind): return value
+            if is_dataclass(kind) and isinstance(value, dict): return strict_config(kind, value, f'{where}.{key}')
+            if kind is bool and isinstance(value, bool): return value
+            if kind in (int, float) and isinstance(value, int) and not isinstance(value, bool): return kind(value)
+            if kind in (float, str) and isinstance(value, kind): return value
+            if kind is tuple and isinstance(value, (list, tuple)): return tuple(value)
+        raise InputError(f"{where}: {key} must be {' or '.join(map(named, kinds))}, got {value!r}")
+    unknown = [k for k in values if k not in names]
+    if unknown: raise InputError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(names)})")
+    kw = {k: read(k, v) for k, v in values.items()}
+    try: return cls(**kw)
+    except InputError as e: raise InputError(f'{where}: {e}') from None
 
 # %% ../nbs/19_model.ipynb #c005
 @dataclass(frozen=True)
@@ -61,47 +96,18 @@ class FoldConfig:
         m = MergerConfig.for_trunk(trunk, c_s=c_s, c_z=c_z, **(merger or {}))
         return cls(trunk=trunk, merger=m, diffusion=DiffusionConfig.for_merger(m, **(diffusion or {})), **stage_b)
 
-    @classmethod
-    def tiny(cls) -> 'FoldConfig':
-        """Test sizes: one block everywhere, a few channels (seconds per step at N = 13)."""
-        trunk = PairformerConfig(c_s=16, c_z=8, n_blocks=1, n_heads_single=2, c_hidden_single=4, n_heads_pair=2,
-                                 c_hidden_pair=4, c_tri_mul=8, n_msa_blocks=1, c_m=8, c_opm=4, n_heads_msa=2,
-                                 c_hidden_msa=4, n_template_blocks=1, c_t=8, n_cycles=1, max_msa_rows=16)
-        return cls.build(trunk, 16, 8, diffusion=dict(c_token=16, n_blocks=1, n_heads=2, c_hidden=4, c_fourier=16, c_pair_update=4),
-                         merger=dict(n_blocks=1, n_heads=2, c_hidden=4), stage_b_hidden=16, stage_b_layers=1, stage_b_heads=2)
-
-    @classmethod
-    def cpu(cls) -> 'FoldConfig':
-        """The CPU preset (trains on the shared data in about two hours on 2 cores)."""
-        trunk = PairformerConfig(c_s=64, c_z=32, n_blocks=2, n_heads_single=4, c_hidden_single=16, n_heads_pair=2,
-                                 c_hidden_pair=16, c_tri_mul=32, n_msa_blocks=1, c_m=16, c_opm=8, n_heads_msa=2,
-                                 c_hidden_msa=8, n_template_blocks=0, c_t=16, n_cycles=2, max_msa_rows=64)
-        return cls.build(trunk, 64, 32, diffusion=dict(c_token=64, n_blocks=3, n_heads=4, c_hidden=16, c_fourier=64, c_pair_update=16),
-                         merger=dict(n_blocks=1, n_heads=4, c_hidden=16))
-
-    @classmethod
-    def gpu(cls) -> 'FoldConfig':
-        """A Kaggle/cluster preset: AF3 trunk widths with 16 blocks, a 12-block denoiser, templates on; Stage B the shipped size."""
-        trunk = PairformerConfig.af3(n_blocks=16, n_cycles=3, max_msa_rows=512)
-        return cls.build(trunk, 384, 128, diffusion=dict(c_token=384, n_blocks=12, n_heads=16, c_hidden=24, c_pair_update=32),
-                         merger=dict(n_blocks=2, n_heads=8, c_hidden=32))
-
     def to_dict(self) -> dict:
         """Plain nested dict (JSON-ready)."""
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> 'FoldConfig':
-        """Inverse of `to_dict`; unknown keys raise `InputError` naming them."""
-        def check(kind, values: dict) -> dict:
-            extra = sorted(set(values) - {f.name for f in fields(kind)})
-            if extra: raise InputError(f'{kind.__name__} has no field(s) {extra}')
-            return values
-        kw = dict(check(cls, d))
-        for key, kind in (('trunk', PairformerConfig), ('merger', MergerConfig), ('diffusion', DiffusionConfig)):
-            if key in kw: kw[key] = kind(**check(kind, kw[key]))
-        return cls(**kw)
+    def from_dict(cls, d: dict,
+                  where: str = 'FoldConfig',  # what is read, for messages (e.g. the config.json it came from)
+                 ) -> 'FoldConfig':
+        """Inverse of `to_dict`, read by `strict_config`: an unknown key or a wrong type is a one-line `InputError`."""
+        return strict_config(cls, d, where)
 
+# %% ../nbs/19_model.ipynb #2cb03c14
 @dataclass(frozen=True)
 class FoldRuntime:
     """How to run `RNAFoldModel` (never changes the weights): memory, recycling, sampler."""
@@ -122,6 +128,45 @@ class FoldRuntime:
                  ) -> 'FoldRuntime':
         return cls(chunk_size=chunk_size, sampler=SamplerConfig.preset(sampler, n_steps))
 
+# %% ../nbs/19_model.ipynb #e6beae77
+def read_presets(path: str | Path | None = None,  # a presets file; None = the shipped `rna3d_kit/data/presets.json`
+                ) -> dict:
+    """Every named preset, `{name: {'about': text, 'fold': FoldConfig fields, 'train': TrainConfig fields}}`, in file
+    order; checked down to the parts (the fields are checked when a preset is loaded: `fold_preset`, `train.train_preset`)."""
+    path = Path(path) if path is not None else package_data_dir() / 'presets.json'
+    if not path.is_file(): raise InputError(f'no presets file at {path}')
+    try: presets = json.loads(path.read_text(encoding='utf-8'))
+    except json.JSONDecodeError as e: raise InputError(f'{path} is not valid JSON ({e.msg}, line {e.lineno})') from None
+    if not isinstance(presets, dict) or not presets: raise InputError(f'{path}: expected an object of named presets')
+    parts = ('about', 'fold', 'train')
+    for name, section in presets.items():
+        got = sorted(section) if isinstance(section, dict) else []
+        if got != sorted(parts): raise InputError(f"{path}: preset {name!r} has parts {', '.join(got) or 'none'} (a preset has exactly: {', '.join(parts)})")
+        if not isinstance(section['about'], str): raise InputError(f"{path}: preset {name!r}: about must be a string, got {section['about']!r}")
+    return presets
+
+# %% ../nbs/19_model.ipynb #c4739fba
+def preset_names(presets: dict | None = None,  # `read_presets()` of another file; None = the shipped presets
+                ) -> tuple:
+    """The preset names in file order (the choices of `scripts/train.py --preset`)."""
+    return tuple(presets if presets is not None else read_presets())
+
+# %% ../nbs/19_model.ipynb #89c48a24
+def preset_section(name: str,  # a preset name (`preset_names()`)
+                   presets: dict | None = None,  # `read_presets()` of another file; None = the shipped presets
+                  ) -> dict:
+    """The parts (`about`, `fold`, `train`) of preset `name`; an unknown name is an `InputError` listing the choices."""
+    presets = presets if presets is not None else read_presets()
+    if name not in presets: raise InputError(f"unknown preset {name!r} (choose one of {', '.join(presets)})")
+    return presets[name]
+
+# %% ../nbs/19_model.ipynb #1d6711a0
+def fold_preset(name: str,  # a preset name (`preset_names()`)
+                presets: dict | None = None,  # `read_presets()` of another file; None = the shipped presets
+               ) -> FoldConfig:
+    """The model sizes of preset `name`, read by `strict_config`."""
+    return strict_config(FoldConfig, preset_section(name, presets)['fold'], f'preset {name!r} fold')
+
 # %% ../nbs/19_model.ipynb #c008
 @dataclass(frozen=True)
 class FoldFeatures:
@@ -136,6 +181,13 @@ class FoldFeatures:
     def to(self, device=None) -> 'FoldFeatures':
         return replace(self, trunk=self.trunk.to(device), token_ids=self.token_ids.to(device))
 
+# %% ../nbs/19_model.ipynb #57930db7
+def _take(t: Tensor, idx: Tensor, dims: tuple) -> Tensor:
+    """`t` indexed by `idx` along each of `dims`."""
+    for d in dims: t = t.index_select(d % t.dim(), idx)
+    return t
+
+# %% ../nbs/19_model.ipynb #76c2e08e
 def fold_features(target: Target,
                   adjacency=None,  # [N, N] Stage A base-pair probabilities of the full target
                   msa=None,  # kaggle_io.MSA or int8 array [M, N], query first
@@ -160,11 +212,7 @@ def fold_features(target: Target,
     token_ids = torch.cat([torch.tensor([CLS_ID]), tokens, torch.tensor([SEP_ID])])
     return FoldFeatures(trunk=f, token_ids=token_ids, sequences=(seq,))
 
-def _take(t: Tensor, idx: Tensor, dims: tuple) -> Tensor:
-    """`t` indexed by `idx` along each of `dims`."""
-    for d in dims: t = t.index_select(d % t.dim(), idx)
-    return t
-
+# %% ../nbs/19_model.ipynb #2c57e864
 def collate_fold_features(items: list[FoldFeatures]) -> FoldFeatures:
     """Pad unbatched features into one batch `[B, N_max, ...]` (masked padding)."""
     length = max(f.token_ids.shape[-1] for f in items)
@@ -173,6 +221,7 @@ def collate_fold_features(items: list[FoldFeatures]) -> FoldFeatures:
     return FoldFeatures(trunk=collate_features([f.trunk for f in items]), token_ids=ids,
                         sequences=tuple(s for f in items for s in f.sequences))
 
+# %% ../nbs/19_model.ipynb #6c15ab4f
 def chain_starts_from_ids(residue_ids: Tensor,  # [*, N, 4] residue index, chain, entity, copy
                          ) -> Tensor:
     """`[*, N]` True where Stage C must start a new chain: first row, chain change, or a gap in residue index."""
@@ -191,6 +240,7 @@ class FoldOutput:
     conditioning: DiffusionConditioning  # merged latent c_i, c_ij
     diffusion: DiffusionTrainingOutput | None = None  # denoised / target / σ of the noise samples (training)
 
+# %% ../nbs/19_model.ipynb #c61cdeb3
 class RNAFoldModel(nn.Module):
     """Stage B → Stage C + Pairformer trunk → merger → diffusion, one differentiable graph."""
     def __init__(self, config: FoldConfig = FoldConfig(), runtime: FoldRuntime = FoldRuntime()):
@@ -321,6 +371,7 @@ class RNAFoldModel(nn.Module):
 # %% ../nbs/19_model.ipynb #c019
 FOLD_STAGES = ('stage_b', 'trunk', 'merger', 'diffusion')
 
+# %% ../nbs/19_model.ipynb #9f045a64
 def fold_lora_targets(stages=('stage_b', 'trunk'),  # stages to adapt (their base weights freeze)
                       trunk_kinds=('attention', 'transition'),  # groups of `pairformer.LORA_TARGETS`
                       stage_b_ffn: bool = False,  # also adapt Stage B's feed-forward layers
@@ -336,6 +387,7 @@ def fold_lora_targets(stages=('stage_b', 'trunk'),  # stages to adapt (their bas
         parts.append(r'trunk\..*\.(' + '|'.join(names) + ')')
     return dict(targets='|'.join(f'({p})' for p in parts), train_also=[s for s in FOLD_STAGES if s not in stages])
 
+# %% ../nbs/19_model.ipynb #24041439
 def parameter_counts(model: RNAFoldModel) -> dict:
     """Trainable and total parameters per stage and overall, and the LoRA adapter count."""
     rows = {}
@@ -350,10 +402,12 @@ def parameter_counts(model: RNAFoldModel) -> dict:
 MODEL_FORMAT = 'rna3d_kit.model/1'
 WEIGHTS_FILE = 'model.safetensors'
 
+# %% ../nbs/19_model.ipynb #2001556d
 def default_model_dir() -> Path:
     """Folder of the kit's shipped end-to-end weights (`rna3d_kit/data/model`)."""
     return package_data_dir() / 'model'
 
+# %% ../nbs/19_model.ipynb #0f4177d1
 def save_fold_model(model: RNAFoldModel, folder: str | Path, extra: dict | None = None) -> Path:
     """Write `config.json` and `model.safetensors` (LoRA adapters merged into a copy first)."""
     import copy
@@ -367,6 +421,7 @@ def save_fold_model(model: RNAFoldModel, folder: str | Path, extra: dict | None 
     with atomic_write(folder / WEIGHTS_FILE, 'wb') as f: f.write(save(state))
     return folder
 
+# %% ../nbs/19_model.ipynb #06b50bac
 def load_fold_model(folder: str | Path, runtime: FoldRuntime = FoldRuntime()) -> RNAFoldModel:
     """Load a model written by `save_fold_model`, in eval mode; `InputError` if files are missing or do not fit."""
     from safetensors import SafetensorError
@@ -377,7 +432,7 @@ def load_fold_model(folder: str | Path, runtime: FoldRuntime = FoldRuntime()) ->
     try: meta = json.loads((folder / 'config.json').read_text())
     except json.JSONDecodeError as e: raise InputError(f"{folder / 'config.json'} is not valid JSON ({e.msg})") from None
     if meta.get('format') != MODEL_FORMAT: raise InputError(f"{folder / 'config.json'} is not an {MODEL_FORMAT} model (format {meta.get('format')!r})")
-    model = RNAFoldModel(FoldConfig.from_dict(meta['config']), runtime)
+    model = RNAFoldModel(FoldConfig.from_dict(meta['config'], str(folder / 'config.json')), runtime)
     try: state = load_file(str(folder / WEIGHTS_FILE))
     except (SafetensorError, OSError) as e: raise InputError(f'{folder / WEIGHTS_FILE} cannot be read ({e})') from None
     missing, unexpected = (sorted(set(model.state_dict()) - set(state)), sorted(set(state) - set(model.state_dict())))

@@ -29,6 +29,7 @@ WARM_START_SIGMA = {'stage_c': 40.0, 'templates': 8.0, 'baseline': 8.0}  # Å, d
 WARM_START_SAMPLER = {None: 'af3', 'stage_c': 'af3', 'templates': 'ode', 'baseline': 'ode'}
 SAMPLERS = ('ode', 'af3')
 
+# %% ../nbs/19a_neural.ipynb #40212da4
 def _fold_model_module():
     """`rna3d_kit.model`, or an `InputError` naming the missing package of the `[neural]` extra."""
     try: import rna3d_kit.model as fold_model
@@ -38,12 +39,14 @@ def _fold_model_module():
                          f"pip install 'rna3d_kit[neural]' adds the neural model's, 'rna3d_kit[all]' every optional part") from None
     return fold_model
 
+# %% ../nbs/19a_neural.ipynb #5a798296
 def default_device() -> str:
     """This process's GPU if torch sees one (under a launcher, the one of its `LOCAL_RANK`), else `'cpu'`."""
     import torch
     if not torch.cuda.is_available(): return 'cpu'
     return f"cuda:{int(os.environ.get('LOCAL_RANK', '0')) % torch.cuda.device_count()}"
 
+# %% ../nbs/19a_neural.ipynb #cdffaf8f
 @register
 class NeuralPredictor(Predictor):
     """The end-to-end model as a predictor: `predict(target, n_samples, seed) -> list[RNAStructure]`."""

@@ -24,17 +24,18 @@ from .core import InputError, atomic_write, shared_dir, warn
 from .diffusion import select_diffusion_atoms
 from .losses import LossTerms, LossWeights, total_loss
 from .model import (FoldConfig, FoldFeatures, FoldRuntime, RNAFoldModel, chain_starts_from_ids, collate_fold_features,
-                             fold_features, fold_lora_targets, parameter_counts, save_fold_model)
+                             fold_features, fold_lora_targets, fold_preset, parameter_counts, preset_section, save_fold_model,
+                             strict_config)
 from .structure import MAX_ATOMS, Target
 from .torsion_model import ANGLE_NAMES, add_lora, pucker_class_from_delta
 
 # %% auto #0
-__all__ = ['CASP15_CUTOFF', 'TRAIN_PRESETS', 'RESUME_FIXED', 'RESUME_FREE', 'CHECKPOINT_CONFIG', 'CHECKPOINT_MANIFEST',
-           'released_before', 'TrainingChain', 'load_allatom_chains', 'load_kaggle_chains', 'load_training_chains',
+__all__ = ['CASP15_CUTOFF', 'RESUME_FIXED', 'RESUME_FREE', 'CHECKPOINT_CONFIG', 'CHECKPOINT_MANIFEST', 'released_before',
+           'TrainingChain', 'load_allatom_chains', 'load_kaggle_chains', 'load_training_chains',
            'cached_training_chains', 'contiguous_crop', 'spatial_crop', 'crop_chain', 'FeatureCache', 'TrainingBatch',
-           'make_example', 'collate_examples', 'fold_loss', 'TrainConfig', 'DataOrder', 'step_rng', 'TrainProgress',
-           'stage_b_folder', 'build_model', 'lr_factor', 'latest_checkpoint', 'TrainingDiverged', 'TrainTask',
-           'BestWeights', 'run_training', 'fold_task', 'train_model', 'save_checkpoint', 'plot_losses',
+           'make_example', 'collate_examples', 'fold_loss', 'TrainConfig', 'train_preset', 'DataOrder', 'step_rng',
+           'TrainProgress', 'stage_b_folder', 'build_model', 'lr_factor', 'latest_checkpoint', 'TrainingDiverged',
+           'TrainTask', 'BestWeights', 'run_training', 'fold_task', 'train_model', 'save_checkpoint', 'plot_losses',
            'config_changes', 'write_manifest', 'checkpoint_problem', 'resume_candidates', 'resume_plan',
            'load_checkpoint', 'apply_resume_changes']
 
@@ -280,7 +281,7 @@ def fold_loss(model, batch: TrainingBatch, weights: LossWeights = LossWeights(),
 @dataclass(frozen=True)
 class TrainConfig:
     """One training run (model preset, data, crops, optimisation, LoRA, precision, bookkeeping)."""
-    model: str = 'cpu'  # FoldConfig preset: 'tiny', 'cpu' or 'gpu'
+    model: str = 'cpu'  # the preset whose model sizes are trained (`model.preset_names()`)
     cutoff: str | None = CASP15_CUTOFF.isoformat()  # ISO date: train only on structures released before it (None = all)
     sources: tuple = ('rnabind', 'rnasolo', 'kaggle')
     max_len: int | None = None  # skip chains longer than this
@@ -311,30 +312,26 @@ class TrainConfig:
     threads: int | None = None  # torch CPU threads per process (None = leave as is)
 
     def fold_config(self) -> FoldConfig:
-        presets = {'tiny': FoldConfig.tiny, 'cpu': FoldConfig.cpu, 'gpu': FoldConfig.gpu}
-        if self.model not in presets: raise InputError(f'unknown model preset {self.model!r} (use {", ".join(presets)})')
-        return presets[self.model]()
+        """The model sizes of the preset this run names."""
+        return fold_preset(self.model)
 
     def to_dict(self) -> dict: return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> 'TrainConfig':
-        extra = sorted(set(d) - {f.name for f in fields(cls)})
-        if extra: raise InputError(f'TrainConfig has no field(s) {extra}')
-        d = dict(d)
-        if isinstance(d.get('loss'), dict): d['loss'] = LossWeights(**d['loss'])
-        for k in ('sources', 'lora_stages'):
-            if k in d: d[k] = tuple(d[k])
-        return cls(**d)
+    def from_dict(cls, d: dict,
+                  where: str = 'TrainConfig',  # what is read, for messages
+                 ) -> 'TrainConfig':
+        """Inverse of `to_dict`, read by `model.strict_config`: an unknown key or a wrong type is a one-line `InputError`."""
+        return strict_config(cls, d, where)
 
-TRAIN_PRESETS = {
-    'tiny': TrainConfig(model='tiny', crop_size=13, n_diffusion_samples=2, max_msa_rows=8, warmup_steps=1, max_steps=4,
-                        lr=3e-3, stage_b_init=None, checkpoint_every=2, n_cycles=1, max_len=80, sources=('rnasolo', 'kaggle')),
-    'cpu': TrainConfig(model='cpu', crop_size=64, n_diffusion_samples=8, max_msa_rows=32, warmup_steps=50, max_steps=3000,
-                       lr=1e-3, n_cycles=1, checkpoint_every=100, threads=1),
-    'gpu': TrainConfig(model='gpu', crop_size=384, batch_size=1, n_diffusion_samples=32, max_msa_rows=512, warmup_steps=500,
-                       max_steps=50000, lr=1e-3, lora_stages=('stage_b',), checkpoint_blocks=True, checkpoint_every=1000),
-}
+# %% ../nbs/20_train.ipynb #e1893228
+def train_preset(name: str,  # a preset name (`model.preset_names()`)
+                 presets: dict | None = None,  # `model.read_presets()` of another file; None = the shipped presets
+                ) -> TrainConfig:
+    """The training run of preset `name`, read by `model.strict_config`; it must train its own preset's model sizes."""
+    config = strict_config(TrainConfig, preset_section(name, presets)['train'], f'preset {name!r} train')
+    if config.model != name: raise InputError(f"preset {name!r} train: model must be {name!r} (a preset trains its own model sizes), got {config.model!r}")
+    return config
 
 # %% ../nbs/20_train.ipynb #c027
 @dataclass(frozen=True)
@@ -549,7 +546,7 @@ def run_training(task: TrainTask,
     if best.weights is not None: core.load_state_dict(best.weights)
     if acc.is_main_process:
         _write_metrics(history + rows, metrics_path)
-        if history + rows: plot_losses(history + rows, out_dir / 'loss_curve.png')
+        if history + rows: plot_losses(history + rows, out_dir / 'loss_curve.png', task.term_names)
         if task.finish is not None: task.finish(core, state.step)
     acc.wait_for_everyone()
     return core, rows
@@ -630,24 +627,31 @@ def save_checkpoint(acc, out_dir: Path, step: int, keep: int = 2,
 def _write_metrics(rows: list[dict], path: Path):
     with atomic_write(path) as f: pd.DataFrame(rows).to_csv(f, index=False, float_format='%.10g')  # enough digits to compare runs to 1e-6
 
-def plot_losses(rows: list[dict], path: Path):
-    """Loss curves (total and the main terms, with a running mean) as a PNG."""
+def plot_losses(rows: list[dict], path: Path,
+                terms: tuple = ('total', 'three_d', 'mse', 'smooth_lddt', 'angle', 'pair'),  # the loss columns to draw
+               ) -> dict:
+    """Loss curves (raw and a running mean) as a PNG: `total` (and `three_d`) in one panel, the other terms in a second.
+    A term that is no column of `rows` or has no finite value is not drawn, a panel without terms is left out;
+    returns {panel title: terms drawn}."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     df = pd.DataFrame(rows)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    present = [c for c in terms if c in df and np.isfinite(df[c].to_numpy(dtype=float)).any()]
+    first = [c for c in present if c in ('total', 'three_d')]
+    panels = {title: cols for title, cols in (('total and 3D loss' if 'three_d' in first else 'total loss', first),
+                                              ('terms', [c for c in present if c not in first])) if cols}
+    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(5 * max(1, len(panels)), 3.6), squeeze=False)
     win = max(1, len(df) // 30)
-    for ax, cols in zip(axes, [('total', 'three_d'), ('mse', 'smooth_lddt', 'angle', 'pair')]):
+    for ax, (title, cols) in zip(axes[0], panels.items()):
         for c in cols:
-            if c not in df: continue
             line, = ax.plot(df.step, df[c], alpha=0.25)
             ax.plot(df.step, df[c].rolling(win, min_periods=1).mean(), color=line.get_color(), label=c)
-        ax.set(xlabel='step', yscale='log' if (df[list(c for c in cols if c in df)] > 0).all().all() else 'linear'); ax.legend(); ax.grid(alpha=0.3)
-    axes[0].set_title('total and 3D loss'); axes[1].set_title('terms')
+        ax.set(xlabel='step', title=title, yscale='log' if (df[cols] > 0).all().all() else 'linear'); ax.legend(); ax.grid(alpha=0.3)
     fig.tight_layout()
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=100)
     plt.close(fig)
+    return panels
 
 # %% ../nbs/20_train.ipynb #c041
 RESUME_FIXED = ('model', 'lora_stages', 'lora_r', 'qlora', 'stage_b_init')  # shape or start the weights: a checkpoint cannot take others

@@ -42,14 +42,14 @@ def child(n: int, n_steps: int, chunk_size: int | None, n_samples: int, seed: in
     torch.set_num_threads(1)
     import numpy as np
     from rna3d_kit.adjacency import fold
-    from rna3d_kit.model import FoldConfig, FoldRuntime, RNAFoldModel, default_model_dir, load_fold_model
+    from rna3d_kit.model import FoldRuntime, RNAFoldModel, default_model_dir, fold_preset, load_fold_model
     from rna3d_kit.structure import Target
     runtime = FoldRuntime.inference(n_steps, chunk_size)
     folder = default_model_dir()
     if (folder / 'config.json').is_file(): model, weights = load_fold_model(folder, runtime), 'rna3d_kit/data/model'
     else:
         torch.manual_seed(0)
-        model, weights = RNAFoldModel(FoldConfig.cpu(), runtime), 'random init, FoldConfig.cpu()'
+        model, weights = RNAFoldModel(fold_preset('cpu'), runtime), "random init, fold_preset('cpu')"
     sequence = ''.join(np.random.default_rng(seed + n).choice(list('ACGU'), n))
     target = Target(f'random_{n}', sequence)
     t0 = time.perf_counter()

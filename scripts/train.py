@@ -1,6 +1,7 @@
 """Train the end-to-end RNA model: `accelerate launch [--multi_gpu --num_processes K] scripts/train.py --preset cpu ...`.
 
-A thin launcher around `rna3d_kit.train.train_model`: pick a preset (`tiny`, `cpu`, `gpu`), override fields, run.
+A thin launcher around `rna3d_kit.train.train_model`: pick a preset of rna3d_kit/data/presets.json (`tiny`, `cpu`, `gpu`),
+override fields, run.
 Runs resume from `OUT/checkpoints/latest` unless `--no-resume` (with settings that differ from the checkpoint's only
 with `--allow-changed`; a damaged latest checkpoint falls back to the previous one). Writes OUT/metrics.csv, OUT/loss_curve.png,
 OUT/rank{r}.log, OUT/train_config.json, OUT/checkpoints/ and the final weights OUT/model/.
@@ -14,12 +15,14 @@ import sys
 from pathlib import Path
 
 from rna3d_kit.core import InputError
-from rna3d_kit.train import TRAIN_PRESETS, TrainConfig, train_model
+from rna3d_kit.model import preset_names
+from rna3d_kit.train import TrainConfig, train_model, train_preset
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--preset', default='cpu', choices=sorted(TRAIN_PRESETS), help='training preset (model size, crops, steps)')
+    p.add_argument('--preset', default='cpu', choices=preset_names(),
+                   help='training preset of rna3d_kit/data/presets.json (model size, crops, steps)')
     p.add_argument('--out', type=Path, default=None, help='run folder (default runs/<preset>)')
     p.add_argument('--config', type=Path, default=None, help='JSON file of TrainConfig fields overriding the preset')
     p.add_argument('--set', action='append', default=[], metavar='FIELD=VALUE',
@@ -46,7 +49,7 @@ def _value(text: str):
 
 def build_config(args: argparse.Namespace) -> TrainConfig:
     """The preset with the --config file, --set fields and the direct flags applied (in that order)."""
-    d = TRAIN_PRESETS[args.preset].to_dict()
+    d = train_preset(args.preset).to_dict()
     if args.config is not None:
         if not args.config.is_file(): raise InputError(f'config file {args.config} not found')
         d.update(json.loads(args.config.read_text()))
@@ -59,7 +62,7 @@ def build_config(args: argparse.Namespace) -> TrainConfig:
     if args.qlora: d['qlora'] = True
     if args.threads is not None: d['threads'] = args.threads
     if args.seed is not None: d['seed'] = args.seed
-    return TrainConfig.from_dict(d)
+    return TrainConfig.from_dict(d, f'--preset {args.preset} and its overrides')
 
 
 def main(argv=None) -> int:
