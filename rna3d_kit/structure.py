@@ -251,6 +251,7 @@ def read_structure(path, chains: list[str] | None = None,  # keep only these cha
             block = read_mmcif_block(path)
             st, parents = gemmi.make_structure_from_block(block), mmcif_parents(block)
         else: st = gemmi.read_structure(str(path))
+    except InputError: raise  # read_mmcif_block's message already names the file
     except (RuntimeError, ValueError) as e: raise InputError(f'structure file {path} could not be parsed: {e}') from e
     if len(st) == 0: raise InputError(f'structure file {path} has no models')
     return structure_chains(st, path.name.split('.')[0], chains, model, min_length, parents)
