@@ -32,6 +32,7 @@ __all__ = ['SPOT1D_SPLITS', 'TEST_SPLITS', 'ALLATOM_FOLDERS', 'PUBLISHED_TORSION
 SPOT1D_SPLITS = ('TR', 'VL', 'TS1', 'TS2', 'TS3')
 TEST_SPLITS = ('TS1', 'TS2', 'TS3')
 
+# %% ../nbs/08_torsion_train.ipynb #1468d1b5
 @dataclass(frozen=True, eq=False)
 class TorsionChain:
     """One chain's sequence and per-residue angle labels."""
@@ -48,6 +49,7 @@ class TorsionChain:
         """Pucker phase labels `[N]` (all NaN when the chain has none)."""
         return np.full(self.n, np.nan, np.float32) if self.pucker_phase_deg is None else self.pucker_phase_deg
 
+# %% ../nbs/08_torsion_train.ipynb #b28b12e0
 def load_spot1d_chains(splits=SPOT1D_SPLITS,  # which SPOT-RNA-1D sets
                        folder: Path | None = None,  # default shared_dir()/data/torsions_spot1d
                        ) -> list[TorsionChain]:
@@ -75,6 +77,12 @@ def overlaps(a: str, b: str) -> bool:
     """True when one sequence equals or contains the other."""
     return a in b or b in a
 
+# %% ../nbs/08_torsion_train.ipynb #022f82d1
+def _wrap_deg(x: np.ndarray) -> np.ndarray:
+    """Angles in degrees wrapped to [-180, 180)."""
+    return np.mod(np.asarray(x, float) + 180.0, 360.0) - 180.0
+
+# %% ../nbs/08_torsion_train.ipynb #2ca20c69
 def allatom_torsion_chains(exclude_sequences,  # sequences that no kept chain may equal, contain or lie inside
                            known_sequences=(),  # sequences already labelled elsewhere: exact copies are skipped
                            sources=('rnabind', 'rnasolo'),  # shared all-atom sets
@@ -94,12 +102,10 @@ def allatom_torsion_chains(exclude_sequences,  # sequences that no kept chain ma
                                     _wrap_deg(np.degrees(c.pucker_phase)).astype(np.float32)))
     return out
 
-def _wrap_deg(x: np.ndarray) -> np.ndarray:
-    """Angles in degrees wrapped to [-180, 180)."""
-    return np.mod(np.asarray(x, float) + 180.0, 360.0) - 180.0
-
+# %% ../nbs/08_torsion_train.ipynb #7ec9c46a
 ALLATOM_FOLDERS = {'rnabind': 'pdb', 'rnasolo': 'pdb', 'casp15_era_cif': 'cif'}  # shared all-atom set -> structure folder
 
+# %% ../nbs/08_torsion_train.ipynb #92a9e7fe
 def with_phase_labels(chains: list[TorsionChain],  # e.g. SPOT-RNA-1D test chains (no phase labels of their own)
                       sources=tuple(ALLATOM_FOLDERS),  # shared all-atom sets to look the same entry and chain up in
                       max_delta_disagreement: float = 5.0,  # degrees: median |Δδ| above which the match is refused
@@ -230,11 +236,13 @@ def angle_diff_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     d = np.abs(np.mod(np.asarray(a, float) - np.asarray(b, float) + 180.0, 360.0) - 180.0)
     return d
 
+# %% ../nbs/08_torsion_train.ipynb #9f38eadd
 def mcq_deg(diff_deg: np.ndarray) -> float:
     """Mean of Circular Quantities of angular differences (degrees; NaN entries ignored)."""
     d = np.radians(diff_deg[np.isfinite(diff_deg)])
     return float(np.degrees(np.arctan2(np.sin(d).sum(), np.cos(d).sum()))) if d.size else float('nan')
 
+# %% ../nbs/08_torsion_train.ipynb #7f2e4c54
 def torsion_metrics(chains: list[TorsionChain],
                     predicted_deg: list[np.ndarray],  # [N, 9] degrees per chain
                     predicted_pucker: list[np.ndarray] | None = None,  # [N] class per chain
@@ -266,6 +274,7 @@ def circular_mean_deg(values: np.ndarray,  # [M] degrees, NaN ignored
     r = np.radians(values[np.isfinite(values)])
     return float(np.degrees(np.arctan2(np.sin(r).sum(), np.cos(r).sum()))) if r.size else float('nan')
 
+# %% ../nbs/08_torsion_train.ipynb #27be9a2a
 def circular_median_deg(values: np.ndarray,  # [M] degrees, NaN ignored
                         step: float = 0.5,  # grid step (degrees)
                         ) -> float:
@@ -276,6 +285,7 @@ def circular_median_deg(values: np.ndarray,  # [M] degrees, NaN ignored
     cost = [angle_diff_deg(v, g).mean() for g in grid]
     return float(grid[int(np.argmin(cost))])
 
+# %% ../nbs/08_torsion_train.ipynb #3a16a6f0
 @dataclass(frozen=True)
 class NucleotideBaseline:
     """One constant angle per nucleotide type and angle (circular mean or median), majority pucker class, constant phase."""
@@ -315,10 +325,12 @@ def predict_chains(model, chains: list[TorsionChain], adjacencies: dict, batch_s
                                             batch_size=batch_size, return_pucker=True, decoding=decoding, return_phase=True)
     return [np.degrees(r) for r in rad], [(p > 0.5).astype(np.int64) for p in c2], [np.degrees(p) for p in phase]
 
+# %% ../nbs/08_torsion_train.ipynb #a5a02e27
 def evaluate(model, chains: list[TorsionChain], adjacencies: dict, decoding: str = 'auto') -> dict:
     """`torsion_metrics` of the model's predictions on `chains` (MAE-optimal decoding when the model has the distribution head)."""
     return torsion_metrics(chains, *predict_chains(model, chains, adjacencies, decoding=decoding))
 
+# %% ../nbs/08_torsion_train.ipynb #8adef0ae
 def length_batches(chains: list[TorsionChain], batch_size: int, rng: np.random.Generator, pool: int = 8) -> list[np.ndarray]:
     """Shuffled batches of chain indices, similar lengths together (sorted within pools of `pool` batches) to cut padding."""
     order = rng.permutation(len(chains))
@@ -328,6 +340,7 @@ def length_batches(chains: list[TorsionChain], batch_size: int, rng: np.random.G
         batches += [np.array(group[j:j + batch_size]) for j in range(0, len(group), batch_size)]
     return [batches[i] for i in rng.permutation(len(batches))]
 
+# %% ../nbs/08_torsion_train.ipynb #cf348b49
 @dataclass(frozen=True)
 class TorsionTrainConfig:
     """Stage B's settings for `train.run_training` (optimisation, crops, bookkeeping)."""
@@ -347,6 +360,7 @@ class TorsionTrainConfig:
 
     def to_dict(self) -> dict: return asdict(self)
 
+# %% ../nbs/08_torsion_train.ipynb #80a1e582
 def torsion_task(model,  # TorsionBertModel (LoRA adapters or not)
                  train: list[TorsionChain], valid: list[TorsionChain],
                  adjacencies: dict,  # sequence -> [N, N] for every chain
@@ -377,6 +391,7 @@ def torsion_task(model,  # TorsionBertModel (LoRA adapters or not)
                      config.batch_size, epoch_size=len(train), validate=validate if valid else None, validate_every=per_epoch,
                      select='valid_mae_mean')  # the MAE the loss aims at, over all nine angles
 
+# %% ../nbs/08_torsion_train.ipynb #a64ba10b
 def train_torsion_model(model,  # TorsionBertModel (LoRA adapters or not)
                         train: list[TorsionChain],
                         valid: list[TorsionChain],
@@ -410,16 +425,17 @@ def train_torsion_model(model,  # TorsionBertModel (LoRA adapters or not)
                 **{k: float(g[k].iloc[-1]) for k in ('valid_mcq', 'valid_mae_mean') if k in g}} for e, g in rows.groupby('epoch')]
     return model.eval(), history
 
-
 # %% ../nbs/08_torsion_train.ipynb #c029
 PUBLISHED_TORSIONBERT = {  # RNA-TorsionBERT (Bernard et al. 2024) on its own test set (RNA-Puzzles + CASP-RNA), degrees
     'mcq': 17.4, 'mae_alpha': 29.9, 'mae_beta': 19.0, 'mae_gamma': 23.7, 'mae_delta': 9.5, 'mae_epsilon': 15.3,
     'mae_zeta': 19.1, 'mae_chi': 12.2, 'mae_pucker_phase': 8.4}
 
+# %% ../nbs/08_torsion_train.ipynb #8874c8e3
 def _write_csv(rows: list[dict], path: Path):
     """Write rows as a CSV, atomically."""
     with atomic_write(path) as f: pd.DataFrame(rows).to_csv(f, index=False, float_format='%.2f')
 
+# %% ../nbs/08_torsion_train.ipynb #825d2dac
 def plot_history(histories: dict,  # stage name -> list of per-epoch rows (epoch, train_loss, valid_mcq)
                  path: Path,  # PNG to write
                  baseline_mcq: float | None = None,  # the baseline's validation MCQ, drawn as a line
@@ -444,6 +460,7 @@ def plot_history(histories: dict,  # stage name -> list of per-epoch rows (epoch
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=110)
     plt.close(fig)
 
+# %% ../nbs/08_torsion_train.ipynb #752eec1c
 def run_torsion_benchmark(out_dir: Path,  # where eval CSV, loss curve and adapters go (e.g. benchmarks/)
                           ship_dir: Path | None = None,  # where the chosen model is saved (None: not saved)
                           full_minutes: float = 30.0,  # time budget of the full training

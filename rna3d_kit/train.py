@@ -32,12 +32,12 @@ from .torsion_model import ANGLE_NAMES, add_lora, pucker_class_from_delta
 # %% auto #0
 __all__ = ['CASP15_CUTOFF', 'RESUME_FIXED', 'RESUME_FREE', 'CHECKPOINT_CONFIG', 'CHECKPOINT_MANIFEST', 'released_before',
            'TrainingChain', 'load_allatom_chains', 'load_kaggle_chains', 'load_training_chains',
-           'cached_training_chains', 'contiguous_crop', 'spatial_crop', 'crop_chain', 'FeatureCache', 'TrainingBatch',
-           'make_example', 'collate_examples', 'fold_loss', 'TrainConfig', 'train_preset', 'DataOrder', 'step_rng',
+           'cached_training_chains', 'contiguous_crop', 'spatial_crop', 'crop_chain', 'FeatureCache', 'make_example',
+           'TrainingBatch', 'collate_examples', 'fold_loss', 'TrainConfig', 'train_preset', 'DataOrder', 'step_rng',
            'TrainProgress', 'stage_b_folder', 'build_model', 'lr_factor', 'latest_checkpoint', 'TrainingDiverged',
-           'TrainTask', 'BestWeights', 'run_training', 'fold_task', 'train_model', 'save_checkpoint', 'plot_losses',
-           'config_changes', 'write_manifest', 'checkpoint_problem', 'resume_candidates', 'resume_plan',
-           'load_checkpoint', 'apply_resume_changes']
+           'TrainTask', 'BestWeights', 'config_changes', 'write_manifest', 'save_checkpoint', 'checkpoint_problem',
+           'resume_candidates', 'resume_plan', 'load_checkpoint', 'apply_resume_changes', 'run_training', 'fold_task',
+           'train_model', 'plot_losses']
 
 # %% ../nbs/20_train.ipynb #c005
 CASP15_CUTOFF = dt.date(2022, 5, 27)  # CASP15 targets' temporal cutoff: train only on structures released before it
@@ -49,6 +49,7 @@ def released_before(release: dt.date | str | None, cutoff: dt.date | None) -> bo
     if isinstance(release, str): release = dt.date.fromisoformat(release[:10])
     return release < cutoff
 
+# %% ../nbs/20_train.ipynb #6b089d3c
 @dataclass(frozen=True, eq=False)
 class TrainingChain:
     """One training structure: heavy atoms `[N, 23, 3]` (NaN = absent), release date, torsion labels, MSA file."""
@@ -71,6 +72,7 @@ def _torsion_labels(coords: np.ndarray, sequence: str) -> tuple[np.ndarray, np.n
     rad = np.asarray(torsions_from_coords(coords, sequence), dtype=np.float32)
     return rad[:, [GEOMETRY_ANGLES.index(a) for a in ANGLE_NAMES]], rad[:, GEOMETRY_ANGLES.index('pucker_phase')]
 
+# %% ../nbs/20_train.ipynb #ac3030e0
 def load_allatom_chains(source: str = 'rnabind',  # 'rnabind' or 'rnasolo'
                         cutoff: dt.date | None = CASP15_CUTOFF,
                         folder: Path | None = None,  # default shared_dir()/data/allatom/<source>
@@ -105,6 +107,7 @@ def load_allatom_chains(source: str = 'rnabind',  # 'rnabind' or 'rnasolo'
                                  angles, pucker_phase=phase))
     return out
 
+# %% ../nbs/20_train.ipynb #93623bb5
 def load_kaggle_chains(cutoff: dt.date | None = CASP15_CUTOFF,
                        folder: Path | None = None,  # Kaggle layout: train_sequences.csv, train_labels.csv, MSA/
                        max_len: int | None = None) -> list[TrainingChain]:
@@ -129,6 +132,7 @@ def load_kaggle_chains(cutoff: dt.date | None = CASP15_CUTOFF,
                                  msa if msa.is_file() else None))
     return out
 
+# %% ../nbs/20_train.ipynb #fe38ccae
 def load_training_chains(cutoff: dt.date | None = CASP15_CUTOFF,
                          sources=('rnabind', 'rnasolo', 'kaggle'),
                          max_len: int | None = None,  # skip longer chains (crops handle long ones; this bounds I/O)
@@ -149,6 +153,7 @@ def load_training_chains(cutoff: dt.date | None = CASP15_CUTOFF,
         out.append(replace(c, msa_path=c.msa_path or msa_of.get(c.sequence)))
     return out
 
+# %% ../nbs/20_train.ipynb #c5d848a3
 def cached_training_chains(cutoff: dt.date | None, sources, max_len: int | None, cache_dir: Path | None,
                            progress: bool = True) -> list[TrainingChain]:
     """`load_training_chains`, kept in `cache_dir` as a pickle keyed by its arguments (read once per machine)."""
@@ -169,6 +174,7 @@ def contiguous_crop(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
     start = int(rng.integers(0, n - size + 1))
     return np.arange(start, start + size)
 
+# %% ../nbs/20_train.ipynb #e6df7078
 def spatial_crop(c1: np.ndarray,  # [N, 3] C1' coordinates, NaN = unknown
                  size: int, rng: np.random.Generator) -> np.ndarray:
     """The `size` residues whose C1' is nearest a random residue's (unknown C1' last), in increasing order."""
@@ -181,6 +187,7 @@ def spatial_crop(c1: np.ndarray,  # [N, 3] C1' coordinates, NaN = unknown
     d = np.where(np.isfinite(d), d, np.inf) + np.arange(n) * 1e-6  # ties broken by index: reproducible
     return np.sort(np.argsort(d, kind='stable')[:size])
 
+# %% ../nbs/20_train.ipynb #a4ea7001
 def crop_chain(chain: TrainingChain, size: int, rng: np.random.Generator, spatial_prob: float = 0.5) -> np.ndarray:
     """Contiguous or (with probability `spatial_prob`) spatial crop of `chain`."""
     if rng.random() < spatial_prob: return spatial_crop(chain.coords[:, 11], size, rng)
@@ -218,6 +225,23 @@ class FeatureCache:
             self._msa[chain.msa_path] = msa_to_array(read_msa(chain.msa_path, query=chain.sequence))
         return self._msa[chain.msa_path]
 
+# %% ../nbs/20_train.ipynb #f8e7ebbf
+def make_example(chain: TrainingChain, residues: np.ndarray, cache: FeatureCache,
+                 rng: np.random.Generator, max_msa_rows: int = 64, kmer: int = 3) -> dict:
+    """Features and labels of the crop `residues` of `chain` (unbatched)."""
+    msa = cache.msa(chain)
+    if msa is not None and msa.shape[0] > max_msa_rows:  # query + a random subset of the other rows
+        msa = msa[np.r_[0, np.sort(rng.choice(np.arange(1, msa.shape[0]), max_msa_rows - 1, replace=False))]]
+    target = Target(chain.target_id, chain.sequence)
+    feats = fold_features(target, cache.adjacency(chain.sequence), msa, residues=residues, kmer=kmer)
+    seq = feats.sequences[0]
+    x, mask = select_diffusion_atoms(torch.from_numpy(chain.coords[residues]), seq)
+    angles = np.full((len(residues), len(ANGLE_NAMES)), np.nan, np.float32) if chain.angles is None else chain.angles[residues]
+    pucker = pucker_class_from_delta(np.degrees(angles[:, ANGLE_NAMES.index('delta')]))
+    return dict(features=feats, x_true=x, atom_mask=mask, angles_true=torch.from_numpy(angles),
+                pucker_true=torch.from_numpy(pucker), target_id=chain.target_id)
+
+# %% ../nbs/20_train.ipynb #37cbf0cd
 @dataclass(frozen=True)
 class TrainingBatch:
     """Model features and labels of a padded batch `[B, N, ...]`."""
@@ -235,21 +259,7 @@ class TrainingBatch:
         return replace(self, features=self.features.to(device), x_true=self.x_true.to(device), atom_mask=self.atom_mask.to(device),
                        angles_true=self.angles_true.to(device), pucker_true=self.pucker_true.to(device))
 
-def make_example(chain: TrainingChain, residues: np.ndarray, cache: FeatureCache,
-                 rng: np.random.Generator, max_msa_rows: int = 64, kmer: int = 3) -> dict:
-    """Features and labels of the crop `residues` of `chain` (unbatched)."""
-    msa = cache.msa(chain)
-    if msa is not None and msa.shape[0] > max_msa_rows:  # query + a random subset of the other rows
-        msa = msa[np.r_[0, np.sort(rng.choice(np.arange(1, msa.shape[0]), max_msa_rows - 1, replace=False))]]
-    target = Target(chain.target_id, chain.sequence)
-    feats = fold_features(target, cache.adjacency(chain.sequence), msa, residues=residues, kmer=kmer)
-    seq = feats.sequences[0]
-    x, mask = select_diffusion_atoms(torch.from_numpy(chain.coords[residues]), seq)
-    angles = np.full((len(residues), len(ANGLE_NAMES)), np.nan, np.float32) if chain.angles is None else chain.angles[residues]
-    pucker = pucker_class_from_delta(np.degrees(angles[:, ANGLE_NAMES.index('delta')]))
-    return dict(features=feats, x_true=x, atom_mask=mask, angles_true=torch.from_numpy(angles),
-                pucker_true=torch.from_numpy(pucker), target_id=chain.target_id)
-
+# %% ../nbs/20_train.ipynb #7dea0d09
 def collate_examples(examples: list[dict]) -> TrainingBatch:
     """Pad examples from `make_example` into one batch."""
     n = max(e['x_true'].shape[0] for e in examples)
@@ -353,24 +363,27 @@ class DataOrder:
     def epoch(self, step: int) -> float:
         return step * self.world_size * self.batch_size / self.n_chains
 
+# %% ../nbs/20_train.ipynb #a416fb88
 def step_rng(seed: int, step: int, rank: int) -> tuple[np.random.Generator, torch.Generator]:
     """numpy (crops, MSA rows) and torch (augmentation, noise) generators of one step on one process."""
     key = [seed, step, rank]
     return np.random.default_rng(key), torch.Generator().manual_seed(int(np.random.SeedSequence(key).generate_state(1)[0]))
 
+# %% ../nbs/20_train.ipynb #53de69be
 class TrainProgress:
     """The step counter, checkpointed with the run (`accelerator.register_for_checkpointing`)."""
     def __init__(self): self.step = 0
     def state_dict(self) -> dict: return {'step': self.step}
     def load_state_dict(self, state: dict): self.step = int(state['step'])
 
-# %% ../nbs/20_train.ipynb #c030
+# %% ../nbs/20_train.ipynb #3270c96d
 def _mixed_precision(choice: str) -> str:
     """'bf16' only on CUDA devices that support it (CPU bf16 autocast is several times slower than fp32 here)."""
     if choice not in ('auto', 'no', 'bf16'): raise InputError(f"mixed_precision must be 'auto', 'no' or 'bf16', got {choice!r}")
     if choice == 'auto': return 'bf16' if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else 'no'
     return choice
 
+# %% ../nbs/20_train.ipynb #ddbd2a4e
 def stage_b_folder(config: TrainConfig) -> Path | None:
     """The Stage B weights a run starts from: the named folder, the shipped one for 'default' (None if not shipped)."""
     if config.stage_b_init is None: return None
@@ -381,6 +394,7 @@ def stage_b_folder(config: TrainConfig) -> Path | None:
     if not folder.is_dir(): raise InputError(f'Stage B folder {folder} does not exist')
     return folder
 
+# %% ../nbs/20_train.ipynb #80aca467
 def build_model(config: TrainConfig) -> RNAFoldModel:
     """The model of a run: preset sizes, Stage B initial weights, LoRA (or QLoRA on Stage B)."""
     model = RNAFoldModel(config.fold_config(), FoldRuntime.training(config.checkpoint_blocks))
@@ -399,11 +413,13 @@ def build_model(config: TrainConfig) -> RNAFoldModel:
     stages = tuple(config.lora_stages) + (('stage_b',) if config.qlora and 'stage_b' not in config.lora_stages else ())
     return add_lora(model, r=config.lora_r, alpha=config.lora_alpha, **fold_lora_targets(stages)) if stages else model
 
+# %% ../nbs/20_train.ipynb #034db6c7
 def lr_factor(step: int, warmup: int, total: int) -> float:
     """Linear warm-up over `warmup` steps, then cosine decay to 0 at `total`."""
     if step < warmup: return (step + 1) / warmup
     return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup))))
 
+# %% ../nbs/20_train.ipynb #96250265
 def latest_checkpoint(out_dir: Path) -> Path | None:
     """The newest checkpoint folder of a run (named in `checkpoints/latest`), if any."""
     pointer = Path(out_dir) / 'checkpoints' / 'latest'
@@ -411,9 +427,11 @@ def latest_checkpoint(out_dir: Path) -> Path | None:
     path = Path(out_dir) / 'checkpoints' / pointer.read_text().strip()
     return path if path.is_dir() else None
 
+# %% ../nbs/20_train.ipynb #be1f677e
 class TrainingDiverged(RuntimeError):
     """Too many consecutive training steps had a non-finite loss or gradient."""
 
+# %% ../nbs/20_train.ipynb #8a45fed8
 @dataclass
 class TrainTask:
     """What the one training loop (`run_training`) needs from a model family: the fold model (`fold_task`) and Stage B
@@ -432,6 +450,7 @@ class TrainTask:
     finish: Callable | None = None  # (model, step) -> None on the main process after the last step (e.g. save weights)
     find_unused_parameters: bool = False  # DDP: some parameters get no gradient on some batches
 
+# %% ../nbs/20_train.ipynb #0aeede2c
 class BestWeights:
     """The weights with the lowest validation value so far, checkpointed with the run (so a resume selects alike)."""
     def __init__(self): self.score, self.step, self.weights = float('inf'), 0, None
@@ -443,6 +462,132 @@ class BestWeights:
     def state_dict(self) -> dict: return {'score': self.score, 'step': self.step, 'weights': self.weights}
     def load_state_dict(self, state: dict): self.score, self.step, self.weights = state['score'], state['step'], state['weights']
 
+# %% ../nbs/20_train.ipynb #c041
+RESUME_FIXED = ('model', 'lora_stages', 'lora_r', 'qlora', 'stage_b_init')  # shape or start the weights: a checkpoint cannot take others
+RESUME_FREE = ('log_every', 'checkpoint_every', 'keep_checkpoints', 'threads', 'max_skipped_steps')  # bookkeeping: may change
+CHECKPOINT_CONFIG = 'train_config.json'  # in the run folder (every call) and in each checkpoint (its run's config)
+CHECKPOINT_MANIFEST = 'manifest.json'
+
+# %% ../nbs/20_train.ipynb #6ac5ead2
+def config_changes(saved: dict,  # a `TrainConfig.to_dict()` as read back from JSON
+                   config: TrainConfig) -> dict:
+    """`{field: (saved value, new value)}` for the fields of `config` that differ from `saved` (RESUME_FREE ignored)."""
+    now = json.loads(json.dumps(config.to_dict()))  # tuples as lists, as in the saved JSON
+    return {k: (saved[k], v) for k, v in now.items() if k in saved and k not in RESUME_FREE and saved[k] != v}
+
+# %% ../nbs/20_train.ipynb #88e6320f
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()
+
+# %% ../nbs/20_train.ipynb #056ae83d
+def write_manifest(folder: Path) -> None:
+    """Record the size and SHA-256 of every file of a checkpoint folder in its `manifest.json`."""
+    files = {str(p.relative_to(folder)): {'bytes': p.stat().st_size, 'sha256': _sha256(p)}
+             for p in sorted(Path(folder).rglob('*')) if p.is_file() and p.name != CHECKPOINT_MANIFEST}
+    with atomic_write(Path(folder) / CHECKPOINT_MANIFEST) as f: json.dump(files, f, indent=1)
+
+# %% ../nbs/20_train.ipynb #c618b3fb
+def save_checkpoint(acc, out_dir: Path, step: int, keep: int = 2,
+                    config: TrainConfig | None = None,  # recorded in the checkpoint, so a resume can compare
+                   ) -> Path:
+    """`accelerator.save_state` into `checkpoints/step_NNNNNN` with the run's config and a manifest (size and SHA-256 of
+    every file), point `checkpoints/latest` at it, prune old ones."""
+    import shutil
+    folder = out_dir / 'checkpoints' / f'step_{step:06d}'
+    acc.save_state(str(folder))
+    acc.wait_for_everyone()
+    if acc.is_main_process:
+        if config is not None:
+            with atomic_write(folder / CHECKPOINT_CONFIG) as f: json.dump({'config': config.to_dict()}, f, indent=1)
+        write_manifest(folder)
+        with atomic_write(out_dir / 'checkpoints' / 'latest') as f: f.write(folder.name)
+        old = sorted(p for p in (out_dir / 'checkpoints').glob('step_*') if p.is_dir())[:-keep]
+        for p in old: shutil.rmtree(p)
+    acc.wait_for_everyone()
+    return folder
+
+# %% ../nbs/20_train.ipynb #0f931e5e
+def checkpoint_problem(folder: Path) -> str:
+    """What is wrong with a checkpoint folder's files according to its manifest ('' if nothing, or if it has none)."""
+    manifest = Path(folder) / CHECKPOINT_MANIFEST
+    if not manifest.is_file(): return ''
+    try: files = json.loads(manifest.read_text())
+    except (OSError, json.JSONDecodeError) as e: return f'{manifest.name} is unreadable ({type(e).__name__})'
+    for name, want in files.items():
+        p = Path(folder) / name
+        if not p.is_file(): return f'{name} is missing'
+        size = p.stat().st_size
+        if size != want['bytes']: return f'{name} has {size} of its {want["bytes"]} bytes'
+        if _sha256(p) != want['sha256']: return f'{name} does not match its checksum'
+    return ''
+
+# %% ../nbs/20_train.ipynb #b127a97a
+def resume_candidates(out_dir: Path) -> list[Path]:
+    """The checkpoint folders of a run, newest first: the one `checkpoints/latest` names, then the others by step."""
+    latest = latest_checkpoint(out_dir)
+    older = sorted((p for p in (Path(out_dir) / 'checkpoints').glob('step_*') if p.is_dir() and p != latest), reverse=True)
+    return ([latest] if latest is not None else []) + older
+
+# %% ../nbs/20_train.ipynb #53a27767
+def _saved_config(checkpoint: Path, out_dir: Path) -> dict | None:
+    """The config a checkpoint was trained with: its own record, else the run folder's (checkpoints before records)."""
+    for p in (checkpoint / CHECKPOINT_CONFIG, Path(out_dir) / CHECKPOINT_CONFIG):
+        if p.is_file(): return json.loads(p.read_text())['config']
+    return None
+
+# %% ../nbs/20_train.ipynb #e34f4066
+def resume_plan(out_dir: Path, config: TrainConfig, allow_changed: bool = False) -> tuple[list[Path], dict]:
+    """`(checkpoints to try newest first, {field: (old, new)} to apply)`; skips (with a warning) checkpoints whose
+    files fail their manifest; `InputError` for a change of a RESUME_FIXED field, for other changes without
+    `allow_changed`, and when checkpoints exist but none is intact."""
+    found = resume_candidates(out_dir)
+    usable = []
+    for c in found:
+        problem = checkpoint_problem(c)
+        if problem: warn(f'checkpoint {c}: {problem}; falling back to the previous checkpoint')
+        else: usable.append(c)
+    if found and not usable: raise InputError(f'no intact checkpoint in {Path(out_dir) / "checkpoints"}; --no-resume starts afresh')
+    saved = _saved_config(usable[0], out_dir) if usable else None
+    changes = {} if saved is None else config_changes(saved, config)
+    text = lambda ch: ', '.join(f'{k} {a!r} -> {b!r}' for k, (a, b) in ch.items())
+    fixed = {k: v for k, v in changes.items() if k in RESUME_FIXED}
+    if fixed: raise InputError(f'cannot resume {out_dir}: its checkpoint has other weights ({text(fixed)}); '
+                               f'use --no-resume or another --out')
+    if changes and not allow_changed:
+        raise InputError(f'resuming {out_dir} with changed settings ({text(changes)}); pass --allow-changed '
+                         f'(allow_changed=True) to apply them from this step on, or --no-resume to start afresh')
+    return usable, changes
+
+# %% ../nbs/20_train.ipynb #d3163f2a
+def load_checkpoint(acc, candidates: list[Path]) -> Path | None:
+    """Load the first checkpoint of `candidates` that reads (a failure is warned about and the next one tried)."""
+    for c in candidates:
+        try:
+            acc.load_state(str(c))
+            return c
+        except Exception as e:  # a checkpoint without a manifest shows damage only here (safetensors, pickle, torch errors)
+            warn(f'checkpoint {c} could not be read ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}); '
+                 f'falling back to the previous checkpoint')
+    if candidates: raise InputError(f'no readable checkpoint among {", ".join(c.name for c in candidates)}; --no-resume starts afresh')
+    return None
+
+# %% ../nbs/20_train.ipynb #d93108ca
+def apply_resume_changes(optimizer, scheduler, config: TrainConfig) -> None:
+    """Make the optimizer and schedule follow `config` from the current step: `load_state` brought back the
+    checkpoint's learning rate, weight decay and base rate; the schedule's lambda already reads `config`."""
+    for g in optimizer.param_groups:
+        g['initial_lr'], g['weight_decay'] = config.lr, config.weight_decay
+        g['lr'] = config.lr * lr_factor(scheduler.last_epoch, config.warmup_steps, config.max_steps)
+    scheduler.base_lrs = [config.lr] * len(optimizer.param_groups)
+
+# %% ../nbs/20_train.ipynb #e3e734ee
+def _write_metrics(rows: list[dict], path: Path):
+    with atomic_write(path) as f: pd.DataFrame(rows).to_csv(f, index=False, float_format='%.10g')  # enough digits to compare runs to 1e-6
+
+# %% ../nbs/20_train.ipynb #9502537c
 def run_training(task: TrainTask,
                  config,  # TrainConfig or any config with its optimisation and bookkeeping fields (and `to_dict`)
                  out_dir: Path,  # checkpoints/, metrics.csv, loss_curve.png, rank logs, train_config.json
@@ -551,6 +696,7 @@ def run_training(task: TrainTask,
     acc.wait_for_everyone()
     return core, rows
 
+# %% ../nbs/20_train.ipynb #ad6c7898
 def fold_task(config: TrainConfig, out_dir: Path,
               chains: list[TrainingChain] | None = None,  # None = cached_training_chains(config...)
               cache_dir: Path | None = None,  # chain list and adjacency cache
@@ -589,6 +735,7 @@ def fold_task(config: TrainConfig, out_dir: Path,
                      find_unused_parameters=config.fold_config().trunk.n_template_blocks > 0)
     return task
 
+# %% ../nbs/20_train.ipynb #23ef16fb
 def train_model(config: TrainConfig, out_dir: str | Path,
                 chains: list[TrainingChain] | None = None,  # None = load_training_chains(config...)
                 max_steps: int | None = None,  # stop after this step (the LR schedule still uses config.max_steps)
@@ -605,28 +752,7 @@ def train_model(config: TrainConfig, out_dir: str | Path,
     task = fold_task(config, out_dir, chains, cache_dir, progress)
     return run_training(task, config, out_dir, max_steps, max_minutes, resume, allow_changed, progress)[1]
 
-def save_checkpoint(acc, out_dir: Path, step: int, keep: int = 2,
-                    config: TrainConfig | None = None,  # recorded in the checkpoint, so a resume can compare
-                   ) -> Path:
-    """`accelerator.save_state` into `checkpoints/step_NNNNNN` with the run's config and a manifest (size and SHA-256 of
-    every file), point `checkpoints/latest` at it, prune old ones."""
-    import shutil
-    folder = out_dir / 'checkpoints' / f'step_{step:06d}'
-    acc.save_state(str(folder))
-    acc.wait_for_everyone()
-    if acc.is_main_process:
-        if config is not None:
-            with atomic_write(folder / CHECKPOINT_CONFIG) as f: json.dump({'config': config.to_dict()}, f, indent=1)
-        write_manifest(folder)
-        with atomic_write(out_dir / 'checkpoints' / 'latest') as f: f.write(folder.name)
-        old = sorted(p for p in (out_dir / 'checkpoints').glob('step_*') if p.is_dir())[:-keep]
-        for p in old: shutil.rmtree(p)
-    acc.wait_for_everyone()
-    return folder
-
-def _write_metrics(rows: list[dict], path: Path):
-    with atomic_write(path) as f: pd.DataFrame(rows).to_csv(f, index=False, float_format='%.10g')  # enough digits to compare runs to 1e-6
-
+# %% ../nbs/20_train.ipynb #c030
 def plot_losses(rows: list[dict], path: Path,
                 terms: tuple = ('total', 'three_d', 'mse', 'smooth_lddt', 'angle', 'pair'),  # the loss columns to draw
                ) -> dict:
@@ -652,95 +778,3 @@ def plot_losses(rows: list[dict], path: Path,
     with atomic_write(path, 'wb') as f: fig.savefig(f, format='png', dpi=100)
     plt.close(fig)
     return panels
-
-# %% ../nbs/20_train.ipynb #c041
-RESUME_FIXED = ('model', 'lora_stages', 'lora_r', 'qlora', 'stage_b_init')  # shape or start the weights: a checkpoint cannot take others
-RESUME_FREE = ('log_every', 'checkpoint_every', 'keep_checkpoints', 'threads', 'max_skipped_steps')  # bookkeeping: may change
-CHECKPOINT_CONFIG = 'train_config.json'  # in the run folder (every call) and in each checkpoint (its run's config)
-CHECKPOINT_MANIFEST = 'manifest.json'
-
-def config_changes(saved: dict,  # a `TrainConfig.to_dict()` as read back from JSON
-                   config: TrainConfig) -> dict:
-    """`{field: (saved value, new value)}` for the fields of `config` that differ from `saved` (RESUME_FREE ignored)."""
-    now = json.loads(json.dumps(config.to_dict()))  # tuples as lists, as in the saved JSON
-    return {k: (saved[k], v) for k, v in now.items() if k in saved and k not in RESUME_FREE and saved[k] != v}
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
-    return h.hexdigest()
-
-def write_manifest(folder: Path) -> None:
-    """Record the size and SHA-256 of every file of a checkpoint folder in its `manifest.json`."""
-    files = {str(p.relative_to(folder)): {'bytes': p.stat().st_size, 'sha256': _sha256(p)}
-             for p in sorted(Path(folder).rglob('*')) if p.is_file() and p.name != CHECKPOINT_MANIFEST}
-    with atomic_write(Path(folder) / CHECKPOINT_MANIFEST) as f: json.dump(files, f, indent=1)
-
-def checkpoint_problem(folder: Path) -> str:
-    """What is wrong with a checkpoint folder's files according to its manifest ('' if nothing, or if it has none)."""
-    manifest = Path(folder) / CHECKPOINT_MANIFEST
-    if not manifest.is_file(): return ''
-    try: files = json.loads(manifest.read_text())
-    except (OSError, json.JSONDecodeError) as e: return f'{manifest.name} is unreadable ({type(e).__name__})'
-    for name, want in files.items():
-        p = Path(folder) / name
-        if not p.is_file(): return f'{name} is missing'
-        size = p.stat().st_size
-        if size != want['bytes']: return f'{name} has {size} of its {want["bytes"]} bytes'
-        if _sha256(p) != want['sha256']: return f'{name} does not match its checksum'
-    return ''
-
-def resume_candidates(out_dir: Path) -> list[Path]:
-    """The checkpoint folders of a run, newest first: the one `checkpoints/latest` names, then the others by step."""
-    latest = latest_checkpoint(out_dir)
-    older = sorted((p for p in (Path(out_dir) / 'checkpoints').glob('step_*') if p.is_dir() and p != latest), reverse=True)
-    return ([latest] if latest is not None else []) + older
-
-def _saved_config(checkpoint: Path, out_dir: Path) -> dict | None:
-    """The config a checkpoint was trained with: its own record, else the run folder's (checkpoints before records)."""
-    for p in (checkpoint / CHECKPOINT_CONFIG, Path(out_dir) / CHECKPOINT_CONFIG):
-        if p.is_file(): return json.loads(p.read_text())['config']
-    return None
-
-def resume_plan(out_dir: Path, config: TrainConfig, allow_changed: bool = False) -> tuple[list[Path], dict]:
-    """`(checkpoints to try newest first, {field: (old, new)} to apply)`; skips (with a warning) checkpoints whose
-    files fail their manifest; `InputError` for a change of a RESUME_FIXED field, for other changes without
-    `allow_changed`, and when checkpoints exist but none is intact."""
-    found = resume_candidates(out_dir)
-    usable = []
-    for c in found:
-        problem = checkpoint_problem(c)
-        if problem: warn(f'checkpoint {c}: {problem}; falling back to the previous checkpoint')
-        else: usable.append(c)
-    if found and not usable: raise InputError(f'no intact checkpoint in {Path(out_dir) / "checkpoints"}; --no-resume starts afresh')
-    saved = _saved_config(usable[0], out_dir) if usable else None
-    changes = {} if saved is None else config_changes(saved, config)
-    text = lambda ch: ', '.join(f'{k} {a!r} -> {b!r}' for k, (a, b) in ch.items())
-    fixed = {k: v for k, v in changes.items() if k in RESUME_FIXED}
-    if fixed: raise InputError(f'cannot resume {out_dir}: its checkpoint has other weights ({text(fixed)}); '
-                               f'use --no-resume or another --out')
-    if changes and not allow_changed:
-        raise InputError(f'resuming {out_dir} with changed settings ({text(changes)}); pass --allow-changed '
-                         f'(allow_changed=True) to apply them from this step on, or --no-resume to start afresh')
-    return usable, changes
-
-def load_checkpoint(acc, candidates: list[Path]) -> Path | None:
-    """Load the first checkpoint of `candidates` that reads (a failure is warned about and the next one tried)."""
-    for c in candidates:
-        try:
-            acc.load_state(str(c))
-            return c
-        except Exception as e:  # a checkpoint without a manifest shows damage only here (safetensors, pickle, torch errors)
-            warn(f'checkpoint {c} could not be read ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}); '
-                 f'falling back to the previous checkpoint')
-    if candidates: raise InputError(f'no readable checkpoint among {", ".join(c.name for c in candidates)}; --no-resume starts afresh')
-    return None
-
-def apply_resume_changes(optimizer, scheduler, config: TrainConfig) -> None:
-    """Make the optimizer and schedule follow `config` from the current step: `load_state` brought back the
-    checkpoint's learning rate, weight decay and base rate; the schedule's lambda already reads `config`."""
-    for g in optimizer.param_groups:
-        g['initial_lr'], g['weight_decay'] = config.lr, config.weight_decay
-        g['lr'] = config.lr * lr_factor(scheduler.last_epoch, config.warmup_steps, config.max_steps)
-    scheduler.base_lrs = [config.lr] * len(optimizer.param_groups)
