@@ -24,6 +24,7 @@ class Launch:
     world_size: int  # processes in the run (> 1)
     local_rank: int  # rank on this machine: the GPU it uses
 
+# %% ../nbs/93_distributed.ipynb #271d3ef2
 def launch_from_env(environ=None,  # the environment to read (default `os.environ`)
                    ) -> Launch | None:
     """The `Launch` set up by `torchrun` / `accelerate launch` (`WORLD_SIZE`, `RANK`, `LOCAL_RANK`); None for one process."""
@@ -43,6 +44,7 @@ def target_cost(n: int) -> float:
     from rna3d_kit.predict import TARGET_OVERHEAD_NT
     return float(n + TARGET_OVERHEAD_NT)
 
+# %% ../nbs/93_distributed.ipynb #6ac70f14
 def shard_targets(costs: list[float],  # estimated cost of each target, in input order
                   world_size: int,  # number of processes
                  ) -> list[list[int]]:
@@ -78,6 +80,7 @@ def _one_line(e: BaseException) -> str:
     if isinstance(e, OSError): return f'{e.strerror or e}' + (f': {e.filename}' if e.filename else '')
     return ' '.join(f'{type(e).__name__}: {e}'.split())
 
+# %% ../nbs/93_distributed.ipynb #4094287f
 def _guarded(fn: Callable, *args):
     """`('ok', fn(*args))`, or `('error', one line)` so that every rank still reaches the next collective call."""
     try: return 'ok', fn(*args)
@@ -85,6 +88,7 @@ def _guarded(fn: Callable, *args):
         if not isinstance(e, (InputError, OSError)): traceback.print_exc()  # an unexpected error keeps its traceback
         return 'error', _one_line(e)
 
+# %% ../nbs/93_distributed.ipynb #d3c1f42e
 def _process_group(launch: Launch, seconds: float):
     """`(torch.distributed, group, created)`: a gloo group for the collectives (objects travel on CPU whatever the
     backend), created from the launcher's `MASTER_ADDR`/`MASTER_PORT` unless the caller made one; the process's GPU is

@@ -30,6 +30,7 @@ def split_files(data_dir: str | Path, split: str) -> tuple[Path, Path]:
         if not p.exists(): raise InputError(f'{p.name} not found in {data_dir} (split {split!r})')
     return seqs, labels
 
+# %% ../nbs/91_evaluate.ipynb #1ee046fa
 def evaluate(data_dir: str | Path,  # Kaggle-layout folder with {split}_sequences.csv and {split}_labels.csv
              split: str = 'validation',
              method: str | None = None,  # predictor name (default: `settings.method`)
@@ -67,6 +68,7 @@ def evaluate(data_dir: str | Path,  # Kaggle-layout folder with {split}_sequence
                          note='' if np.isfinite(tm) else UNSCORED))
     return pd.DataFrame(rows)
 
+# %% ../nbs/91_evaluate.ipynb #48e2ae34
 def summary_line(table: pd.DataFrame, mode: str = 'part2') -> str:
     """One line: mean best-of-5 TM over the scored targets (naming any not scored) and mean seconds per target."""
     return f'{score_summary(table, mode)}; {table.seconds.mean():.1f} s per target'

@@ -19,7 +19,6 @@ __all__ = ['COMPETITION', 'WHEELHOUSE', 'WEIGHTS', 'ROOT_ENV', 'COMPETITION_ENV'
 # %% ../nbs/95_kaggle_kernel.ipynb #c004
 COMPETITION = 'stanford-rna-3d-folding'  # Part 1 slug; the Part 2 competition has its own (found automatically)
 WHEELHOUSE, WEIGHTS = 'rna3d-kit-wheelhouse', 'rna3d-kit-weights'  # dataset slugs of kaggle_datasets/
-ROOT_ENV, COMPETITION_ENV = 'RNA3D_KAGGLE_ROOT', 'RNA3D_KAGGLE_COMPETITION'  # overrides, for simulated kernels
 
 @dataclass(frozen=True)
 class KagglePaths:
@@ -50,11 +49,15 @@ class KagglePaths:
     @property
     def scratch(self) -> Path: return self.root / 'tmp' / 'rna3d_kit'  # caches: not in /kaggle/working, whose files become kernel output
 
+# %% ../nbs/95_kaggle_kernel.ipynb #3fd5814b
 def find_competition(input_dir: Path) -> str | None:
     """The one folder of `input_dir` holding a `test_sequences.csv`, if exactly one does."""
     names = sorted(p.parent.name for p in Path(input_dir).glob('*/test_sequences.csv')) if Path(input_dir).is_dir() else []
     if len(names) > 1: raise InputError(f'several competitions under {input_dir} ({", ".join(names)}); pass competition=')
     return names[0] if names else None
+
+# %% ../nbs/95_kaggle_kernel.ipynb #72243bdf
+ROOT_ENV, COMPETITION_ENV = 'RNA3D_KAGGLE_ROOT', 'RNA3D_KAGGLE_COMPETITION'  # overrides, for simulated kernels
 
 def kaggle_paths(root: str | Path | None = None,  # default: $RNA3D_KAGGLE_ROOT, else '/'
                  competition: str | None = None,  # default: $RNA3D_KAGGLE_COMPETITION, else the folder with test_sequences.csv
@@ -64,6 +67,7 @@ def kaggle_paths(root: str | Path | None = None,  # default: $RNA3D_KAGGLE_ROOT,
     competition = competition or os.environ.get(COMPETITION_ENV) or find_competition(root / 'kaggle' / 'input') or COMPETITION
     return KagglePaths(root, competition)
 
+# %% ../nbs/95_kaggle_kernel.ipynb #1a3e96bd
 def is_competition_rerun() -> bool:
     """True in Kaggle's scoring rerun (hidden test set), where `KAGGLE_IS_COMPETITION_RERUN` is set."""
     return os.environ.get('KAGGLE_IS_COMPETITION_RERUN', '').strip().lower() not in ('', '0', 'false', 'no')
@@ -76,11 +80,13 @@ def kernel_context(paths: KagglePaths) -> 'PredictorContext':
     from rna3d_kit.template_db import find_structure_dirs
     return PredictorContext(paths.competition_dir, tuple(find_structure_dirs(paths.competition_dir)), paths.scratch / 'templates', False)
 
+# %% ../nbs/95_kaggle_kernel.ipynb #25cc209c
 def kernel_options(method: str, paths: KagglePaths) -> dict:
     """The kernel's datasets as options of predictor `method`: the weights dataset, where the method takes weights."""
     from rna3d_kit.predict import predictor_class  # importing predict registers the kit's predictors
     return {'weights': paths.weights / 'model'} if 'weights' in {o.name for o in predictor_class(method).options} else {}
 
+# %% ../nbs/95_kaggle_kernel.ipynb #8368be62
 def run_kernel(paths: KagglePaths | None = None,  # default: `kaggle_paths()`
                method: str | None = None,  # predictor name (default: `run.RunSettings.method`)
                n_samples: int = 5,  # structures per target

@@ -95,6 +95,7 @@ class RunFiles:
                                  f'{self.models.pdb_dir} ({e.strerror or e}); no model file of this run was written') from e
         return run_summary(self.submission, targets, records, text.count(chr(10)) - 1, self.report, self.models)
 
+# %% ../nbs/90a_run.ipynb #03563e01
 def run_summary(submission: Path, targets: list[Target], records: list[TargetRecord], rows: int, report: Path, models) -> str:
     """One line: rows, targets by the method of their first model, finishing, report and model folder."""
     methods = {}
@@ -114,6 +115,7 @@ class RunResult:
     records: list[TargetRecord]
     line: str = ''
 
+# %% ../nbs/90a_run.ipynb #edd27edb
 def run(targets: list[Target], predictor,  # a built predictor (`predict.load_predictor`)
         settings: RunSettings,
         files: RunFiles | None = None,  # None: predict only (evaluation)

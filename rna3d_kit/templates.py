@@ -90,6 +90,7 @@ def _grow_end(anchor: np.ndarray, previous: np.ndarray | None, centre: np.ndarra
         pts.append(x)
     return np.array(pts).reshape(m, 3)
 
+# %% ../nbs/11_templates.ipynb #db36cd56
 def fill_chain(c1: np.ndarray,  # [n, 3] C1' of one chain, NaN where missing (at least one placed)
                rng: np.random.Generator) -> np.ndarray:
     """`[n, 3]` with every missing residue placed: arcs across gaps, outward walks at the ends."""
@@ -162,7 +163,7 @@ def chain_segments(target: Target) -> list[tuple[str, int, int]]:
     starts = np.flatnonzero(target.chain_starts).tolist() + [target.n]
     return [(target.chains[s], s, e) for s, e in zip(starts[:-1], starts[1:])]
 
-
+# %% ../nbs/11_templates.ipynb #9a8174dc
 def _place_side_by_side(chains_xyz: list[np.ndarray]) -> list[np.ndarray]:
     """Translate chains (each `[n_c, 3]`) along x so their bounding spheres do not overlap (first stays put)."""
     out, edge = [], None
@@ -181,6 +182,7 @@ def sphere_directions(n: int) -> np.ndarray:
     polar, azimuth = np.arccos(1 - 2 * i / n), np.pi * (1 + 5 ** 0.5) * i
     return np.c_[np.cos(azimuth) * np.sin(polar), np.sin(azimuth) * np.sin(polar), np.cos(polar)]
 
+# %% ../nbs/11_templates.ipynb #8fb7acc0
 def pack_in_contact(fixed: np.ndarray,  # [N, 3] C1' already placed
                     moving: np.ndarray,  # [M, 3] C1' of the chain to place (its shape is kept)
                     n_directions: int = 32,
@@ -273,10 +275,7 @@ def c1_pairs(c1: np.ndarray,  # [L, 3] C1' (NaN = absent)
         used.update((a, b)); out.append((a, b))
     return np.array(sorted(out), int).reshape(-1, 2)
 
-RANK_FEATURES = ('z', 'norm_score', 'identity', 'coverage', 'length_ratio', 'log_length', 'resolution', 'pair_agreement',
-                 'consensus', 'gaps')
-CONSENSUS_HITS = 6  # hits compared with each other for `consensus`
-
+# %% ../nbs/11_templates.ipynb #969be1d4
 def _pair_f1(hit: TemplateHit, template_pairs: np.ndarray, query_partner: np.ndarray) -> float:
     """F1 of the template's pairs mapped onto the query vs the query's own pairs, on aligned residues (0.5 when neither has any)."""
     t2q = dict(zip(hit.template_idx.tolist(), hit.query_idx.tolist()))
@@ -285,6 +284,11 @@ def _pair_f1(hit: TemplateHit, template_pairs: np.ndarray, query_partner: np.nda
     own = {(i, int(query_partner[i])) for i in np.flatnonzero(aligned) if query_partner[i] > i and aligned[query_partner[i]]}
     if not mapped and not own: return 0.5
     return 2 * len(mapped & own) / (len(mapped) + len(own))
+
+# %% ../nbs/11_templates.ipynb #6f4c7df5
+RANK_FEATURES = ('z', 'norm_score', 'identity', 'coverage', 'length_ratio', 'log_length', 'resolution', 'pair_agreement',
+                 'consensus', 'gaps')
+CONSENSUS_HITS = 6  # hits compared with each other for `consensus`
 
 def hit_features(db: TemplateDB, hits: list,  # [H] TemplateHit of one query chain
                  query: str,
@@ -314,8 +318,6 @@ def hit_features(db: TemplateDB, hits: list,  # [H] TemplateHit of one query cha
     return out
 
 # %% ../nbs/11_templates.ipynb #c043
-RANKER_FILE = 'template_ranker.json'  # in rna3d_kit/data
-
 @dataclass(frozen=True, eq=False)
 class TemplateRanker:
     """Predicted TM-score of a hit's model from `hit_features`: ridge regression on standardised basis terms."""
@@ -366,16 +368,15 @@ class TemplateRanker:
         if tuple(d['features']) != RANK_FEATURES: raise InputError(f'{path}: ranker features {d["features"]} differ from this kit\'s {list(RANK_FEATURES)}')
         return cls(np.array(d['mean']), np.array(d['scale']), np.array(d['weights']), float(d['bias']), d.get('meta', {}))
 
+# %% ../nbs/11_templates.ipynb #13c05592
+RANKER_FILE = 'template_ranker.json'  # in rna3d_kit/data
+
 def default_ranker() -> TemplateRanker | None:
     """The shipped ranker (`rna3d_kit/data/template_ranker.json`), or None when the package has none."""
     path = package_data_dir() / RANKER_FILE
     return TemplateRanker.load(path) if path.exists() else None
 
 # %% ../nbs/11_templates.ipynb #c050
-SS_BONUS = 1.0  # alignment score added for the same pairing state (subtracted for different ones)
-SS_BELOW = 0.7  # hits under this identity are re-aligned (library leave-one-out: benchmarks/templates/templates_ssalign.txt)
-_SS_ALPHABET = 'ABCDEFGHIJKLMNO'  # 5 bases (ACGUN) x 3 pairing states
-
 def pairing_states(n: int, pairs: np.ndarray) -> np.ndarray:
     """`[n]` 0 unpaired, 1 paired with a later residue, 2 paired with an earlier one."""
     s = np.zeros(n, int)
@@ -383,8 +384,15 @@ def pairing_states(n: int, pairs: np.ndarray) -> np.ndarray:
         s[min(i, j)], s[max(i, j)] = 1, 2
     return s
 
+# %% ../nbs/11_templates.ipynb #6876aa38
+_SS_ALPHABET = 'ABCDEFGHIJKLMNO'  # 5 bases (ACGUN) x 3 pairing states
+
 def _ss_text(seq: str, states: np.ndarray) -> str:
     return ''.join(_SS_ALPHABET['ACGUN'.index(b if b in 'ACGU' else 'N') * 3 + int(s)] for b, s in zip(seq, states))
+
+# %% ../nbs/11_templates.ipynb #df4970c9
+SS_BONUS = 1.0  # alignment score added for the same pairing state (subtracted for different ones)
+SS_BELOW = 0.7  # hits under this identity are re-aligned (library leave-one-out: benchmarks/templates/templates_ssalign.txt)
 
 def structure_aligned(db: TemplateDB, hit: TemplateHit, query: str,
                       query_partner: np.ndarray,  # [L] the query's secondary structure (partner index, -1 unpaired)
@@ -448,12 +456,14 @@ class TemplateFeatures:
 # %% ../nbs/11_templates.ipynb #c020
 PTM_MIN = 0.15  # predicted TM-score a template model needs to take a slot (chosen on the library leave-one-out: benchmarks/templates/templates_ranker.txt)
 TEMPLATE_SLOTS = ((0.5, 4), (0.0, 3))  # (best predicted TM at least, slots templates may take): the rest are baseline samples
-MIN_NEW_RESIDUES = 8  # a further template joins a partial model only if it places at least this many more residues
-MAX_EXTRA_TEMPLATES = 2  # further templates assembled into one partial model
 
 def template_slots(best_ptm: float, slots=TEMPLATE_SLOTS) -> int:
     """How many of the five slots template models may take, given the best predicted TM-score."""
     return next(n for floor, n in slots if best_ptm >= floor)
+
+# %% ../nbs/11_templates.ipynb #d2d84bf5
+MIN_NEW_RESIDUES = 8  # a further template joins a partial model only if it places at least this many more residues
+MAX_EXTRA_TEMPLATES = 2  # further templates assembled into one partial model
 
 @register
 class TemplatePredictor(Predictor):

@@ -21,14 +21,17 @@ __all__ = ['OutOfTime', 'WorkerDied', 'Worker']
 class OutOfTime(BaseException):
     """A call ran past its time allowance (raised by `predict.time_limit` and `Worker.call`)."""
 
+# %% ../nbs/89_worker.ipynb #ca417e37
 class WorkerDied(RuntimeError):
     """The worker process ended without answering (killed by a signal or exited)."""
 
+# %% ../nbs/89_worker.ipynb #72fb7474
 def _picklable(e: BaseException) -> BaseException:
     """`e` if it survives pickling, else a `RuntimeError` with its type and message."""
     try: pickle.loads(pickle.dumps(e)); return e
     except Exception: return RuntimeError(f'{type(e).__name__}: {e}')
 
+# %% ../nbs/89_worker.ipynb #c1994f91
 def _serve(conn: Connection):
     """The worker's loop: `(fn, args)` in, `(ok, value or exception, warnings)` out, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops the worker
@@ -106,10 +109,12 @@ def _lesson_busy(n: int) -> int:
     """Sum of 0..n-1 in one C call (`sum` over a `range` never returns to the interpreter, so no signal stops it)."""
     return sum(range(n))
 
+# %% ../nbs/89_worker.ipynb #67e37db2
 def _lesson_warns(text: str) -> str:
     """Warn with `text`, then return it (a lesson's stand-in for a predictor that warns)."""
     warnings.warn(text, UserWarning); return text
 
+# %% ../nbs/89_worker.ipynb #05029ef0
 def _lesson_dies() -> None:
     """End the process with SIGKILL, as the out-of-memory killer would."""
     os.kill(os.getpid(), signal.SIGKILL)
