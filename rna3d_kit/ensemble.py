@@ -12,11 +12,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-import rna3d_kit.baseline, rna3d_kit.neural, rna3d_kit.templates  # noqa: F401 (importing them registers the predictors members name)
+import rna3d_kit.baseline, rna3d_kit.neural, rna3d_kit.templates  # noqa: F401 (importing them registers the predictors that members name)
 from .core import InputError, warn
-from .geometry_core import CHECK_STEP_RANGE, CLASH_CHECK, _rotation_from_moments, tm_terms
+from .geometry_core import CHECK_STEP_RANGE, CLASH_CHECK, _rotation_from_moments, rna_d0, search_radius, tm_terms
 from .predictor import PREDICTOR_ERRORS, Option, Predictor, PredictorContext, predictor_class, register
-from .metric import rna_d0, search_radius, tm_score_part2
+from .metric import tm_score_part2
 from .structure import RNAStructure, Target
 
 # %% auto #0

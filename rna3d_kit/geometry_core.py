@@ -14,9 +14,10 @@ __all__ = ['AFORM_C1', 'C1_STEP', 'RESTRAINT_STEP_RANGE', 'TEMPLATE_STEP_RANGE',
            'REGULAR_C1_STEP', 'MAX_C1_STEP', 'CLASH_RESTRAINT', 'CLASH_CHECK', 'CLASH_LIST_MARGIN',
            'NEIGHBOUR_C1_RADIUS', 'C1_PAIR_DISTANCE', 'TEMPLATE_PAIR_RANGE', 'REBUILD_PAIR_RANGE',
            'CHAIN_CONTACT_DISTANCE', 'INTERFACE_DISTANCE', 'LOOP_CHAIN_GAP', 'EXTERIOR_LOOP_GAP', 'FREE_END_HELIX',
-           'SPHERE_TURN_GAP', 'RG_COMPACT', 'RG_FACTORS', 'BOND_WEIGHT', 'CLASH_WEIGHT', 'compact_rg', 'helix_c1',
-           'stem_restraints', 'kabsch', 'superpose', 'pair_features', 'pair_sq_dists', 'tm_terms', 'superposed_tm',
-           'signed_volume', 'violation', 'distance_forces', 'pair_gradient', 'radius_of_gyration']
+           'SPHERE_TURN_GAP', 'RG_COMPACT', 'RG_FACTORS', 'D0_SMALL_L', 'BOND_WEIGHT', 'CLASH_WEIGHT', 'compact_rg',
+           'helix_c1', 'stem_restraints', 'kabsch', 'superpose', 'pair_features', 'pair_sq_dists', 'rna_d0',
+           'search_radius', 'tm_terms', 'superposed_tm', 'signed_volume', 'violation', 'distance_forces',
+           'pair_gradient', 'radius_of_gyration']
 
 # %% ../nbs/05a_geometry_core.ipynb #c004
 AFORM_C1 = dict(  # C1' A-form helix fitted to 203 four-bp windows of the RNAsolo natives (fit cell in 09_baseline)
@@ -153,6 +154,22 @@ def pair_sq_dists(R: np.ndarray,  # [B, 3, 3] rotations
     a[:, 12:15], a[:, 15], a[:, 16] = -2 * t, (t * t).sum(1), 1.0
     return a @ features
 
+# %% ../nbs/05a_geometry_core.ipynb #d4824a26
+D0_SMALL_L = ((11, 0.3), (15, 0.4), (19, 0.5), (23, 0.6), (29.999999, 0.7))  # (largest L, d0 in Å) below L = 30
+
+# %% ../nbs/05a_geometry_core.ipynb #f216e180
+def rna_d0(L: float,  # normalisation length (resolved reference residues)
+          ) -> float:
+    """US-align's RNA d0 in Å for normalisation length `L`."""
+    for L_max, d0 in D0_SMALL_L:
+        if L <= L_max: return d0
+    return 0.6 * np.sqrt(L - 0.5) - 2.5
+
+# %% ../nbs/05a_geometry_core.ipynb #c048
+def search_radius(d0: float) -> float:
+    """Distance cutoff (Å) for re-selecting residues during the superposition search: d0 clamped to [4.5, 8]."""
+    return float(min(max(d0, 4.5), 8.0))
+
 # %% ../nbs/05a_geometry_core.ipynb #c009
 def tm_terms(d2: np.ndarray,  # [*] squared distances between paired points, Å²
              d0: float,  # TM-score distance scale, Å
@@ -164,11 +181,11 @@ def tm_terms(d2: np.ndarray,  # [*] squared distances between paired points, Å�
 # %% ../nbs/05a_geometry_core.ipynb #c011
 def superposed_tm(x: np.ndarray,  # [N, 3] points to move
                   y: np.ndarray,  # [N, 3] points to score against, paired row by row
-                  d0: float | None = None,  # Å; None: that of N residues, 0.6 √(max(N, 30) − 0.5) − 2.5 (at least 0.3)
+                  d0: float | None = None,  # Å; None: `rna_d0` of max(N, 30) residues
                  ) -> float:
     """TM-score of `x` on `y` after one least-squares superposition (no search: a fast similarity)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
-    if d0 is None: d0 = max(0.6 * np.sqrt(max(len(x), 30) - 0.5) - 2.5, 0.3)
+    if d0 is None: d0 = rna_d0(max(len(x), 30))  # a similarity, not the metric: short chains keep the 30-residue d0, not the sub-Å table
     rot, shift = superpose(x, y)
     return float(tm_terms(((x @ rot.T + shift - y) ** 2).sum(-1), d0).mean())
 

@@ -9,31 +9,15 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from .core import InputError
-from .geometry_core import _rotation_from_moments, kabsch, pair_features, pair_sq_dists
+from .geometry_core import _rotation_from_moments, kabsch, pair_features, pair_sq_dists, rna_d0, search_radius
 from .kaggle_io import _numeric, target_ids
 
 # %% auto #0
-__all__ = ['D0_SMALL_L', 'MODES', 'N_PREDICTIONS', 'PDB_RANGE', 'UNSCORED', 'NO_LABELS', 'rna_d0', 'search_radius',
-           'Superposition', 'fragment_lengths', 'tm_search', 'tm_score_part2', 'AlignParams', 'nw_tm', 'rna_secondary',
-           'quick_tm', 'threading_alignments', 'initial_threading', 'tm_matrix', 'initial_local', 'initial_ss_plus',
-           'longest_fragment', 'initial_fragment_threading', 'dp_iter', 'Alignment', 'tm_align', 'tm_score',
-           'target_scores', 'prediction_scores', 'score_target', 'score_submission', 'mean_tm', 'score_summary']
-
-# %% ../nbs/03_metric.ipynb #c005
-D0_SMALL_L = ((11, 0.3), (15, 0.4), (19, 0.5), (23, 0.6), (29.999999, 0.7))  # (largest L, d0 in Å) below L = 30
-
-# %% ../nbs/03_metric.ipynb #f216e180
-def rna_d0(L: float,  # normalisation length (resolved reference residues)
-          ) -> float:
-    """US-align's RNA d0 in Å for normalisation length `L`."""
-    for L_max, d0 in D0_SMALL_L:
-        if L <= L_max: return d0
-    return 0.6 * np.sqrt(L - 0.5) - 2.5
-
-# %% ../nbs/03_metric.ipynb #c048
-def search_radius(d0: float) -> float:
-    """Distance cutoff (Å) for re-selecting residues during the superposition search: d0 clamped to [4.5, 8]."""
-    return float(min(max(d0, 4.5), 8.0))
+__all__ = ['MODES', 'N_PREDICTIONS', 'PDB_RANGE', 'UNSCORED', 'NO_LABELS', 'Superposition', 'fragment_lengths', 'tm_search',
+           'tm_score_part2', 'AlignParams', 'nw_tm', 'rna_secondary', 'quick_tm', 'threading_alignments',
+           'initial_threading', 'tm_matrix', 'initial_local', 'initial_ss_plus', 'longest_fragment',
+           'initial_fragment_threading', 'dp_iter', 'Alignment', 'tm_align', 'tm_score', 'target_scores',
+           'prediction_scores', 'score_target', 'score_submission', 'mean_tm', 'score_summary']
 
 # %% ../nbs/03_metric.ipynb #c011
 class Superposition(NamedTuple):
