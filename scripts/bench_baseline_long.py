@@ -4,7 +4,7 @@ CASP15 baseline score (mean best-of-5 TM), so a compaction change is seen on bot
 Usage (from the repo root; ~5 min on 2 shared cores):
     OMP_NUM_THREADS=1 .venv/bin/python scripts/bench_baseline_long.py
 Writes benchmarks/baseline/baseline_long.txt (stamped). The long sequences are random (numpy seed = length), as in the
-lessons of nbs/09_baseline.ipynb; CASP15 is `rna3d evaluate --split validation --method baseline` (labels only score).
+lessons of nbs/10_baseline.ipynb; CASP15 is `rna3d evaluate --split validation --method baseline` (labels only score).
 """
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from benchlib import result_path, write_text
-from rna3d_kit.baseline import GeometricBaseline, c1_violations
-from rna3d_kit.geometry_core import RG_COMPACT
+from rna3d_kit.predictors.baseline import GeometricBaseline, c1_violations
+from rna3d_kit.geometry.geometry_core import RG_COMPACT
 from rna3d_kit.core import shared_dir
-from rna3d_kit.evaluate import evaluate, summary_line
-from rna3d_kit.structure import Target
+from rna3d_kit.pipeline.evaluate import evaluate, summary_line
+from rna3d_kit.io.structure import Target
 
 
 def radius_of_gyration(x: np.ndarray) -> float:

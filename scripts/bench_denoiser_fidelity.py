@@ -28,7 +28,7 @@ from benchlib import result_path, write_csv, write_text
 
 def holdout_targets(data: Path, stride: int):
     """Date-honest held-out targets of the Kaggle training file with fully resolved first conformations."""
-    from rna3d_kit.kaggle_io import read_labels, read_sequences
+    from rna3d_kit.io.kaggle_io import read_labels, read_sequences
     labels = read_labels(data / 'train_labels.csv')
     targets = [t for t in read_sequences(data / 'train_sequences.csv', unknown='A')
                if t.temporal_cutoff >= dt.date(2022, 6, 1) and 40 <= t.n <= 160 and t.target_id in labels]
@@ -38,11 +38,11 @@ def holdout_targets(data: Path, stride: int):
 def run(args) -> pd.DataFrame:
     import torch
     torch.set_num_threads(1)
-    from rna3d_kit.adjacency import fold
+    from rna3d_kit.geometry.adjacency import fold
     from rna3d_kit.core import shared_dir
-    from rna3d_kit.diffusion import DIFFUSION_C1, SAMPLER_PRESETS, SamplerConfig, warm_start_from_c1
-    from rna3d_kit.metric import prediction_scores
-    from rna3d_kit.model import FoldRuntime, collate_fold_features, default_model_dir, fold_features, load_fold_model
+    from rna3d_kit.nn.diffusion import DIFFUSION_C1, SAMPLER_PRESETS, SamplerConfig, warm_start_from_c1
+    from rna3d_kit.geometry.metric import prediction_scores
+    from rna3d_kit.nn.model import FoldRuntime, collate_fold_features, default_model_dir, fold_features, load_fold_model
     runtime = FoldRuntime.inference(args.n_steps, 32)
     model = load_fold_model(args.weights or default_model_dir(), runtime).eval()
     rows = []
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     table = run(args)
     write_csv(args.out, table)
-    from rna3d_kit.diffusion import SAMPLER_PRESETS
+    from rna3d_kit.nn.diffusion import SAMPLER_PRESETS
     summary = table.groupby('sigma_start')[['one_step', *SAMPLER_PRESETS]].mean().round(3)
     text = (f"{table.target_id.nunique()} held-out targets (Kaggle train, released >= 2022-06-01, "
             f"40-160 nt); mean TM (Part 2) of 5 samples against the native they started from\n"

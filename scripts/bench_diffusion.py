@@ -23,8 +23,8 @@ OUT = RESULTS / 'diffusion'
 
 def one_size(n: int, n_samples: int) -> dict:
     """Time one no-grad denoiser call with `n_samples` samples for a target of n residues (default configs)."""
-    from rna3d_kit.diffusion import DiffusionConfig, DiffusionModule
-    from rna3d_kit.merger import DiffusionConditioning
+    from rna3d_kit.nn.diffusion import DiffusionConfig, DiffusionModule
+    from rna3d_kit.nn.merger import DiffusionConditioning
     torch.set_num_threads(1)
     cfg = DiffusionConfig()
     model = DiffusionModule(cfg).eval()
@@ -44,9 +44,9 @@ def one_size(n: int, n_samples: int) -> dict:
 
 def train_throughput(n: int = 128, n_samples: int = 8, reps: int = 3) -> dict:
     """Forward + backward of the diffusion loss (default configs, random conditioning that requires grad)."""
-    from rna3d_kit.diffusion import DiffusionConfig, DiffusionModule
-    from rna3d_kit.losses import diffusion_mse_loss, smooth_lddt_loss
-    from rna3d_kit.merger import DiffusionConditioning
+    from rna3d_kit.nn.diffusion import DiffusionConfig, DiffusionModule
+    from rna3d_kit.nn.losses import diffusion_mse_loss, smooth_lddt_loss
+    from rna3d_kit.nn.merger import DiffusionConditioning
     torch.set_num_threads(1)
     cfg = DiffusionConfig()
     model = DiffusionModule(cfg)
@@ -85,13 +85,13 @@ def overfit(steps: int = 400, n_samples: int = 8, seed: int = 0):
     """Train a tiny trunk + merger + diffusion on one clean chain; sample 5 structures from noise; C1' RMSD to the truth."""
     import pandas as pd
     from tqdm.auto import tqdm
-    from rna3d_kit.diffusion import DIFFUSION_C1, DiffusionConfig, DiffusionModule, SamplerConfig, select_diffusion_atoms
-    from rna3d_kit.geometry import load_clean_chains
-    from rna3d_kit.losses import LossWeights, total_loss, weighted_rigid_align
-    from rna3d_kit.merger import MergerConfig, MergerInputs, UnifiedLatentMerger
-    from rna3d_kit.pairformer import PairformerConfig, PairformerTrunk, featurize
-    from rna3d_kit.structure import Target
-    from rna3d_kit.adjacency import fold
+    from rna3d_kit.nn.diffusion import DIFFUSION_C1, DiffusionConfig, DiffusionModule, SamplerConfig, select_diffusion_atoms
+    from rna3d_kit.geometry.torsions import load_clean_chains
+    from rna3d_kit.nn.losses import LossWeights, total_loss, weighted_rigid_align
+    from rna3d_kit.nn.merger import MergerConfig, MergerInputs, UnifiedLatentMerger
+    from rna3d_kit.nn.pairformer import PairformerConfig, PairformerTrunk, featurize
+    from rna3d_kit.io.structure import Target
+    from rna3d_kit.geometry.adjacency import fold
     torch.set_num_threads(1); torch.manual_seed(seed)
     chains = load_clean_chains('rnabind', limit=60)
     tid, st = next((t, s) for t, s in chains if 30 <= s.n <= 45)
@@ -147,10 +147,10 @@ def overfit(steps: int = 400, n_samples: int = 8, seed: int = 0):
 def overfit_denoiser(steps: int = 800, n_samples: int = 16, seed: int = 0):
     """The denoiser alone (free learnable conditioning, 3D loss only) on the same chain: can it memorise one structure?"""
     from tqdm.auto import tqdm
-    from rna3d_kit.diffusion import DIFFUSION_C1, DiffusionConfig, DiffusionModule, SamplerConfig, select_diffusion_atoms
-    from rna3d_kit.geometry import load_clean_chains
-    from rna3d_kit.losses import diffusion_mse_loss, smooth_lddt_loss, weighted_rigid_align
-    from rna3d_kit.merger import DiffusionConditioning
+    from rna3d_kit.nn.diffusion import DIFFUSION_C1, DiffusionConfig, DiffusionModule, SamplerConfig, select_diffusion_atoms
+    from rna3d_kit.geometry.torsions import load_clean_chains
+    from rna3d_kit.nn.losses import diffusion_mse_loss, smooth_lddt_loss, weighted_rigid_align
+    from rna3d_kit.nn.merger import DiffusionConditioning
     torch.set_num_threads(1); torch.manual_seed(seed)
     tid, st = next((t, s) for t, s in load_clean_chains('rnabind', limit=60) if 30 <= s.n <= 45)
     x_true, atom_mask = select_diffusion_atoms(torch.from_numpy(st.coords).float(), st.sequence)

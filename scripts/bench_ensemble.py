@@ -20,12 +20,12 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from benchlib import result_path, save_figure, write_csv, write_text
-from rna3d_kit.baseline import GeometricBaseline
-from rna3d_kit.ensemble import CONFIDENCE_WEIGHTS, EnsemblePredictor
-from rna3d_kit.evaluate import split_files
-from rna3d_kit.kaggle_io import N_PREDICTIONS, read_labels, read_sequences
-from rna3d_kit.metric import prediction_scores
-from rna3d_kit.predict import default_data_dir
+from rna3d_kit.predictors.baseline import GeometricBaseline
+from rna3d_kit.predictors.ensemble import CONFIDENCE_WEIGHTS, EnsemblePredictor
+from rna3d_kit.pipeline.evaluate import split_files
+from rna3d_kit.io.kaggle_io import N_PREDICTIONS, read_labels, read_sequences
+from rna3d_kit.geometry.metric import prediction_scores
+from rna3d_kit.pipeline.predict import default_data_dir
 
 DEFAULTS = {k: v.default for k, v in inspect.signature(EnsemblePredictor).parameters.items()}  # the package's own defaults
 

@@ -28,10 +28,10 @@ import pandas as pd
 
 from benchlib import result_path, write_csv, write_text
 from rna3d_kit.core import shared_dir
-from rna3d_kit.evaluate import split_files
-from rna3d_kit.fullatom import defects_text, is_sound, model_defects
-from rna3d_kit.metric import mean_tm, score_submission
-from rna3d_kit.structure import read_structure
+from rna3d_kit.pipeline.evaluate import split_files
+from rna3d_kit.geometry.fullatom import defects_text, is_sound, model_defects
+from rna3d_kit.geometry.metric import mean_tm, score_submission
+from rna3d_kit.io.structure import read_structure
 
 
 def run_both(rna3d: Path, seqs: Path, data: Path, method: str, folders: list[Path], minimise: str) -> list[float]:

@@ -12,8 +12,8 @@ import argparse
 from pathlib import Path
 
 from benchlib import result_path, write_csv, write_text
-from rna3d_kit.evaluate import evaluate
-from rna3d_kit.predict import DEFAULT_METHOD, default_data_dir
+from rna3d_kit.pipeline.evaluate import evaluate
+from rna3d_kit.pipeline.predict import DEFAULT_METHOD, default_data_dir
 
 SAME = 0.0005  # TM differences below this count as equal
 

@@ -26,10 +26,10 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from benchlib import RESULTS, write_csv
-from rna3d_kit.fullatom import canonical_partners, geometry_report, model_defects, rebuild_full_atom
-from rna3d_kit.geometry import load_clean_chains
-from rna3d_kit.minimise import minimise
-from rna3d_kit.structure import RNAStructure
+from rna3d_kit.geometry.fullatom import canonical_partners, geometry_report, model_defects, rebuild_full_atom
+from rna3d_kit.geometry.torsions import load_clean_chains
+from rna3d_kit.geometry.minimise import minimise
+from rna3d_kit.io.structure import RNAStructure
 
 OUT = RESULTS / 'finishing'
 

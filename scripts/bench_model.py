@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Inference time and peak memory of the end-to-end model (rna3d_kit.model) per target length, on this CPU.
+"""Inference time and peak memory of the end-to-end model (rna3d_kit.nn.model) per target length, on this CPU.
 
     nohup .venv/bin/python scripts/bench_model.py > /tmp/bench_model.log 2>&1 &   # -> benchmarks/model/model_inference.csv
 
 Each length runs in a fresh child process (so its peak resident memory is its own), with one thread:
 a random ACGU sequence (fixed seed) as a single-chain target without MSA or templates, ViennaRNA adjacency
-(`rna3d_kit.adjacency.fold`, timed separately), then `RNAFoldModel.predict(target, n_samples=5)` with
+(`rna3d_kit.geometry.adjacency.fold`, timed separately), then `RNAFoldModel.predict(target, n_samples=5)` with
 `FoldRuntime.inference(n_steps, chunk_size)` (`--steer`: with the Stage A restraint steering NeuralPredictor uses). The weights are rna3d_kit/data/model when it exists, else a
 random initialisation of the CPU preset (time and memory do not depend on weight values). Lengths run in
 increasing order; the CSV (stamped, this run's rows only) is rewritten as each length finishes. A child that exceeds `--cap-min`
@@ -41,9 +41,9 @@ def child(n: int, n_steps: int, chunk_size: int | None, n_samples: int, seed: in
     import torch
     torch.set_num_threads(1)
     import numpy as np
-    from rna3d_kit.adjacency import fold
-    from rna3d_kit.model import FoldRuntime, RNAFoldModel, default_model_dir, fold_preset, load_fold_model
-    from rna3d_kit.structure import Target
+    from rna3d_kit.geometry.adjacency import fold
+    from rna3d_kit.nn.model import FoldRuntime, RNAFoldModel, default_model_dir, fold_preset, load_fold_model
+    from rna3d_kit.io.structure import Target
     runtime = FoldRuntime.inference(n_steps, chunk_size)
     folder = default_model_dir()
     if (folder / 'config.json').is_file(): model, weights = load_fold_model(folder, runtime), 'rna3d_kit/data/model'

@@ -19,9 +19,9 @@ import pandas as pd
 
 from benchlib import result_path, write_csv, write_text
 from rna3d_kit.core import shared_dir
-from rna3d_kit.kaggle_io import read_labels, read_sequences
-from rna3d_kit.metric import score_target
-from rna3d_kit.predict import check_msas, load_predictor, predict_targets
+from rna3d_kit.io.kaggle_io import read_labels, read_sequences
+from rna3d_kit.geometry.metric import score_target
+from rna3d_kit.pipeline.predict import check_msas, load_predictor, predict_targets
 
 VARIANTS = {  # name -> (predictor method, NeuralPredictor options)
     'neural_noise': ('neural', dict(warm_start=None)),

@@ -1,4 +1,4 @@
-"""Measurements for `rna3d_kit.geometry` and `rna3d_kit.nerf` on the shared all-atom data; results go to benchmarks/nerf/.
+"""Measurements for `rna3d_kit.geometry.torsions` and `rna3d_kit.geometry.nerf` on the shared all-atom data; results go to benchmarks/nerf/.
 
     python scripts/bench_nerf.py torsions    # agreement with the SPOT-RNA-1D torsion table -> benchmarks/nerf/torsion_agreement.csv
     python scripts/bench_nerf.py roundtrip   # rebuild clean chains from their torsions -> benchmarks/nerf/nerf_roundtrip.{csv,txt,png}
@@ -17,11 +17,11 @@ from tqdm import tqdm
 
 import benchlib
 from rna3d_kit.core import InputError, shared_dir
-from rna3d_kit.geometry import (ANGLE_NAMES, TORSION_NAMES, TYPICAL_TORSIONS, internal_coords_from_coords, load_clean_chains,
+from rna3d_kit.geometry.torsions import (ANGLE_NAMES, TORSION_NAMES, TYPICAL_TORSIONS, internal_coords_from_coords, load_clean_chains,
                                 torsions_from_coords)
-from rna3d_kit.geometry_core import kabsch
-from rna3d_kit.nerf import build_atoms, build_atoms_sequential
-from rna3d_kit.structure import read_structure
+from rna3d_kit.geometry.geometry_core import kabsch
+from rna3d_kit.geometry.nerf import build_atoms, build_atoms_sequential
+from rna3d_kit.io.structure import read_structure
 
 OUT = benchlib.RESULTS / 'nerf'
 

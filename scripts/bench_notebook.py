@@ -7,7 +7,7 @@ must have been rewritten by that run, and each gets its stamp (`benchlib.stamp_f
 
 Usage (from the repo root):
     .venv/bin/python scripts/bench_notebook.py NOTEBOOK CELL_ID OUTPUT [OUTPUT ...]
-e.g. .venv/bin/python scripts/bench_notebook.py nbs/04_adjacency.ipynb c025 benchmarks/adjacency/adjacency_timing.csv
+e.g. .venv/bin/python scripts/bench_notebook.py nbs/03_adjacency.ipynb c025 benchmarks/adjacency/adjacency_timing.csv
 """
 from __future__ import annotations
 

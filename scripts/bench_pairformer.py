@@ -26,8 +26,8 @@ def measure(mode: str, n: int, chunk_size: int | None, repeats: int, queue) -> N
     """Run in a child process: build one block and inputs, time `repeats` runs, report (seconds, peak, delta)."""
     import torch
     torch.set_num_threads(1)
-    from rna3d_kit.pairformer import PairformerBlock, PairformerConfig
-    from rna3d_kit.primitives import perturb_parameters_
+    from rna3d_kit.nn.pairformer import PairformerBlock, PairformerConfig
+    from rna3d_kit.nn.primitives import perturb_parameters_
     cfg = PairformerConfig()
     block = perturb_parameters_(PairformerBlock(cfg.c_s, cfg.c_z, cfg), seed=0)
     gen = torch.Generator().manual_seed(0)
@@ -64,7 +64,7 @@ def main():
     from tqdm import tqdm
     import torch
     import pandas as pd
-    from rna3d_kit.pairformer import PairformerConfig
+    from rna3d_kit.nn.pairformer import PairformerConfig
     cfg, af3 = PairformerConfig(), PairformerConfig.af3()
     ctx = mp.get_context('spawn')
     rows = []

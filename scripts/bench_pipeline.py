@@ -19,11 +19,11 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from benchlib import result_path, write_csv, write_text
-from rna3d_kit.ensemble import structure_prior
-from rna3d_kit.evaluate import split_files
-from rna3d_kit.kaggle_io import read_labels, read_sequences
-from rna3d_kit.metric import prediction_scores
-from rna3d_kit.predict import DEFAULT_METHOD, check_msas, default_data_dir, load_predictor, predict_targets
+from rna3d_kit.predictors.ensemble import structure_prior
+from rna3d_kit.pipeline.evaluate import split_files
+from rna3d_kit.io.kaggle_io import read_labels, read_sequences
+from rna3d_kit.geometry.metric import prediction_scores
+from rna3d_kit.pipeline.predict import DEFAULT_METHOD, check_msas, default_data_dir, load_predictor, predict_targets
 
 
 class Recording:

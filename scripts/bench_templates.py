@@ -34,7 +34,7 @@ import pandas as pd
 
 import benchlib
 from rna3d_kit.core import shared_dir
-from rna3d_kit.structure import C1_INDEX, MAX_ATOMS, Target
+from rna3d_kit.io.structure import C1_INDEX, MAX_ATOMS, Target
 
 OUT = benchlib.RESULTS / 'templates'
 KAGGLE = shared_dir() / 'data' / 'kaggle_part1'
@@ -57,7 +57,7 @@ def write_text(path: Path, text: str, command: str | None = None):
 # ---------------------------------------------------------------- build (each measured in a child process)
 def child_build(kind: str, folder: str, cache: str):
     """Run one build in this (fresh) process; print a JSON line with seconds, peak RSS and size."""
-    from rna3d_kit.template_db import build_template_db, open_template_db, save_template_db, load_template_db
+    from rna3d_kit.predictors.template_db import build_template_db, open_template_db, save_template_db, load_template_db
     t0 = time.perf_counter()
     if kind == 'shared':
         db = open_template_db(KAGGLE, cache_dir=cache, progress=False)
@@ -78,7 +78,7 @@ def child_build(kind: str, folder: str, cache: str):
         save_template_db(build_template_db(entries), Path(cache) / 'atoms')
         db = load_template_db(Path(cache) / 'atoms')
     seconds = time.perf_counter() - t0
-    t1 = time.perf_counter(); from rna3d_kit.template_db import load_template_db as _l; _l(db.path); load = time.perf_counter() - t1
+    t1 = time.perf_counter(); from rna3d_kit.predictors.template_db import load_template_db as _l; _l(db.path); load = time.perf_counter() - t1
     print(json.dumps(dict(kind=kind, seconds=seconds, load_seconds=load, peak_rss_mb=peak_rss_mb(), entries=len(db),
                           residues=db.n_residues, disk_mb=folder_mb(db.path))))
 
@@ -146,8 +146,8 @@ def synthetic_family_entries(n=20000, n_families=2500, total=2_000_000, longest=
 
 def scale_search(cache: str, n_queries: int = 30, length: int = 200):
     """Search + transfer + completion of the top hit for 200-nt queries (20% mutated windows of library chains), one core."""
-    from rna3d_kit.template_db import load_template_db, search_templates
-    from rna3d_kit.templates import TemplatePredictor
+    from rna3d_kit.predictors.template_db import load_template_db, search_templates
+    from rna3d_kit.predictors.templates import TemplatePredictor
     db = load_template_db(Path(cache) / 'syn20k')
     pred = TemplatePredictor(db=db, progress=False, ranker=None)
     ranking = TemplatePredictor(db=db, progress=False)
@@ -187,7 +187,7 @@ def bench_build():
         lines.append(f"shared data (kaggle_part1 train labels + allatom rnabind/rnasolo/casp15_era_cif): {r['entries']} entries, "
                      f"{r['residues']:,} residues; build {r['seconds']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB, "
                      f"on disk {r['disk_mb']:.1f} MB, load {r['load_seconds'] * 1000:.0f} ms")
-        from rna3d_kit.template_db import structure_entries
+        from rna3d_kit.predictors.template_db import structure_entries
         for name in ('rnabind', 'casp15_era_cif'):
             t0 = time.perf_counter()
             with warnings.catch_warnings():
@@ -211,8 +211,8 @@ def bench_build():
 
 # ---------------------------------------------------------------- speed
 def bench_speed(with_predict: bool = True, with_long: bool = True):
-    from rna3d_kit.kaggle_io import read_labels, read_sequences
-    from rna3d_kit.templates import TemplatePredictor
+    from rna3d_kit.io.kaggle_io import read_labels, read_sequences
+    from rna3d_kit.predictors.templates import TemplatePredictor
     pred = TemplatePredictor(KAGGLE, leave_one_out=True)
     db = pred.db
     targets = {t.target_id: t for t in read_sequences(KAGGLE / 'train_sequences.csv', unknown='A')}
@@ -265,7 +265,7 @@ class CachedBaseline:
     name = 'baseline'
 
     def __init__(self, folder: Path | None = None):
-        from rna3d_kit.baseline import GeometricBaseline
+        from rna3d_kit.predictors.baseline import GeometricBaseline
         self.inner, self.cache, self.folder = GeometricBaseline(), {}, folder
 
     def _file(self, target, seed):
@@ -274,7 +274,7 @@ class CachedBaseline:
         return self.folder / f'{key}.npy'
 
     def predict(self, target, n_samples=5, seed=0):
-        from rna3d_kit.structure import RNAStructure
+        from rna3d_kit.io.structure import RNAStructure
         key = (target.target_id, target.sequence, seed)
         if key not in self.cache or len(self.cache[key]) < n_samples:
             f = self._file(target, seed) if self.folder else None
@@ -296,7 +296,7 @@ RNAMARK = shared_dir() / 'data' / 'rnamark'
 
 
 def evaluate(targets, labels, predictor, baseline, out_csv: Path, title: str):
-    from rna3d_kit.metric import score_target
+    from rna3d_kit.geometry.metric import score_target
     from tqdm import tqdm
     rows = []
     for t in tqdm(targets, desc=title, unit='target'):
@@ -326,8 +326,8 @@ def evaluate(targets, labels, predictor, baseline, out_csv: Path, title: str):
 
 
 def bench_casp15():
-    from rna3d_kit.kaggle_io import read_labels, read_sequences
-    from rna3d_kit.templates import TemplatePredictor
+    from rna3d_kit.io.kaggle_io import read_labels, read_sequences
+    from rna3d_kit.predictors.templates import TemplatePredictor
     targets = read_sequences(KAGGLE / 'validation_sequences.csv')
     labels = read_labels(KAGGLE / 'validation_labels.csv')
     baseline = CachedBaseline(BASELINE_CACHE)
@@ -341,8 +341,8 @@ def bench_casp15():
 
 
 def bench_loo(n: int):
-    from rna3d_kit.kaggle_io import read_labels, read_sequences
-    from rna3d_kit.templates import TemplatePredictor
+    from rna3d_kit.io.kaggle_io import read_labels, read_sequences
+    from rna3d_kit.predictors.templates import TemplatePredictor
     all_t = {t.target_id: t for t in read_sequences(KAGGLE / 'train_sequences.csv', unknown='A')}
     labels = read_labels(KAGGLE / 'train_labels.csv')
     ids = [t for t in labels if np.isfinite(labels[t].coords[0]).sum() >= 3]
@@ -364,9 +364,9 @@ def bench_loo(n: int):
 
 def bench_ranking():
     """Which hit statistic predicts the TM of the transferred model? (calibrates the ranking and z_min)."""
-    from rna3d_kit.kaggle_io import read_labels, read_sequences
-    from rna3d_kit.metric import score_target
-    from rna3d_kit.templates import TemplatePredictor
+    from rna3d_kit.io.kaggle_io import read_labels, read_sequences
+    from rna3d_kit.geometry.metric import score_target
+    from rna3d_kit.predictors.templates import TemplatePredictor
     from tqdm import tqdm
     targets = {t.target_id: t for t in read_sequences(KAGGLE / 'train_sequences.csv', unknown='A')}
     labels = read_labels(KAGGLE / 'train_labels.csv')
@@ -414,9 +414,9 @@ def loo_library_targets(db, n: int, seed: int = 0, lengths=(15, 500)) -> list[in
 
 def hit_rows(pred, target, ref, baseline, z_floor: float = 3.0, max_hits: int = 10) -> tuple[list[dict], dict]:
     """Rows (features + model TM) for every hit of a single-chain `target` and one summary row (baseline TMs)."""
-    from rna3d_kit.metric import prediction_scores
-    from rna3d_kit.template_db import search_templates
-    from rna3d_kit.templates import RANK_FEATURES, hit_features
+    from rna3d_kit.geometry.metric import prediction_scores
+    from rna3d_kit.predictors.template_db import search_templates
+    from rna3d_kit.predictors.templates import RANK_FEATURES, hit_features
     db, seq = pred.db, target.sequence
     t0 = time.process_time()
     hits = search_templates(db, seq, cutoff=target.temporal_cutoff, exclude_ids=(target.target_id,), z_min=z_floor, max_hits=max_hits)
@@ -444,7 +444,7 @@ def hit_rows(pred, target, ref, baseline, z_floor: float = 3.0, max_hits: int = 
 def bench_hits(n: int):
     """Hit-level leave-one-out data over the full default library: every hit's features and the TM of its model."""
     from tqdm import tqdm
-    from rna3d_kit.templates import TemplatePredictor
+    from rna3d_kit.predictors.templates import TemplatePredictor
     baseline = CachedBaseline(BASELINE_CACHE)
     pred = TemplatePredictor(KAGGLE, fallback=baseline, progress=False, ranker=None)
     db = pred.db
@@ -467,7 +467,7 @@ def bench_hits(n: int):
 
 def complex_tm(models, ref, n_first: int, homo: bool) -> float:
     """Best-of-5 Part 2 TM of a two-chain complex; for a homodimer also with the two copies swapped (chains matched by permutation)."""
-    from rna3d_kit.metric import prediction_scores
+    from rna3d_kit.geometry.metric import prediction_scores
     xyz = np.stack([m.c1 for m in models])
     best = float(np.nanmax(prediction_scores(xyz, ref[None], mode='part2')))
     if homo: best = max(best, float(np.nanmax(prediction_scores(np.concatenate([xyz[:, n_first:], xyz[:, :n_first]], 1), ref[None], mode='part2'))))
@@ -484,7 +484,7 @@ def bench_complexes():
     """Every 2-chain pdb_rna entry (15-200 nt chains) predicted with its own entry excluded (templates released strictly
     before it): complex templates vs chains packed in contact vs the baseline."""
     from tqdm import tqdm
-    from rna3d_kit.templates import TemplatePredictor
+    from rna3d_kit.predictors.templates import TemplatePredictor
     baseline = CachedBaseline(BASELINE_CACHE)
     pred = TemplatePredictor(KAGGLE, fallback=baseline, progress=False)
     packed = TemplatePredictor(db=pred.db, fallback=baseline, progress=False, ranker=pred.ranker, complexes=False)
@@ -534,7 +534,7 @@ SPLIT_DATE = dt.date(2016, 1, 1)  # temporal held-out test of the ranker: traine
 
 def heldout_hit_rows(pred, baseline) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hit rows (features + model TM) of the RNAmark and CASP15 targets (templates released before each target)."""
-    from rna3d_kit.kaggle_io import read_labels, read_sequences
+    from rna3d_kit.io.kaggle_io import read_labels, read_sequences
     rows, summary = [], []
     for name, folder, split in (('rnamark', RNAMARK, 'validation'), ('casp15', KAGGLE, 'validation')):
         labels = read_labels(folder / f'{split}_labels.csv')
@@ -563,7 +563,7 @@ def read_bench_csv(path: Path) -> pd.DataFrame:
 def simulate_slots(df: pd.DataFrame, targets: pd.DataFrame, ptm: np.ndarray, ptm_min: float, slots, z_min: float = 0.0) -> pd.Series:
     """Best-of-5 TM per target of the slot policy (template models by predicted TM, baseline samples in the other slots),
     from the recorded per-hit model TMs (assembled model where one was built) and baseline sample TMs."""
-    from rna3d_kit.templates import template_slots
+    from rna3d_kit.predictors.templates import template_slots
     d = df.assign(p=ptm, tmx=df.tm_assembled.fillna(df.tm) if 'tm_assembled' in df else df.tm)
     d = d[(d.p >= ptm_min) & (d.z >= z_min)].sort_values(['target_id', 'p'], ascending=[True, False])
     base = targets.set_index('target_id')[[f'tm_baseline_{i}' for i in range(1, 6)]]
@@ -577,7 +577,7 @@ def simulate_slots(df: pd.DataFrame, targets: pd.DataFrame, ptm: np.ndarray, ptm
 
 
 def bench_ranker():
-    from rna3d_kit.templates import RANKER_FILE, RANK_FEATURES, TemplateRanker, TemplatePredictor, TEMPLATE_SLOTS, PTM_MIN, Z_RANKED
+    from rna3d_kit.predictors.templates import RANKER_FILE, RANK_FEATURES, TemplateRanker, TemplatePredictor, TEMPLATE_SLOTS, PTM_MIN, Z_RANKED
     from rna3d_kit.core import package_data_dir
     hits, targets = read_bench_csv(OUT / 'templates_hits.csv'), read_bench_csv(OUT / 'templates_hits_targets.csv')
     X, y = hits[list(RANK_FEATURES)].to_numpy(), hits.tm.to_numpy()
@@ -659,7 +659,7 @@ def bench_scale():
 
 def dated_ranker(hits: pd.DataFrame, before, exclude: str, min_pairs: int = 300):
     """A ranker fitted on the hit pairs of library targets released strictly before `before` (never `exclude`); None if too few."""
-    from rna3d_kit.templates import RANK_FEATURES, TemplateRanker
+    from rna3d_kit.predictors.templates import RANK_FEATURES, TemplateRanker
     train = hits[(hits.release < pd.Timestamp(before)) & (hits.target_id != exclude)]
     if len(train) < min_pairs: return None
     return TemplateRanker.fit(train[list(RANK_FEATURES)].to_numpy(), train.tm.to_numpy())
@@ -668,7 +668,7 @@ def dated_ranker(hits: pd.DataFrame, before, exclude: str, min_pairs: int = 300)
 def loo_run(targets_csv: str, out_npz: str, dated: str = ''):
     """Predict 5 models per target of `targets_csv` with whatever rna3d_kit is importable (the kit now, or an older export on
     PYTHONPATH); with `dated`, each target ranks its hits with a ranker trained only on targets released before it."""
-    from rna3d_kit.templates import TemplatePredictor
+    from rna3d_kit.predictors.templates import TemplatePredictor
     tt = pd.read_csv(targets_csv, dtype=str)
     baseline = CachedBaseline(BASELINE_CACHE)
     pred = TemplatePredictor(KAGGLE, fallback=baseline, progress=False) if not dated else TemplatePredictor(KAGGLE, fallback=baseline, progress=False, ranker=None)
@@ -678,7 +678,7 @@ def loo_run(targets_csv: str, out_npz: str, dated: str = ''):
     for r in tqdm(list(tt.itertuples()), desc=Path(out_npz).stem, unit='target'):
         t = Target(r.target_id, r.sequence, dt.date.fromisoformat(r.release))
         if dated:  # the kit's defaults, with this target's own dated ranker (score order and z >= Z_MIN while too few targets precede it)
-            from rna3d_kit.templates import Z_MIN, Z_RANKED
+            from rna3d_kit.predictors.templates import Z_MIN, Z_RANKED
             pred.ranker = dated_ranker(hits, t.temporal_cutoff, t.target_id)
             pred.z_min = Z_RANKED if pred.ranker is not None else Z_MIN
         with warnings.catch_warnings():
@@ -694,8 +694,8 @@ def loo_run(targets_csv: str, out_npz: str, dated: str = ''):
 def bench_loo_library(n: int, before_code: str | None):
     """End-to-end leave-one-out on the full library: the kit now (dated ranker) vs the kit at `before_code` (an export of an
     older commit), same targets, each predicted from templates released strictly before it."""
-    from rna3d_kit.metric import prediction_scores
-    from rna3d_kit.template_db import open_template_db
+    from rna3d_kit.geometry.metric import prediction_scores
+    from rna3d_kit.predictors.template_db import open_template_db
     db = open_template_db(KAGGLE, progress=False)
     ids = loo_library_targets(db, n)
     command = f'.venv/bin/python scripts/bench_templates.py loo_library --n {n}' + (f' --before-code {before_code}' if before_code else '')
@@ -740,9 +740,9 @@ def bench_loo_library(n: int, before_code: str | None):
 def bench_ssalign(n: int):
     """Does re-aligning remote hits on the base x pairing-state alphabet give better models? Library leave-one-out targets."""
     from tqdm import tqdm
-    from rna3d_kit.metric import prediction_scores
-    from rna3d_kit.template_db import search_templates
-    from rna3d_kit.templates import TemplatePredictor, _pair_f1, c1_pairs, structure_aligned
+    from rna3d_kit.geometry.metric import prediction_scores
+    from rna3d_kit.predictors.template_db import search_templates
+    from rna3d_kit.predictors.templates import TemplatePredictor, _pair_f1, c1_pairs, structure_aligned
     baseline = CachedBaseline(BASELINE_CACHE)
     pred = TemplatePredictor(KAGGLE, fallback=baseline, progress=False, ranker=None)
     db, rows = pred.db, []
@@ -783,8 +783,8 @@ def bench_ssalign(n: int):
 
 def bench_rnamark():
     """RNAmark: the kit (default template library, date-honest) against the 10 published model sets, per target."""
-    from rna3d_kit.kaggle_io import read_labels, read_sequences
-    from rna3d_kit.templates import TemplatePredictor
+    from rna3d_kit.io.kaggle_io import read_labels, read_sequences
+    from rna3d_kit.predictors.templates import TemplatePredictor
     targets = read_sequences(RNAMARK / 'validation_sequences.csv')
     labels = read_labels(RNAMARK / 'validation_labels.csv')
     baseline = CachedBaseline(BASELINE_CACHE)

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from rna3d_kit.adjacency import fold
+from rna3d_kit.geometry.adjacency import fold
 from benchlib import result_path, write_text
-from rna3d_kit.torsion_model import ANGLE_NAMES
-from rna3d_kit.torsion_train import (NucleotideBaseline, angle_diff_deg, circular_median_deg, load_spot1d_chains,
+from rna3d_kit.nn.torsion_model import ANGLE_NAMES
+from rna3d_kit.training.torsion_train import (NucleotideBaseline, angle_diff_deg, circular_median_deg, load_spot1d_chains,
                                      torsion_metrics)
 
 EVAL_SPLITS = ('VL', 'TS1', 'TS2', 'TS3')

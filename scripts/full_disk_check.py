@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import result_path, write_text  # noqa: E402
 
 from rna3d_kit.core import InputError
-from rna3d_kit.kaggle_io import demo_dir, read_sequences, validate_submission
+from rna3d_kit.io.kaggle_io import demo_dir, read_sequences, validate_submission
 
 PAGE = 4096  # tmpfs allocates whole pages
 

@@ -17,7 +17,7 @@
    empty environment;
 4. runs the kernel cell (`run_kernel(kaggle_paths())`) the same way, with HF_HUB_OFFLINE=1, TRANSFORMERS_OFFLINE=1
    and KAGGLE_IS_COMPETITION_RERUN=1, from ROOT/kaggle/working;
-5. validates ROOT/kaggle/working/submission.csv with rna3d_kit.kaggle_io.validate_submission (in the fresh venv)
+5. validates ROOT/kaggle/working/submission.csv with rna3d_kit.io.kaggle_io.validate_submission (in the fresh venv)
    and scores it against the validation labels (`--no-score` skips that); exits non-zero if anything failed.
 
 No network, two layers. Every program of steps 3-5 runs under `unshare -n` (a network namespace with no interface
@@ -47,7 +47,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from rna3d_kit.core import shared_dir  # noqa: E402
-from rna3d_kit.kaggle import COMPETITION, WEIGHTS, WHEELHOUSE  # noqa: E402
+from rna3d_kit.pipeline.kaggle import COMPETITION, WEIGHTS, WHEELHOUSE  # noqa: E402
 
 sys.path.insert(0, str(REPO / 'kaggle_datasets'))
 from build_datasets import KERNEL_INSTALL, NOT_WEIGHTS  # noqa: E402
@@ -298,14 +298,14 @@ def main(argv: list[str] | None = None) -> int:
         options = ''.join([f', method={args.method!r}' if args.method else '',
                            f', time_budget={args.time_budget!r}' if args.time_budget is not None else ''])
         kernel = ('import rna3d_kit, sys; assert rna3d_kit.__file__.startswith(sys.prefix), rna3d_kit.__file__\n'
-                  'from rna3d_kit.kaggle import kaggle_paths, run_kernel\n'
+                  'from rna3d_kit.pipeline.kaggle import kaggle_paths, run_kernel\n'
                   f'report = run_kernel(kaggle_paths(){options})\n'
                   'print(report.to_string(index=False))\n')
         numbers['kernel_s'] = run([*prefix, venv / 'bin' / 'python', '-c', kernel], log, 'kernel', env=env, cwd=root / 'kaggle' / 'working')
 
         step('5/5 validating and scoring the submission')
         sub = root / 'kaggle' / 'working' / 'submission.csv'
-        check = ('from rna3d_kit.kaggle_io import read_sequences, validate_submission; import sys\n'
+        check = ('from rna3d_kit.io.kaggle_io import read_sequences, validate_submission; import sys\n'
                  'targets = read_sequences(sys.argv[1]); df = validate_submission(sys.argv[2], targets)\n'
                  'print(f"VALID {len(df)} rows {len(targets)} targets")\n')
         run([*prefix, venv / 'bin' / 'python', '-c', check, inp / COMPETITION / 'test_sequences.csv', sub], log, env=env)

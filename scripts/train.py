@@ -1,6 +1,6 @@
 """Train the end-to-end RNA model: `accelerate launch [--multi_gpu --num_processes K] scripts/train.py --preset cpu ...`.
 
-A thin launcher around `rna3d_kit.train.train_model`: pick a preset of rna3d_kit/data/presets.json (`tiny`, `cpu`, `gpu`),
+A thin launcher around `rna3d_kit.training.train.train_model`: pick a preset of rna3d_kit/data/presets.json (`tiny`, `cpu`, `gpu`),
 override fields, run.
 Runs resume from `OUT/checkpoints/latest` unless `--no-resume` (with settings that differ from the checkpoint's only
 with `--allow-changed`; a damaged latest checkpoint falls back to the previous one). Writes OUT/metrics.csv, OUT/loss_curve.png,
@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 from rna3d_kit.core import InputError
-from rna3d_kit.model import preset_names
-from rna3d_kit.train import TrainConfig, train_model, train_preset
+from rna3d_kit.nn.model import preset_names
+from rna3d_kit.training.train import TrainConfig, train_model, train_preset
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 from benchlib import RESULTS, stamp_file
-from rna3d_kit.torsion_model import default_torsion_model_dir
-from rna3d_kit.torsion_train import run_torsion_benchmark
+from rna3d_kit.nn.torsion_model import default_torsion_model_dir
+from rna3d_kit.training.torsion_train import run_torsion_benchmark
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

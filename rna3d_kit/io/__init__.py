@@ -1,0 +1,1 @@
+"""Reading and writing: the structure data model and the competition files."""

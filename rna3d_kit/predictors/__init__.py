@@ -1,0 +1,1 @@
+"""The predictor protocol and every predictor: baseline, templates, neural, ensemble."""
