@@ -104,7 +104,7 @@ def fill_chain(c1: np.ndarray,  # [n, 3] C1' of one chain, NaN where missing (at
             x[a + 1:b] = arc_points(x[a], x[b], b - a - 1, mid - centre + 0.5 * rng.normal(size=3))
     first, last = known[0], known[-1]
     if first > 0:
-        x[:first] = _grow_end(x[first], x[first + 1] if first + 1 < len(x) else None, centre, first, rng)[::-1]
+        x[:first] = _grow_end(x[first], x[first + 1] if first < last else None, centre, first, rng)[::-1]  # a lone residue has no placed neighbour yet
     if last < len(x) - 1:
         x[last + 1:] = _grow_end(x[last], x[last - 1] if last > 0 else None, centre, len(x) - 1 - last, rng)
     return x
