@@ -102,7 +102,7 @@ def run_summary(submission: Path, targets: list[Target], records: list[TargetRec
     for r in records: methods[r.method] = methods.get(r.method, 0) + 1
     n_min, n_full = sum(r.minimised > 0 for r in records), sum(r.full_atom for r in records)
     n_models = sum(len(m) for _, m in models.models) if models is not None else 0
-    return (f"wrote {submission} ({rows} rows, {len(targets)} targets by method: {', '.join(f'{m} {k}' for m, k in methods.items())}"
+    return (f"wrote {submission} ({rows} rows, {len(targets)} target{'' if len(targets) == 1 else 's'} by method: {', '.join(f'{m} {k}' for m, k in methods.items())}"
             + (f'; {n_full} full-atom ({n_min} minimised)' if n_full else '') + f') and the run report {report}'
             + (f'; {n_models} models in {models.pdb_dir}' if models is not None else ''))
 

@@ -459,7 +459,7 @@ TEMPLATE_SLOTS = ((0.5, 4), (0.0, 3))  # (best predicted TM at least, slots temp
 
 def template_slots(best_ptm: float, slots=TEMPLATE_SLOTS) -> int:
     """How many of the five slots template models may take, given the best predicted TM-score."""
-    return next(n for floor, n in slots if best_ptm >= floor)
+    return next((n for floor, n in slots if best_ptm >= floor), slots[-1][1])  # below every floor: the fewest
 
 # %% ../../nbs/12_templates.ipynb #d2d84bf5
 MIN_NEW_RESIDUES = 8  # a further template joins a partial model only if it places at least this many more residues
